@@ -1,0 +1,26 @@
+"""Periodic jobs, loaded by RQ's cron scheduler: `manage.py rqcron cxm.cron`.
+
+Each app registers its sweeps here. Periodic work is a sweep over rows that is safe to run twice,
+so a second scheduler or a late run costs nothing but time.
+"""
+
+from __future__ import annotations
+
+from rq import cron
+
+from cxm.jobs import heartbeat
+
+HEARTBEAT_SECONDS = 30
+
+for _queue in ("realtime", "default", "bulk"):
+    # A heartbeat that waited longer than its interval says nothing new: let it expire unrun
+    # instead of piling up behind a long import.
+    cron.register(
+        heartbeat,
+        _queue,
+        kwargs={"queue": _queue},
+        interval=HEARTBEAT_SECONDS,
+        ttl=HEARTBEAT_SECONDS * 2,
+        result_ttl=0,
+        name=f"heartbeat-{_queue}",
+    )

@@ -1,0 +1,159 @@
+"""Reading settings from the environment.
+
+Each helper either returns a value of the right type or raises ``ImproperlyConfigured`` naming
+the variable and what it expected, so a typo in a deployment fails at start-up, not at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Env:
+    """A view of environment variables with typed, strict accessors."""
+
+    values: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def str(self, name: str, default: str | None = None) -> str:
+        value = self.values.get(name)
+        if value is None or value == "":
+            if default is None:
+                raise ImproperlyConfigured(f"{name} is not set.")
+            return default
+        return value
+
+    def optional_str(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value if value else None
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self.values.get(name)
+        if raw is None:
+            return default
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
+        )
+
+    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        raw = self.values.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}.")
+        return value
+
+    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+        raw = self.values.get(name)
+        if raw is None or raw.strip() == "":
+            return list(default or [])
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.str(name, default)
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
+        return value
+
+    def path(self, name: str, default: Path) -> Path:
+        raw = self.values.get(name)
+        return Path(raw).expanduser().resolve() if raw else default
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """Django's DATABASES entry for a PostgreSQL URL; any other scheme is refused."""
+    import dj_database_url
+
+    scheme = urlsplit(url).scheme
+    if scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:port/name), "
+            f"not {scheme or 'an empty scheme'}:// — cxm runs on PostgreSQL only."
+        )
+    config = dict(dj_database_url.parse(url))
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (postgres://…/<name>).")
+    return config
+
+
+def parse_redis_url(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {url!r}."
+        )
+    return url
+
+
+def parse_email_url(url: str) -> dict[str, Any]:
+    """Django e-mail settings for ``EMAIL_URL``.
+
+    Supported: ``smtp://user:pass@host:port`` (STARTTLS with ``?tls=1``, or ``smtps://`` for
+    implicit TLS), ``console:``, ``file:///path``, ``locmem:`` and ``store:`` (cxm keeps the
+    message in its database and lists it for admins on the "sent e-mail" page).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "store":
+        return {"EMAIL_BACKEND": "cxm.mail.StoredEmailBackend"}
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL=file:// needs a directory: file:///var/mail/cxm")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
+    if scheme in {"smtp", "smtps"}:
+        if not parts.hostname:
+            raise ImproperlyConfigured("EMAIL_URL=smtp://… needs a host: smtp://user:pass@host:587")
+        query = parse_qs(parts.query)
+        tls = query.get("tls", ["0"])[0].lower() in _TRUE
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname,
+            "EMAIL_PORT": port or (465 if scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_TLS": tls,
+            "EMAIL_USE_SSL": scheme == "smtps",
+        }
+    raise ImproperlyConfigured(
+        f"EMAIL_URL scheme {scheme!r} is not supported; use smtp://, smtps://, console:, "
+        "file:///path, locmem: or store:."
+    )
+
+
+def parse_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"CXM_BASE_URL={url!r} must be an absolute http(s) URL such as https://cx.example.com"
+        )
+    return url.rstrip("/")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from cxm.models import Language, User
+from cxm.roles import Role
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; its labels and errors are translated like ours."""
+
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is not correct. Both are case-sensitive. After 5 failed "
+            "attempts, signing in is paused for 15 minutes."
+        ),
+        "inactive": _("This account is switched off. Ask an admin to switch it on."),
+    }
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Browser's language")), *Language.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        if instance is not None:
+            # The username is the login name; renaming it would surprise its owner.
+            self.fields["username"].disabled = True
+
+    def clean_role(self) -> Role:
+        return Role(self.cleaned_data["role"])
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if self.instance is None and User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if email and others.exists():
+            raise forms.ValidationError(_("Another user already has this e-mail address."))
+        return email
+
+
+class NewUserForm(UserForm):
+    send_invitation = forms.BooleanField(
+        label=_("E-mail a link to choose a password"), required=False, initial=True
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("send_invitation") and not data.get("email"):
+            self.add_error("email", _("An invitation needs an e-mail address."))
+        return data
+
+
+class EditUserForm(UserForm):
+    is_active = forms.BooleanField(label=_("Can sign in"), required=False)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=Language.choices)
+    next = forms.CharField(required=False)
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Only validates the address; the view hands it to `request_password_reset`."""

@@ -1,0 +1,27 @@
+"""The staff shell's navigation: each entry is shown to users holding its permission.
+
+Apps append their entries when their pages land; the order here is the order on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    permission: str | None  # None: every signed-in staff member
+    section: str  # "work" (daily pages) or "manage" (settings and administration)
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("home", _("Home"), None, "work"),
+    NavItem("cxm:users", _("Users and roles"), "cxm.manage_users", "manage"),
+    NavItem("cxm:sent-email", _("Sent e-mail"), "cxm.view_sent_email", "manage"),
+    NavItem("cxm:system-status", _("System status"), "cxm.view_system_status", "manage"),
+)

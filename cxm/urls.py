@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+
+from cxm.views import auth, emails, health, home, language, users
+
+# Django's own admin is for superusers only, beside the product's pages.
+admin.site.site_header = "cxm"
+
+cxm_patterns = (
+    [
+        path("users/", users.users, name="users"),
+        path("users/new/", users.user_new, name="user-new"),
+        path("users/<uuid:code>/", users.user_detail, name="user-detail"),
+        path("sent-email/", emails.sent_email, name="sent-email"),
+        path("sent-email/<uuid:code>/", emails.sent_email_detail, name="sent-email-detail"),
+        path("system/", health.system_status, name="system-status"),
+    ],
+    "cxm",
+)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language.switch_language, name="switch-language"),
+    path("account/password/reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "account/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html"
+        ),
+        name="password-reset-done",
+    ),
+    path(
+        "account/password/<uidb64>/<token>/",
+        auth.PasswordSetView.as_view(),
+        name="password-set",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_set_done.html"
+        ),
+        name="password-set-done",
+    ),
+    path(
+        "account/password/change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html",
+            success_url=reverse_lazy("home"),
+        ),
+        name="password-change",
+    ),
+    path("manage/", include(cxm_patterns)),
+    path("odata/", include("odata.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("xdata/", include("xdata.urls")),
+    path("analysis/", include("analysis.urls")),
+    path("actions/", include("actions.urls")),
+    path("django-admin/rq/", include("django_rq.urls")),
+    path("django-admin/", admin.site.urls),
+]

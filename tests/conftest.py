@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_rq
+import pytest
+from django.test import Client
+
+from cxm.models import User
+from cxm.roles import Role
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_queues_and_cache() -> None:
+    """Each test starts with empty queues, no cached state and no lockouts in Redis."""
+    django_rq.get_connection("default").flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The production hasher is slow on purpose; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return UserFactory(username="admin1", role=Role.ADMIN)
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return UserFactory(username="manager1", role=Role.MANAGER)
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return UserFactory(username="agent1", role=Role.STAFF)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """Signed in, but holds no role."""
+    return UserFactory(username="outsider1")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
