@@ -201,5 +201,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "rq.worker": {"level": LOG_LEVEL},
+        # Axes logs every attempt at INFO; failures and lockouts (WARNING) are what matter.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,63 @@
+"""Playwright driving the system's Chromium (no browser download) against live_server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+# Flags for a headless Chromium on a server without network: no background connections,
+# no sandbox when running as root (CI runs as root in a container).
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _chromium_path() -> str:
+    path = os.environ.get("CXM_CHROMIUM") or shutil.which("chromium") or ""
+    if not path:
+        pytest.fail("No Chromium found: set CXM_CHROMIUM or run the suite with `make test`.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself (fixtures, assertions) are still synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=_chromium_path(),
+            headless=True,
+            args=[*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

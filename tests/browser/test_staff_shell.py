@@ -1,0 +1,64 @@
+"""A manager signs in in Korean, switches to English and finds the staff shell."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cxm.models import User
+from tests.browser.conftest import screenshot
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_signs_in_in_korean_and_switches_to_english(
+    page: Page, live_server, manager: User  # type: ignore[no-untyped-def]
+) -> None:
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.get_by_role("heading", level=1)).to_have_text("로그인")
+
+    page.get_by_label("사용자 이름").fill(manager.username)
+    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text(manager.display_name)
+    expect(page.locator(".badge")).to_have_text("매니저")
+    screenshot(page, "staff-shell-ko")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".badge")).to_have_text("Manager")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Home")).to_be_visible()
+    expect(nav.get_by_role("link", name="System status")).to_be_visible()
+    # A manager is not offered the admins' pages.
+    expect(nav.get_by_role("link", name="Users and roles")).to_have_count(0)
+    screenshot(page, "staff-shell-en")
+
+    manager.refresh_from_db()
+    assert manager.language == "en"
+
+    nav.get_by_role("link", name="System status").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("System status")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{live_server.url}/login/")
+
+
+def test_staff_shell_works_on_a_phone(page: Page, live_server, admin: User) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("사용자 이름").fill(admin.username)
+    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    menu = page.get_by_text("메뉴")
+    expect(menu).to_be_visible()
+    menu.click()
+    page.get_by_role("navigation").get_by_role("link", name="사용자와 역할").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("사용자와 역할")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    screenshot(page, "users-phone-ko")

@@ -1,0 +1,74 @@
+"""Every user-visible string has its Korean translation, compiled and in sync."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+SOURCES = ["cxm", "odata", "surveys", "xdata", "analysis", "actions", "templates", "manage.py"]
+
+
+def _parse_po(path: Path) -> dict[str, tuple[str, bool]]:
+    """msgid -> (msgstr, fuzzy) for a .po written without line wrapping."""
+    entries: dict[str, tuple[str, bool]] = {}
+    fuzzy = False
+    msgid: str | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        elif line.startswith("msgid "):
+            msgid = ast.literal_eval(line[6:])
+        elif line.startswith("msgstr ") and msgid is not None:
+            if msgid:
+                entries[msgid] = (ast.literal_eval(line[7:]), fuzzy)
+            msgid, fuzzy = None, False
+    return entries
+
+
+def test_every_string_is_translated_and_none_is_fuzzy() -> None:
+    entries = _parse_po(PO)
+    assert entries, "the Korean catalogue is empty"
+    untranslated = [msgid for msgid, (msgstr, _) in entries.items() if not msgstr]
+    fuzzy = [msgid for msgid, (_, is_fuzzy) in entries.items() if is_fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_compiled_catalogue_matches_the_po_file() -> None:
+    with MO.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for msgid, (msgstr, _) in _parse_po(PO).items():
+        assert compiled.gettext(msgid) == msgstr, f"run `make messages`: {msgid!r} is stale"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is installed by make test")
+def test_catalogue_holds_every_string_marked_in_the_code(tmp_path: Path) -> None:
+    for name in SOURCES:
+        source = ROOT / name
+        target = tmp_path / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    (tmp_path / "locale").mkdir()
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "ko", "--no-location",
+         "--no-wrap", "-v0"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    fresh = set(_parse_po(tmp_path / "locale" / "ko" / "LC_MESSAGES" / "django.po"))
+    shipped = set(_parse_po(PO))
+    assert fresh, "makemessages found no string at all"
+    assert sorted(fresh - shipped) == [], "strings missing from locale/ko: run `make messages`"
+    assert sorted(shipped - fresh) == [], "strings no longer used: run `make messages`"
