@@ -21,7 +21,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         url = reverse(item.url_name)
         current = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": item.label, "section": item.section, "current": current})
-    role = role_of(user)  # type: ignore[arg-type]  # authenticated: a cxm.User
+    role = role_of(user)
     return {
         "nav_work": [i for i in items if i["section"] == "work"],
         "nav_manage": [i for i in items if i["section"] == "manage"],

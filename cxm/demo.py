@@ -70,7 +70,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1) -> dict[str, Any]:
     """Load the demo company. Idempotent; returns counts and the demo logins."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
-    demo = Demo(scale=scale, rng=random.Random(seed))
+    demo = Demo(scale=scale, rng=random.Random(seed))  # noqa: S311  # reproducible demo data, not secrets
     for step in DEMO_STEPS:
         step(demo)
     return {"scale": scale, "seed": seed, **demo.summary, "logins": demo_logins()}

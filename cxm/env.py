@@ -25,7 +25,7 @@ class Env:
 
     values: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def string(self, name: str, default: str | None = None) -> str:
         value = self.values.get(name)
         if value is None or value == "":
             if default is None:
@@ -37,7 +37,7 @@ class Env:
         value = self.values.get(name)
         return value if value else None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         raw = self.values.get(name)
         if raw is None:
             return default
@@ -50,7 +50,7 @@ class Env:
             f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         raw = self.values.get(name)
         if raw is None or raw.strip() == "":
             return default
@@ -62,14 +62,14 @@ class Env:
             raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}.")
         return value
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def strings(self, name: str, default: list[str] | None = None) -> list[str]:
         raw = self.values.get(name)
         if raw is None or raw.strip() == "":
             return list(default or [])
         return [item.strip() for item in raw.split(",") if item.strip()]
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(name, default)
+        value = self.string(name, default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
         return value

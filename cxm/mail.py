@@ -40,16 +40,17 @@ class StoredEmailBackend(BaseEmailBackend):
             for content, mimetype in getattr(message, "alternatives", []):
                 if mimetype == "text/html":
                     html = str(content)
-            text = message.body if message.content_subtype == "plain" else ""
+            body = str(message.body)
+            text = body if message.content_subtype == "plain" else ""
             if message.content_subtype == "html":
-                html = message.body
+                html = body
             rows.append(
                 StoredEmail(
                     from_email=message.from_email,
                     to=list(message.to),
                     cc=list(message.cc),
                     bcc=list(message.bcc),
-                    subject=message.subject,
+                    subject=str(message.subject),
                     body_text=text,
                     body_html=html,
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 import django_rq
 from django.conf import settings
@@ -94,10 +95,9 @@ def create_user(
         set_user_role(user=user, role=role)
         if send_invitation and email:
             user_id = user.pk
+            queue = django_rq.get_queue("realtime")
             transaction.on_commit(
-                lambda: django_rq.get_queue("realtime").enqueue(
-                    "cxm.jobs.send_account_invitation", user_id
-                )
+                partial(queue.enqueue, "cxm.jobs.send_account_invitation", user_id)
             )
     log.info("user created", extra={"user": user.code.hex, "role": role.value})
     return user
@@ -145,9 +145,7 @@ def send_password_link(*, user: User, purpose: str) -> bool:
     if not user.email:
         return False
     if purpose == "invite":
-        claimed = User.objects.filter(pk=user.pk, invited_at=None).update(
-            invited_at=timezone.now()
-        )
+        claimed = User.objects.filter(pk=user.pk, invited_at=None).update(invited_at=timezone.now())
         if not claimed:
             return False
     path = reverse(
@@ -181,6 +179,4 @@ def request_password_reset(*, email: str) -> None:
     )
     queue = django_rq.get_queue("realtime")
     for user_id in ids:
-        transaction.on_commit(
-            lambda user_id=user_id: queue.enqueue("cxm.jobs.send_password_reset", user_id)
-        )
+        transaction.on_commit(partial(queue.enqueue, "cxm.jobs.send_password_reset", user_id))

@@ -13,10 +13,10 @@ from cxm.env import Env, parse_base_url, parse_database_url, parse_email_url, pa
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
 
-SECRET_KEY = env.str("SECRET_KEY")
-DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"] if DEBUG else [])
-CXM_BASE_URL = parse_base_url(env.str("CXM_BASE_URL", default="http://localhost:8000"))
+SECRET_KEY = env.string("SECRET_KEY")
+DEBUG = env.boolean("DEBUG", default=False)
+ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"] if DEBUG else [])
+CXM_BASE_URL = parse_base_url(env.string("CXM_BASE_URL", default="http://localhost:8000"))
 _base = urlsplit(CXM_BASE_URL)
 HTTPS = _base.scheme == "https"
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
@@ -79,12 +79,12 @@ TEMPLATES = [
 
 # Database: PostgreSQL only. Persistent connections (reused across requests by each gunicorn
 # worker) with a health check, so a restarted server costs one failed ping, not a 500.
-DATABASES = {"default": parse_database_url(env.str("DATABASE_URL"))}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60, minimum=0)
+DATABASES = {"default": parse_database_url(env.string("DATABASE_URL"))}
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("DB_CONN_MAX_AGE", default=60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = parse_redis_url(env.str("REDIS_URL"))
+REDIS_URL = parse_redis_url(env.string("REDIS_URL"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -100,7 +100,7 @@ RQ_QUEUES = {
     "bulk": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
 }
 # A worker counts as alive while its heartbeat job ran within this many seconds.
-CXM_WORKER_STALE_SECONDS = env.int("CXM_WORKER_STALE_SECONDS", default=180, minimum=30)
+CXM_WORKER_STALE_SECONDS = env.integer("CXM_WORKER_STALE_SECONDS", default=180, minimum=30)
 
 AUTH_USER_MODEL = "cxm.User"
 AUTHENTICATION_BACKENDS = [
@@ -120,12 +120,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: five failures for one username from one address lock that pair out for
 # fifteen minutes; a success resets the count.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5, minimum=1)
-AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15, minimum=1) / 60
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = env.integer("AXES_COOLOFF_MINUTES", default=15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cxm.views.auth.locked_out"
-AXES_IPWARE_PROXY_COUNT = env.int("CXM_PROXY_COUNT", default=0, minimum=0) or None
+AXES_IPWARE_PROXY_COUNT = env.integer("CXM_PROXY_COUNT", default=0, minimum=0) or None
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -135,7 +135,7 @@ SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = env.choice("LANGUAGE_CODE", default="ko", choices=("ko", "en"))
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
+TIME_ZONE = env.string("TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 
@@ -148,8 +148,8 @@ STORAGES = {
 }
 
 # E-mail
-globals().update(parse_email_url(env.str("EMAIL_URL", default="console:")))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cxm <noreply@localhost>")
+globals().update(parse_email_url(env.string("EMAIL_URL", default="console:")))
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default="cxm <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 
@@ -158,16 +158,18 @@ EMAIL_TIMEOUT = 20
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = env.integer(
+    "SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz answers plain HTTP so a load balancer on the private network can probe it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env.bool("CXM_BEHIND_PROXY", default=False):
+if env.boolean("CXM_BEHIND_PROXY", default=False):
     # The TLS-terminating proxy in front of gunicorn says which scheme the client used.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

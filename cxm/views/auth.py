@@ -21,7 +21,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """Shown by django-axes instead of the login form while an account/address pair is paused."""
     return render(request, "registration/locked_out.html", status=429)
 
@@ -33,7 +35,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     success_url = reverse_lazy("password-reset-done")
 
-    def form_valid(self, form: ResetRequestForm) -> HttpResponse:  # type: ignore[override]
+    def form_valid(self, form: ResetRequestForm) -> HttpResponse:
         request_password_reset(email=form.cleaned_data["email"])
         return super(auth_views.PasswordResetView, self).form_valid(form)
 
@@ -47,7 +49,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_set.html"
     success_url = reverse_lazy("password-set-done")
 
-    def get_user(self, uidb64: str) -> User | None:  # type: ignore[override]
+    def get_user(self, uidb64: str) -> User | None:
         try:
             code = UUID(hex=uidb64)
         except ValueError:

@@ -23,7 +23,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     if request.user.is_authenticated:
-        set_user_language(user=request.user, language=language)  # type: ignore[arg-type]
+        set_user_language(user=request.user, language=language)
     response = HttpResponseRedirect(next_url)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

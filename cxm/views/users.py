@@ -62,11 +62,15 @@ def user_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     form = EditUserForm(request.POST or None, initial=initial, instance=user)
     if request.method == "POST":
         if not form.is_valid():
-            return render(request, "cxm/user_form.html", {"form": form, "subject": user}, status=400)
+            return render(
+                request, "cxm/user_form.html", {"form": form, "subject": user}, status=400
+            )
         data = form.cleaned_data
         if user.pk == actor.pk and (data["role"] != Role.ADMIN or not data["is_active"]):
             form.add_error(None, _("You cannot remove your own admin role or switch yourself off."))
-            return render(request, "cxm/user_form.html", {"form": form, "subject": user}, status=400)
+            return render(
+                request, "cxm/user_form.html", {"form": form, "subject": user}, status=400
+            )
         update_user(
             user=user,
             name=data["name"],

@@ -13,7 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_signs_in_in_korean_and_switches_to_english(
-    page: Page, live_server, manager: User  # type: ignore[no-untyped-def]
+    page: Page,
+    live_server,
+    manager: User,  # type: ignore[no-untyped-def]
 ) -> None:
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/login/?next=/")

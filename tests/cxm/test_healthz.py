@@ -51,7 +51,9 @@ def test_no_heartbeat_yet_means_worker_down() -> None:
 
 def test_stale_heartbeat_on_one_queue_means_worker_down(settings) -> None:  # type: ignore[no-untyped-def]
     _beat_all()
-    with time_machine.travel(timezone.now() + timedelta(seconds=settings.CXM_WORKER_STALE_SECONDS + 5)):
+    with time_machine.travel(
+        timezone.now() + timedelta(seconds=settings.CXM_WORKER_STALE_SECONDS + 5)
+    ):
         heartbeat("realtime")
         heartbeat("default")
         response = Client().get("/healthz")

@@ -50,9 +50,7 @@ def test_manager_staff_and_outsider_are_refused_management_pages(
         assert client_for(user).get(url).status_code == 403
 
 
-def test_system_status_is_for_admins_and_managers(
-    admin: User, manager: User, agent: User
-) -> None:
+def test_system_status_is_for_admins_and_managers(admin: User, manager: User, agent: User) -> None:
     assert client_for(admin).get("/manage/system/").status_code == 200
     assert client_for(manager).get("/manage/system/").status_code == 200
     assert client_for(agent).get("/manage/system/").status_code == 403

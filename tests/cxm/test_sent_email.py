@@ -22,7 +22,11 @@ def _keep(subject: str, text: str, html: str = "") -> StoredEmail:
 
 def test_store_backend_keeps_text_and_html() -> None:
     kept = _keep("Hello", "text part", "<p>html part</p>")
-    assert (kept.to, kept.body_text, kept.body_html) == (["to@example.com"], "text part", "<p>html part</p>")
+    assert (kept.to, kept.body_text, kept.body_html) == (
+        ["to@example.com"],
+        "text part",
+        "<p>html part</p>",
+    )
 
 
 def test_admin_sees_the_list_and_opens_a_message_with_clickable_links(admin: User) -> None:

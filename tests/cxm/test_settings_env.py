@@ -18,25 +18,27 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("raw", ["maybe", "2", "tru"])
 def test_bool_refuses_words_it_does_not_know(raw: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
-        Env({"DEBUG": raw}).bool("DEBUG", default=False)
+        Env({"DEBUG": raw}).boolean("DEBUG", default=False)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("no", False), ("ON", True), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("no", False), ("ON", True), ("", False)]
+)
 def test_bool_reads_common_spellings(raw: str, expected: bool) -> None:
-    assert Env({"DEBUG": raw}).bool("DEBUG", default=not expected) is expected
+    assert Env({"DEBUG": raw}).boolean("DEBUG", default=not expected) is expected
 
 
 def test_int_refuses_non_numbers_and_values_below_minimum() -> None:
     with pytest.raises(ImproperlyConfigured, match="not a whole number"):
-        Env({"N": "ten"}).int("N", default=1)
+        Env({"N": "ten"}).integer("N", default=1)
     with pytest.raises(ImproperlyConfigured, match="below the minimum"):
-        Env({"N": "-1"}).int("N", default=1, minimum=0)
-    assert Env({}).int("N", default=7) == 7
+        Env({"N": "-1"}).integer("N", default=1, minimum=0)
+    assert Env({}).integer("N", default=7) == 7
 
 
 def test_missing_required_value_names_the_variable() -> None:
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is not set"):
-        Env({}).str("SECRET_KEY")
+        Env({}).string("SECRET_KEY")
 
 
 def test_choice_lists_the_allowed_values() -> None:
@@ -45,7 +47,7 @@ def test_choice_lists_the_allowed_values() -> None:
 
 
 def test_list_splits_on_commas() -> None:
-    assert Env({"ALLOWED_HOSTS": " a.example , b.example,"}).list("ALLOWED_HOSTS") == [
+    assert Env({"ALLOWED_HOSTS": " a.example , b.example,"}).strings("ALLOWED_HOSTS") == [
         "a.example",
         "b.example",
     ]

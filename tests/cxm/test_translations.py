@@ -61,8 +61,16 @@ def test_catalogue_holds_every_string_marked_in_the_code(tmp_path: Path) -> None
             shutil.copy(source, target)
     (tmp_path / "locale").mkdir()
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "ko", "--no-location",
-         "--no-wrap", "-v0"],
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "makemessages",
+            "-l",
+            "ko",
+            "--no-location",
+            "--no-wrap",
+            "-v0",
+        ],
         cwd=tmp_path,
         check=True,
         capture_output=True,

@@ -107,13 +107,22 @@ def test_invitation_needs_an_email(admin: User) -> None:
 def test_admin_changes_role_and_switches_an_account_off(admin: User, agent: User) -> None:
     response = client_for(admin).post(
         f"/manage/users/{agent.code}/",
-        {"username": "ignored", "name": "New Name", "email": agent.email, "role": "Manager",
-         "language": "en"},
+        {
+            "username": "ignored",
+            "name": "New Name",
+            "email": agent.email,
+            "role": "Manager",
+            "language": "en",
+        },
     )
     assert response.status_code == 302
     agent.refresh_from_db()
     assert (agent.name, agent.username, agent.language, agent.is_active) == (
-        "New Name", "agent1", "en", False)
+        "New Name",
+        "agent1",
+        "en",
+        False,
+    )
     assert role_of(agent) is Role.MANAGER
 
 
