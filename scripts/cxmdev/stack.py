@@ -491,7 +491,7 @@ def clean_devdata(ctx: Ctx) -> int:
         # Held while deleting, so a `make run` cannot start halfway through.
         lock.acquire()
     except AlreadyRunning as e:
-        warn(f"{e}; stop it (Ctrl-C in its terminal) before make clean-devdata")
+        print(f"{e}; stop it (Ctrl-C in its terminal) first", file=sys.stderr)
         return 1
     try:
         link = devdata / "postgres"
