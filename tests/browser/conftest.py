@@ -6,8 +6,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -30,6 +32,34 @@ def _chromium_path() -> str:
     if not path:
         pytest.fail("No Chromium found: set CXM_CHROMIUM or run the suite with `make test`.")
     return path
+
+
+class LiveServer:
+    """The app served by a thread, static files through WhiteNoise exactly as in production.
+
+    pytest-django's own live_server puts Django's finder-based static handler in front, which
+    cannot serve the hashed names of the manifest storage.
+    """
+
+    def __init__(self) -> None:
+        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)
+        self.thread.daemon = True
+        self.thread.start()
+        self.thread.is_ready.wait()
+        if self.thread.error:
+            raise self.thread.error
+        self.url = f"http://127.0.0.1:{self.thread.port}"
+
+    def stop(self) -> None:
+        self.thread.terminate()
+
+
+@pytest.fixture(scope="session")
+def live_site(django_db_blocker: Any) -> Iterator[LiveServer]:
+    with django_db_blocker.unblock():
+        server = LiveServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

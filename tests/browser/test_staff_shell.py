@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_manager_signs_in_in_korean_and_switches_to_english(
     page: Page,
-    live_server,
+    live_site,
     manager: User,  # type: ignore[no-untyped-def]
 ) -> None:
-    page.goto(f"{live_server.url}/")
-    expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+    page.goto(f"{live_site.url}/")
+    expect(page).to_have_url(f"{live_site.url}/login/?next=/")
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     expect(page.get_by_role("heading", level=1)).to_have_text("로그인")
 
@@ -47,19 +47,20 @@ def test_manager_signs_in_in_korean_and_switches_to_english(
     expect(page.get_by_role("heading", level=1)).to_have_text("System status")
 
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(f"{live_server.url}/login/")
+    expect(page).to_have_url(f"{live_site.url}/login/")
 
 
-def test_staff_shell_works_on_a_phone(page: Page, live_server, admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_staff_shell_works_on_a_phone(page: Page, live_site, admin: User) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/login/")
+    page.goto(f"{live_site.url}/login/")
     page.get_by_label("사용자 이름").fill(admin.username)
     page.get_by_label("비밀번호").fill(TEST_PASSWORD)
     page.get_by_role("button", name="로그인").click()
     menu = page.get_by_text("메뉴")
     expect(menu).to_be_visible()
     menu.click()
-    page.get_by_role("navigation").get_by_role("link", name="사용자와 역할").click()
+    expect(page.locator(".wide-nav")).to_be_hidden()
+    page.locator("details.menu").get_by_role("link", name="사용자와 역할").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("사용자와 역할")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
