@@ -13,12 +13,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 PR_SET_PDEATHSIG = 1
 
 # ANSI colours for the terminal prefixes, by child name.
 COLOURS = {"web": "32", "worker": "36", "cron": "35", "setup": "33", "apt": "34", "pip": "34"}
+
+
+class Writer(Protocol):
+    def write(self, text: str, /) -> int: ...
+    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,7 @@ class _Source:
 class OutputPump:
     """Copies children's output line by line to the terminal (prefixed) and to log files."""
 
-    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    out: Writer = field(default_factory=lambda: sys.stdout)
     colour: bool = False
     width: int = 6
     _sel: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)

@@ -366,10 +366,12 @@ def test(ctx: Ctx, pytest_args: Sequence[str]) -> int:
             t_browser = time.monotonic()
             env["CXM_CHROMIUM"] = str(ensure_chromium(ctx))
             ctx.timings["chromium"] = time.monotonic() - t_browser
+            shown = ("binaries", "postgres", "redis", "collectstatic", "chromium")
             parts = ", ".join(
-                f"{k} {v:.1f} s"
+                f"{'server install' if k == 'binaries' else k} {v:.1f} s"
                 for k, v in ctx.timings.items()
-                if k in ("postgres", "redis", "collectstatic", "chromium")
+                # Finding installed binaries is instant; only an install is worth a mention.
+                if k in shown and (k != "binaries" or v >= 0.5)
             )
             say(f"bootstrap took {time.monotonic() - t0:.1f} s ({parts})")
             return run_foreground(ctx, [str(ctx.venv / "bin" / "pytest"), *pytest_args], env)
@@ -438,7 +440,9 @@ def run_foreground(ctx: Ctx, cmd: Sequence[str], env: dict[str, str]) -> int:
     finally:
         if child.poll() is None:
             child.stop(timeout=30)
-    return child.proc.returncode
+    rc = child.proc.returncode
+    # Killed by a signal: report it the way a shell does (128 + signal number).
+    return 128 - rc if rc < 0 else rc
 
 
 def ensure_chromium(ctx: Ctx) -> Path:
