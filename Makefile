@@ -5,16 +5,21 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cxm-dev-installed
 DEVSTACK := $(PY) scripts/devstack.py
+APPS   := cxm odata surveys xdata analysis actions
+# Enough environment for Django to import its settings; nothing connects to these.
+OFFLINE_ENV := DATABASE_URL=postgres://lint:lint@127.0.0.1:1/lint REDIS_URL=redis://127.0.0.1:1/0 \
+	SECRET_KEY=lint-only
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench lock clean-devdata
+.PHONY: help run test lint bench lock messages clean-devdata
 
 help:
 	@echo "make run            private PostgreSQL + Redis, migrate, demo data, web/worker/cron (PORT=8000)"
 	@echo "make test           throwaway servers, then pytest (PYTEST_ARGS=\"...\")"
-	@echo "make lint           ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint           ruff check, ruff format --check, mypy (apps), makemigrations --check"
 	@echo "make bench          every bench/*.py"
 	@echo "make lock           regenerate requirements*.lock with uv"
+	@echo "make messages       update and compile the Korean catalogue in locale/ (needs gettext)"
 	@echo "make clean-devdata  delete .devdata (the make run database, Redis data, logs)"
 
 # (Re)install only when the lock (or the installer) changed.
@@ -32,14 +37,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DATABASE_URL=postgres://lint:lint@127.0.0.1:1/lint REDIS_URL=redis://127.0.0.1:1/0 \
-		SECRET_KEY=lint-only $(PY) manage.py makemigrations --check --dry-run
+	$(OFFLINE_ENV) $(VENV)/bin/mypy $(APPS)
+	$(OFFLINE_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
 	@$(DEVSTACK) bench
 
 lock:
 	@sh scripts/lock.sh
+
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext (apt-get install gettext)" >&2; exit 1; }
+	$(OFFLINE_ENV) $(PY) manage.py makemessages -l ko --no-location --no-obsolete -i scripts -i bench
+	$(OFFLINE_ENV) $(PY) manage.py compilemessages -l ko
 
 clean-devdata:
 	@python3 scripts/devstack.py clean-devdata

@@ -209,8 +209,10 @@ def _run(ctx: Ctx, stack: ExitStack, port: int) -> int:
     write_private(devdata / "env", export_lines(env))
 
     setup_log = logs / "setup.log"
-    manage(ctx, ["migrate", "--noinput"], env, setup_log)
+    # collectstatic first: it needs no database, and with a manifest storage any command that
+    # runs the URL checks (migrate does) can need the manifest to exist.
     manage(ctx, ["collectstatic", "--noinput", "-v0"], env, setup_log)
+    manage(ctx, ["migrate", "--noinput"], env, setup_log)
     seeded = manage(ctx, ["seed_demo", "--if-empty"], env, setup_log)
     logins = _remember_logins(devdata / "logins.json", demo_logins(last_json_object(seeded)))
 
