@@ -48,8 +48,8 @@ lock:
 
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext (apt-get install gettext)" >&2; exit 1; }
-	$(OFFLINE_ENV) $(PY) manage.py makemessages -l ko --no-location --no-obsolete -i scripts -i bench
-	$(OFFLINE_ENV) $(PY) manage.py compilemessages -l ko
+	$(OFFLINE_ENV) $(PY) manage.py makemessages -l ko --no-location --no-wrap --no-obsolete -i scripts -i bench
+	$(OFFLINE_ENV) $(PY) manage.py compilemessages -l ko -i .venv -i .devdata
 
 clean-devdata:
 	@python3 scripts/devstack.py clean-devdata
