@@ -24,12 +24,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "cxm.manage_users",
             "cxm.view_sent_email",
             "cxm.view_system_status",
+            "odata.view_customer",
+            "odata.view_customer_contact",
+            "odata.import_odata",
+            "odata.manage_integrations",
         }
     ),
     Role.MANAGER: frozenset(
         {
             "cxm.view_system_status",
+            "odata.view_customer",
+            "odata.view_customer_contact",
         }
     ),
-    Role.STAFF: frozenset(),
+    Role.STAFF: frozenset(
+        {
+            "odata.view_customer",
+        }
+    ),
 }

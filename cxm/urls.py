@@ -59,6 +59,7 @@ urlpatterns = [
         name="password-change",
     ),
     path("manage/", include(cxm_patterns)),
+    path("api/v1/", include("odata.views.api")),
     path("odata/", include("odata.urls")),
     path("surveys/", include("surveys.urls")),
     path("xdata/", include("xdata.urls")),

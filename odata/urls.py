@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from odata.views import customers, imports, tokens
 
 app_name = "odata"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [*imports.urlpatterns, *customers.urlpatterns, *tokens.urlpatterns]

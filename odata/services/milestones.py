@@ -1,0 +1,84 @@
+"""Journey milestones: delivered deliveries, closed service records and completed store orders
+become `OperationalEvent` rows exactly once (unique per kind and subject), whether they came
+from a file import or the events API. Consumers mark what they processed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from psycopg import sql
+
+from odata.models import Milestone, OperationalEvent, OperationalEventReceipt
+
+# Each milestone: (kind, subject table alias for the restriction, SELECT … FROM … WHERE …).
+_SOURCES: dict[str, tuple[str, str]] = {
+    Milestone.DELIVERY_DELIVERED: (
+        "d",
+        """
+        SELECT %(kind)s, 'delivery:' || d.id, o.customer_id, o.id, d.id, NULL::bigint,
+               o.store_id, d.delivered_at, now()
+          FROM odata_delivery d JOIN odata_order o ON o.id = d.order_id
+         WHERE d.status = 'delivered' AND d.delivered_at IS NOT NULL
+        """,
+    ),
+    Milestone.SERVICE_CLOSED: (
+        "s",
+        """
+        SELECT %(kind)s, 'service:' || s.id, s.customer_id, s.order_id, NULL::bigint, s.id,
+               o.store_id, s.closed_at, now()
+          FROM odata_servicerecord s LEFT JOIN odata_order o ON o.id = s.order_id
+         WHERE s.closed_at IS NOT NULL
+        """,
+    ),
+    Milestone.STORE_ORDER_COMPLETED: (
+        "o",
+        """
+        SELECT %(kind)s, 'order:' || o.id, o.customer_id, o.id, NULL::bigint, NULL::bigint,
+               o.store_id, o.placed_at, now()
+          FROM odata_order o
+         WHERE o.channel = 'store' AND o.status = 'completed'
+        """,
+    ),
+}
+
+
+def record_milestones(*, kind: str, external_ids_table: str | None = None) -> int:
+    """Record the milestones of `kind` that are not recorded yet; returns how many were new.
+
+    Set-based and idempotent (ON CONFLICT DO NOTHING on the unique kind + subject). With
+    `external_ids_table` (a table with an `external_id` column, e.g. an import's staging
+    table) only those subjects are considered, so a re-import does not rescan everything.
+    """
+    alias, select = _SOURCES[kind]
+    query = sql.SQL(
+        "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
+        "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
+    ) + sql.SQL(select)
+    if external_ids_table is not None:
+        query += sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
+            alias=sql.Identifier(alias), table=sql.Identifier(external_ids_table)
+        )
+    query += sql.SQL(" ON CONFLICT (kind, subject_key) DO NOTHING")
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.connection), {"kind": str(kind)})
+        return cursor.rowcount
+
+
+def unprocessed_events(
+    *, consumer: str, kinds: Iterable[str], limit: int = 500
+) -> list[OperationalEvent]:
+    """Oldest milestones of `kinds` that `consumer` has not marked processed."""
+    return list(
+        OperationalEvent.objects.filter(kind__in=list(kinds))
+        .exclude(receipts__consumer=consumer)
+        .order_by("occurred_at", "id")[:limit]
+    )
+
+
+def mark_processed(*, consumer: str, event_ids: Iterable[int]) -> None:
+    """Idempotent: marking twice keeps one receipt."""
+    OperationalEventReceipt.objects.bulk_create(
+        [OperationalEventReceipt(event_id=pk, consumer=consumer) for pk in event_ids],
+        ignore_conflicts=True,
+    )
