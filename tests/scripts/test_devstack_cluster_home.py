@@ -51,15 +51,15 @@ def test_group_execute_bit_counts_for_group_members(tmp_path: Path) -> None:
 
 def test_owner_bits_apply_to_the_owner_even_when_others_may_enter(tmp_path: Path) -> None:
     devdata = _tree(tmp_path, 0o755)
-    dev = tmp_path / "home" / "dev"
-    dev.chmod(0o055)  # others may enter, the owner may not
-    owner = dev.stat().st_uid
+    # On the last directory, so that a non-root test run can still stat() it.
+    devdata.chmod(0o055)  # others may enter, the owner may not
+    owner = devdata.stat().st_uid
     try:
         assert traversable_by(devdata, STRANGER.uid, STRANGER.groups)
         if owner != 0:  # root bypasses permission bits
             assert not traversable_by(devdata, owner, ())
     finally:
-        dev.chmod(0o755)
+        devdata.chmod(0o755)
 
 
 def test_cluster_stays_in_devdata_when_reachable(tmp_path: Path) -> None:
