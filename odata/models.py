@@ -271,6 +271,9 @@ class ImportRowError(models.Model):
         ordering = ["line", "id"]
         indexes = [models.Index(fields=["run", "line"], name="import_error_run_line")]
 
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
 
 class MappingPreset(models.Model):
     """Saved header → field choices for a recurring export (e.g. the ERP's order file)."""
@@ -377,3 +380,6 @@ class OperationalEventReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "consumer"], name="milestone_receipt_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer}: {self.event_id}"
