@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path, reverse_lazy
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from cxm.views import auth, emails, health, home, language, users
@@ -26,7 +27,8 @@ cxm_patterns = (
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("cxm/favicon.svg"), permanent=True)),
+    # Resolved at request time: the manifest of hashed static names may not exist at import.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("cxm/favicon.svg"))),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", language.switch_language, name="switch-language"),

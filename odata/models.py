@@ -216,6 +216,7 @@ class ImportRun(models.Model):
     """One file brought in by the upload page, the command or a job; its counts and outcome."""
 
     class Status(models.TextChoices):
+        NEEDS_MAPPING = "needs_mapping", _("Columns to match")
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Done")
@@ -229,6 +230,9 @@ class ImportRun(models.Model):
         _("mode"), max_length=16, choices=ImportMode.choices, default=ImportMode.STRICT
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # What the running job is doing ("reading", "checking", "writing") and how far it is (0-100).
+    phase = models.CharField(max_length=16, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=500, blank=True)
     file_sha256 = models.CharField(max_length=64, db_index=True)
@@ -262,10 +266,13 @@ class ImportRun(models.Model):
 
 class ImportRowError(models.Model):
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
+    # The spreadsheet row: the header is row 1, the first data row is row 2.
     line = models.PositiveIntegerField()
     column = models.CharField(max_length=100, blank=True)
     value = models.TextField(blank=True)
-    reason = models.CharField(max_length=300)
+    # A reason code (see odata.importing.spec.REASONS), shown in the reader's language.
+    reason = models.CharField(max_length=40)
+    detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["line", "id"]

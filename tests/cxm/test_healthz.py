@@ -84,8 +84,9 @@ def _healthz_in_subprocess(**env: str) -> tuple[int, dict[str, object]]:
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     )
+    assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     return int(lines[-2]), json.loads(lines[-1])
 
