@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import django_rq
 import pytest
+from django.db import connection
 from django.test import Client
 
 from cxm.models import User
@@ -42,6 +45,12 @@ def agent(db: None) -> User:
 def outsider(db: None) -> User:
     """Signed in, but holds no role."""
     return UserFactory(username="outsider1")
+
+
+def subprocess_database_url() -> str:
+    """DATABASE_URL pointed at the test database, for processes the tests start."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 def client_for(user: User) -> Client:

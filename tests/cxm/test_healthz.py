@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cxm.jobs import heartbeat
 from cxm.models import WorkerHeartbeat
+from tests.conftest import subprocess_database_url
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,12 @@ def _healthz_in_subprocess(**env: str) -> tuple[int, dict[str, object]]:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, "ALLOWED_HOSTS": "testserver", **env},
+        env={
+            **os.environ,
+            "ALLOWED_HOSTS": "testserver",
+            "DATABASE_URL": subprocess_database_url(),
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,15 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from cxm.models import StoredEmail, User
 from cxm.roles import Role
 from cxm.services import create_user
+from tests.conftest import subprocess_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,9 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _worker_env() -> dict[str, str]:
     """The test process's environment, pointed at the test database, keeping e-mails."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    test_db = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    return {**os.environ, "DATABASE_URL": test_db, "EMAIL_URL": "store:", "LOG_FORMAT": "text"}
+    return {
+        **os.environ,
+        "DATABASE_URL": subprocess_database_url(),
+        "EMAIL_URL": "store:",
+        "LOG_FORMAT": "text",
+    }
 
 
 def _manage(*args: str) -> subprocess.Popen[str]:
