@@ -1,0 +1,330 @@
+"""Importing O-Data files: one service behind the upload page, the `bulk` job and the
+`import_odata` command.
+
+`start_import` looks at the file (format, encoding, header, fingerprint) and records an
+`ImportRun`; `run_import` streams it through the pipeline. Strict mode writes all rows or none;
+skip-invalid writes the good rows and reports the bad ones. Re-importing changes nothing that
+did not change, and an identical file is recognised as already imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import django_rq
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cxm.csvsafe import safe_cell
+from cxm.models import User
+from odata.importing.pipeline import Outcome, Pipeline, StrictModeRejected
+from odata.importing.reader import FileInfo, FileProblem, inspect_file
+from odata.importing.spec import REASONS, SPECS, match_headers
+from odata.models import ImportMode, ImportRowError, ImportRun, MappingPreset
+
+log = logging.getLogger(__name__)
+
+
+def import_dir(run: ImportRun) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / run.code.hex
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name).name or "upload"
+    return re.sub(r"[^\w.\-가-힣]+", "_", base)[:120]
+
+
+def start_import(
+    *,
+    kind: str,
+    source: Path,
+    file_name: str,
+    mode: str = ImportMode.STRICT,
+    encoding: str = "auto",
+    mapping: dict[str, str] | None = None,
+    preset: MappingPreset | None = None,
+    user: User | None = None,
+    enqueue: bool = True,
+) -> ImportRun:
+    """Record an import of the file at `source` (moved under MEDIA_ROOT) and, when its
+    columns are understood, queue it (`enqueue`) or leave it queued for the caller to run.
+
+    The returned run's status says what happened: rejected (a problem with the whole file,
+    in `message`), duplicate (identical file imported before), needs_mapping (required
+    columns not recognised), or queued.
+    """
+    if kind not in SPECS:
+        raise ValueError(f"unknown kind {kind!r}")
+    run = ImportRun.objects.create(
+        kind=kind,
+        mode=mode,
+        file_name=file_name[:255],
+        declared_encoding=encoding,
+        created_by=user,
+        file_sha256="",
+    )
+    target = import_dir(run) / _safe_name(file_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), target)
+    run.file_path = str(target)
+    try:
+        info = inspect_file(target, declared_encoding=encoding)
+    except FileProblem as problem:
+        run.size_bytes = target.stat().st_size
+        return _finish(run, ImportRun.Status.REJECTED, str(problem.message))
+    run.file_sha256, run.size_bytes, run.encoding = info.sha256, info.size, info.encoding or "xlsx"
+    earlier = (
+        ImportRun.objects.filter(
+            kind=kind, file_sha256=info.sha256, status=ImportRun.Status.SUCCEEDED
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if earlier is not None:
+        when = timezone.localtime(earlier.finished_at or earlier.created_at)
+        return _finish(
+            run,
+            ImportRun.Status.DUPLICATE,
+            _("This file was already imported on %(when)s; nothing changed.")
+            % {"when": when.strftime("%Y-%m-%d %H:%M")},
+        )
+    resolved = resolve_mapping(kind=kind, headers=info.headers, preset=preset, overrides=mapping)
+    run.mapping = resolved
+    missing = missing_fields(kind=kind, mapping=resolved)
+    if missing:
+        if enqueue:
+            run.status = ImportRun.Status.NEEDS_MAPPING
+            run.save()
+            return run
+        return _finish(
+            run,
+            ImportRun.Status.REJECTED,
+            _("Required columns are missing: %(names)s. Name them with --map COLUMN=FIELD.")
+            % {"names": ", ".join(missing)},
+        )
+    run.status = ImportRun.Status.QUEUED
+    run.save()
+    if enqueue:
+        _enqueue(run)
+    return run
+
+
+def resolve_mapping(
+    *,
+    kind: str,
+    headers: list[str],
+    preset: MappingPreset | None = None,
+    overrides: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """header -> field: automatic matching, then the preset, then explicit choices."""
+    spec = SPECS[kind]
+    mapping = match_headers(spec, headers)
+    names = {f.name for f in spec.fields}
+    for chosen in ((preset.mapping if preset else {}), overrides or {}):
+        for header, field_name in chosen.items():
+            if header not in headers:
+                continue
+            # One column per field: a later choice moves the field to its column.
+            mapping = {h: f for h, f in mapping.items() if f != field_name and h != header}
+            if field_name in names:
+                mapping[header] = field_name
+    return mapping
+
+
+def missing_fields(*, kind: str, mapping: dict[str, str]) -> list[str]:
+    spec = SPECS[kind]
+    present = set(mapping.values())
+    return [str(f.label) for f in spec.required if f.name not in present]
+
+
+def headers_of(run: ImportRun) -> list[str]:
+    return inspect_file(Path(run.file_path), declared_encoding=run.declared_encoding).headers
+
+
+def set_mapping(
+    *, run: ImportRun, mapping: dict[str, str], save_as: str = "", user: User | None = None
+) -> ImportRun:
+    """The user matched the columns by hand: queue the run (and keep the choice as a preset)."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ImportRun.Status.NEEDS_MAPPING:
+            return run
+        run.mapping = mapping
+        run.status = ImportRun.Status.QUEUED
+        run.save(update_fields=["mapping", "status"])
+        if save_as:
+            MappingPreset.objects.update_or_create(
+                kind=run.kind, name=save_as, defaults={"mapping": mapping, "created_by": user}
+            )
+        _enqueue(run)
+    return run
+
+
+def _enqueue(run: ImportRun) -> None:
+    run_id = run.pk
+    transaction.on_commit(
+        lambda: django_rq.get_queue("bulk").enqueue(
+            "odata.jobs.run_import", run_id, job_timeout=3 * 3600
+        )
+    )
+
+
+def _finish(run: ImportRun, status: str, message: str = "") -> ImportRun:
+    run.status = status
+    run.message = message
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+class _ProgressWriter:
+    """Progress goes through its own connection so readers see it while the import's
+    transaction is still open."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.connection = connections.create_connection("default")
+        self.last = 0.0
+
+    def __call__(self, phase: str, percent: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5 and percent not in (0, 100):
+            return
+        self.last = now
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE odata_importrun SET phase = %s, progress = %s WHERE id = %s",
+                [phase, max(0, min(100, percent)), self.run_id],
+            )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def run_import(*, run_id: int) -> ImportRun | None:
+    """Run a queued import to its end. Idempotent: only a queued run is claimed."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="reading", progress=0
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.get(pk=run_id)
+    progress = _ProgressWriter(run.pk)
+    try:
+        info: FileInfo = inspect_file(Path(run.file_path), declared_encoding=run.declared_encoding)
+        pipeline = Pipeline(
+            run_id=run.pk,
+            spec=SPECS[run.kind],
+            info=info,
+            path=Path(run.file_path),
+            mapping=run.mapping,
+            strict=run.mode == ImportMode.STRICT,
+            progress=progress,
+        )
+        outcome = pipeline.run()
+    except FileProblem as problem:
+        _record(run, Outcome(), ImportRun.Status.REJECTED, str(problem.message))
+    except StrictModeRejected as rejected:
+        _record(
+            run,
+            rejected.outcome,
+            ImportRun.Status.REJECTED,
+            _("%(count)s rows have errors, so nothing was written (strict mode).")
+            % {"count": rejected.outcome.rows_rejected},
+        )
+    except Exception:
+        log.exception("import failed", extra={"run": run.code.hex})
+        _record(
+            run,
+            Outcome(),
+            ImportRun.Status.FAILED,
+            _("The import stopped because of an internal error; nothing was written."),
+        )
+        raise
+    else:
+        status = ImportRun.Status.SUCCEEDED
+        message = ""
+        if outcome.rows_total == 0:
+            status, message = ImportRun.Status.REJECTED, _("The file has no data rows.")
+        elif outcome.rows_ok == 0:
+            status, message = ImportRun.Status.REJECTED, _("No row could be imported.")
+        _record(run, outcome, status, message)
+    finally:
+        progress.close()
+    if run.rows_rejected:
+        write_errors_csv(run=run, language=settings.LANGUAGE_CODE)
+    return run
+
+
+def _record(run: ImportRun, outcome: Outcome, status: str, message: str) -> None:
+    run.rows_total = outcome.rows_total
+    run.rows_done = outcome.rows_total
+    run.rows_ok = outcome.rows_ok if status == ImportRun.Status.SUCCEEDED else 0
+    run.rows_rejected = outcome.rows_rejected
+    run.created, run.updated, run.unchanged = outcome.created, outcome.updated, outcome.unchanged
+    run.status = status
+    run.message = message
+    run.phase = ""
+    run.progress = 100
+    run.finished_at = timezone.now()
+    run.save()
+
+
+ERROR_HEADER = ("row", "column", "value", "reason")
+
+
+def error_rows(*, run: ImportRun) -> Iterator[list[str]]:
+    """The row-level error report, header first, in the active language, formula-safe."""
+    yield [_("row"), _("column"), _("value"), _("reason")]
+    for error in run.row_errors.order_by("line", "id").iterator(chunk_size=2000):
+        reason = str(REASONS.get(error.reason, error.reason))
+        if error.reason == "duplicate" and error.detail:
+            reason = _("The same number is also on row %(row)s of this file.") % {
+                "row": error.detail
+            }
+        yield [str(error.line), safe_cell(error.column), safe_cell(error.value), reason]
+
+
+def write_errors_csv(*, run: ImportRun, language: str) -> Path:
+    """Write the error report next to the uploaded file (UTF-8 with BOM, for Excel)."""
+    path = import_dir(run) / "errors.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with translation.override(language), path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        for row in error_rows(run=run):
+            writer.writerow(row)
+    return path
+
+
+def import_summary(run: ImportRun) -> dict[str, Any]:
+    errors = import_dir(run) / "errors.csv"
+    return {
+        "run": run.code.hex,
+        "kind": run.kind,
+        "status": run.status,
+        "message": run.message,
+        "encoding": run.encoding,
+        "rows_in": run.rows_total,
+        "rows_ok": run.rows_ok,
+        "rows_rejected": run.rows_rejected,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "errors_csv": str(errors) if errors.exists() else None,
+        "seconds": round((run.finished_at - run.started_at).total_seconds(), 3)
+        if run.finished_at and run.started_at
+        else None,
+    }
+
+
+def first_errors(*, run: ImportRun, limit: int = 20) -> list[ImportRowError]:
+    return list(run.row_errors.order_by("line", "id")[:limit])
