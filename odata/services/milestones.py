@@ -5,6 +5,7 @@ from a file import or the events API. Consumers mark what they processed."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import connection
 from psycopg import sql
@@ -63,6 +64,43 @@ def record_milestones(*, kind: str, external_ids_table: str | None = None) -> in
     with connection.cursor() as cursor:
         cursor.execute(query.as_string(cursor.connection), {"kind": str(kind)})
         return cursor.rowcount
+
+
+def record_milestone_for(
+    *, kind: str, subject_id: int, occurred_at: datetime | None = None
+) -> bool:
+    """Record the milestone of `kind` for one subject (a delivery, service record or order by
+    primary key) if its row qualifies and it is not recorded yet; returns whether it was new.
+
+    The same SELECT as `record_milestones`, so a subject imported from a file and posted to the
+    events API yields one milestone (ON CONFLICT DO NOTHING on the unique kind + subject).
+    `occurred_at` overrides the time taken from the row, for facts the row does not keep (an
+    order's completion time). Call it in the transaction that wrote the subject.
+    """
+    alias, select = _SOURCES[kind]
+    query = (
+        sql.SQL(
+            "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
+            "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
+            "SELECT kind, subject_key, customer_id, order_id, delivery_id, service_record_id, "
+            "store_id, COALESCE(%(occurred_at)s::timestamptz, occurred_at), recorded_at FROM ("
+        )
+        + sql.SQL(select)
+        + sql.SQL(" AND {alias}.id = %(subject_id)s").format(alias=sql.Identifier(alias))
+        + sql.SQL(
+            ") AS source (kind, subject_key, customer_id, order_id, delivery_id, "
+            "service_record_id, store_id, occurred_at, recorded_at) "
+            "ON CONFLICT (kind, subject_key) DO NOTHING"
+        )
+    )
+    params: dict[str, str | int | datetime | None] = {
+        "kind": str(kind),
+        "subject_id": subject_id,
+        "occurred_at": occurred_at,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.connection), params)
+        return cursor.rowcount == 1
 
 
 def unprocessed_events(

@@ -1,5 +1,73 @@
+"""The JSON API for machines, at /api/v1/: operational events and the OpenAPI document.
+
+Integrations authenticate with a bearer token, not a session, so CSRF does not apply.
+Error bodies are `{"errors": [{"path": …, "message": …}]}` in English (machines read them).
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import json
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from odata.api_schema import MAX_BODY_BYTES, openapi_document
+from odata.services.events import EventRejected, receive_event
+from odata.services.tokens import authenticate_integration
+
+UTF8 = {"utf-8", "utf8"}
+
+
+def _errors(status: int, message: str, path: str = "") -> JsonResponse:
+    return JsonResponse({"errors": [{"path": path, "message": message}]}, status=status)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+@csrf_exempt
+def events(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        response = _errors(405, "use POST")
+        response["Allow"] = "POST"
+        return response
+    token = authenticate_integration(authorization=request.headers.get("Authorization", ""))
+    if token is None:
+        response = _errors(401, "missing, unknown or revoked bearer token")
+        response["WWW-Authenticate"] = 'Bearer realm="cxm"'
+        return response
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if (request.content_type or "").lower() != "application/json" or charset not in UTF8:
+        return _errors(415, "Content-Type must be application/json (UTF-8)")
+    # Read one byte past the limit instead of trusting Content-Length (chunked bodies).
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _errors(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        payload = json.loads(body, parse_constant=_reject_constant)  # no NaN or Infinity
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return _errors(400, f"malformed JSON: {error}")
+    try:
+        outcome = receive_event(token=token, payload=payload)
+    except EventRejected as rejected:
+        return JsonResponse(
+            {"errors": [e.as_json() for e in rejected.errors]}, status=rejected.status
+        )
+    return JsonResponse(outcome.as_json(), status=201 if outcome.status == "accepted" else 200)
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def openapi(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+
+
+urlpatterns: list[URLPattern] = [
+    path("events/", events, name="api-events"),
+    path("openapi.json", openapi, name="api-openapi"),
+]

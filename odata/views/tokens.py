@@ -1,5 +1,82 @@
+"""Admins create and revoke the integration tokens that ERP/CRM systems post events with."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from cxm.models import User
+from odata.services.tokens import (
+    PERMISSION,
+    access_integration_token,
+    create_integration_token,
+    integration_token_list,
+    revoke_integration_token,
+)
+
+
+class NewTokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("Which system uses it, e.g. “ERP orders”."),
+    )
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+
+def _list_page(request: HttpRequest, form: NewTokenForm, *, status: int = 200) -> HttpResponse:
+    page = Paginator(integration_token_list(), 50).get_page(request.GET.get("page"))
+    return render(request, "odata/tokens.html", {"page": page, "form": form}, status=status)
+
+
+@require_GET
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def tokens(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, NewTokenForm())
+
+
+@require_POST
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@never_cache
+def token_new(request: HttpRequest) -> HttpResponse:
+    form = NewTokenForm(request.POST)
+    if not form.is_valid():
+        return _list_page(request, form, status=400)
+    user: User = request.user  # type: ignore[assignment]
+    token, raw = create_integration_token(name=form.cleaned_data["name"], created_by=user)
+    # Rendered, not redirected: the raw token must not travel through the session or a URL.
+    return render(request, "odata/token_created.html", {"token": token, "raw": raw})
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = access_integration_token(user, code, write=True)
+    if revoke_integration_token(token=token):
+        messages.success(request, _("“%(name)s” is revoked.") % {"name": token.name})
+    else:
+        messages.info(request, _("“%(name)s” was already revoked.") % {"name": token.name})
+    return redirect("odata:tokens")
+
+
+urlpatterns: list[URLPattern] = [
+    path("integrations/", tokens, name="tokens"),
+    path("integrations/new/", token_new, name="token-new"),
+    path("integrations/<uuid:code>/revoke/", token_revoke, name="token-revoke"),
+]
