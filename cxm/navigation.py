@@ -21,6 +21,9 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), None, "work"),
+    NavItem("odata:customers", _("Customers"), "odata.view_customer", "work"),
+    NavItem("odata:imports", _("Import data"), "odata.import_odata", "manage"),
+    NavItem("odata:tokens", _("Integrations"), "odata.manage_integrations", "manage"),
     NavItem("cxm:users", _("Users and roles"), "cxm.manage_users", "manage"),
     NavItem("cxm:sent-email", _("Sent e-mail"), "cxm.view_sent_email", "manage"),
     NavItem("cxm:system-status", _("System status"), "cxm.view_system_status", "manage"),

@@ -207,3 +207,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# O-Data imports: files above this size are refused before their body is read.
+CXM_IMPORT_MAX_BYTES = env.integer("CXM_IMPORT_MAX_BYTES", default=200 * 1024 * 1024, minimum=1)

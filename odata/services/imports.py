@@ -286,12 +286,19 @@ def error_rows(*, run: ImportRun) -> Iterator[list[str]]:
     """The row-level error report, header first, in the active language, formula-safe."""
     yield [_("row"), _("column"), _("value"), _("reason")]
     for error in run.row_errors.order_by("line", "id").iterator(chunk_size=2000):
-        reason = str(REASONS.get(error.reason, error.reason))
-        if error.reason == "duplicate" and error.detail:
-            reason = _("The same number is also on row %(row)s of this file.") % {
-                "row": error.detail
-            }
-        yield [str(error.line), safe_cell(error.column), safe_cell(error.value), reason]
+        yield [
+            str(error.line),
+            safe_cell(error.column),
+            safe_cell(error.value),
+            reason_text(error),
+        ]
+
+
+def reason_text(error: ImportRowError) -> str:
+    """The row error's reason in the active language."""
+    if error.reason == "duplicate" and error.detail:
+        return _("The same number is also on row %(row)s of this file.") % {"row": error.detail}
+    return str(REASONS.get(error.reason, error.reason))
 
 
 def write_errors_csv(*, run: ImportRun, language: str) -> Path:
@@ -327,4 +334,8 @@ def import_summary(run: ImportRun) -> dict[str, Any]:
 
 
 def first_errors(*, run: ImportRun, limit: int = 20) -> list[ImportRowError]:
-    return list(run.row_errors.order_by("line", "id")[:limit])
+    """The first row errors, each with `reason_text` in the active language."""
+    errors = list(run.row_errors.order_by("line", "id")[:limit])
+    for error in errors:
+        error.reason_text = reason_text(error)  # type: ignore[attr-defined]
+    return errors

@@ -71,9 +71,17 @@ def _nav_links(user: User) -> set[str]:
 def test_navigation_shows_each_role_what_it_may_use(
     admin: User, manager: User, agent: User
 ) -> None:
-    assert _nav_links(admin) == {"/", "/manage/users/", "/manage/sent-email/", "/manage/system/"}
-    assert _nav_links(manager) == {"/", "/manage/system/"}
-    assert _nav_links(agent) == {"/"}
+    assert _nav_links(admin) == {
+        "/",
+        "/odata/customers/",
+        "/odata/imports/",
+        "/odata/integrations/",
+        "/manage/users/",
+        "/manage/sent-email/",
+        "/manage/system/",
+    }
+    assert _nav_links(manager) == {"/", "/odata/customers/", "/manage/system/"}
+    assert _nav_links(agent) == {"/", "/odata/customers/"}
 
 
 def test_role_badge_is_shown_in_the_shell(manager: User) -> None:
