@@ -399,12 +399,12 @@ class Pipeline:
         window: sql.Composable,
     ) -> int:
         """Existing rows whose values differ; an empty optional cell keeps the stored value."""
-        if not targets:
-            return 0
         new_values = [
             (col, sql.SQL("coalesce({}, d.{})").format(expr, _id(col))) for col, expr in targets
         ]
         compared = [(col, value) for col, value in new_values if col != "updated_at"]
+        if not compared:  # e.g. a file of customer numbers only: nothing to change
+            return 0
         return self._execute(
             sql.SQL(
                 "UPDATE {table} d SET {sets} FROM {typed} t WHERE d.external_id = t.external_id "
