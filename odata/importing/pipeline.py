@@ -141,11 +141,14 @@ class Pipeline:
         with connection.cursor() as cursor:
             raw = cursor.connection.cursor()
             if self.info.format == "xlsx":
-                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(_id(self.stage), column_list)
+                # The sheet's row numbers, not COPY's count: blank rows are skipped.
+                statement = sql.SQL("COPY {} (line, {}) FROM STDIN").format(
+                    _id(self.stage), column_list
+                )
                 width = len(self.columns)
                 with raw.copy(statement) as copy:
-                    for n, row in enumerate(xlsx_rows(self.path, width), start=1):
-                        copy.write_row(row)
+                    for n, (line, row) in enumerate(xlsx_rows(self.path, width), start=1):
+                        copy.write_row([line, *row])
                         if n % 50_000 == 0:
                             self.progress("reading", 0)
                 return

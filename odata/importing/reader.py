@@ -158,16 +158,17 @@ def _xlsx_headers(path: Path) -> list[str]:
     return _checked_headers([cell_text(value) for value in first])
 
 
-def xlsx_rows(path: Path, width: int) -> Iterator[list[str | None]]:
-    """Data rows of the first sheet as text cells, `width` wide, blank rows skipped."""
+def xlsx_rows(path: Path, width: int) -> Iterator[tuple[int, list[str | None]]]:
+    """Data rows of the first sheet as (sheet row number, text cells `width` wide), blank rows
+    skipped; the row number keeps error reports pointing at the sheet's row."""
     workbook = _open_workbook(path)
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(min_row=2, values_only=True):
+        for line, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
             cells = [cell_text(v) for v in values[:width]]
             if not any(cells):
                 continue
-            yield [c or None for c in cells] + [None] * (width - len(cells))
+            yield line, [c or None for c in cells] + [None] * (width - len(cells))
     finally:
         workbook.close()
 
