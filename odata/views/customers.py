@@ -1,5 +1,85 @@
+"""Customer search and the customer 360 page."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from cxm.models import User
+from odata.masking import may_see_contact
+from odata.selectors import TimelineCursor, access_customer, customer_360, search_customers
+
+
+@require_GET
+@login_required
+@permission_required("odata.view_customer", raise_exception=True)
+def customers(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    query = request.GET.get("q", "").strip()[:100]
+    result = search_customers(
+        query=query,
+        after=_uuid_or_none(request.GET.get("after")),
+        reveal_contact=may_see_contact(user),
+    )
+    next_url = ""
+    if result.next_after is not None:
+        params = {"q": query} if query else {}
+        next_url = "?" + urlencode({**params, "after": str(result.next_after)})
+    context = {"result": result, "q": query, "next_url": next_url}
+    template = "odata/_customer_results.html" if _fragment(request) else "odata/customers.html"
+    return _varies_on_htmx(render(request, template, context))
+
+
+@require_GET
+@login_required
+def customer_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    customer = access_customer(user, code)
+    before = TimelineCursor.decode(request.GET.get("before", ""))
+    page = customer_360(customer, reveal_contact=may_see_contact(user), before=before)
+    older_url = ""
+    if page.timeline.older is not None:
+        base = reverse("odata:customer-detail", kwargs={"code": customer.code})
+        older_url = f"{base}?{urlencode({'before': page.timeline.older.encode()})}"
+    context = {
+        "page": page,
+        "customer": customer,
+        "timeline": page.timeline,
+        "older_url": older_url,
+    }
+    if before is not None and _fragment(request):
+        # "Show older" with htmx: only the next entries, appended where the link was.
+        return _varies_on_htmx(render(request, "odata/_customer_timeline_entries.html", context))
+    return _varies_on_htmx(render(request, "odata/customer_detail.html", context))
+
+
+def _fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    # A history restore (back button after hx-push-url) needs the whole page.
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def _varies_on_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL answers a fragment or a page: caches (the browser's too) must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _uuid_or_none(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+urlpatterns: list[URLPattern] = [
+    path("customers/", customers, name="customers"),
+    path("customers/<uuid:code>/", customer_detail, name="customer-detail"),
+]
