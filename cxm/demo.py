@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.module_loading import import_string
+
 from cxm.models import Language, User
 from cxm.roles import Role
 
@@ -63,7 +65,8 @@ def seed_users(demo: Demo) -> None:
     demo.summary["users_created"] = created
 
 
-DEMO_STEPS: list[Callable[[Demo], None]] = [seed_users]
+# In order; each app appends its step (a dotted path, imported when the command runs).
+DEMO_STEPS: list[str] = ["cxm.demo.seed_users", "odata.demo.seed_odata"]
 
 
 def seed_demo(*, scale: str = "small", seed: int = 1) -> dict[str, Any]:
@@ -71,7 +74,8 @@ def seed_demo(*, scale: str = "small", seed: int = 1) -> dict[str, Any]:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
     demo = Demo(scale=scale, rng=random.Random(seed))  # noqa: S311  # reproducible demo data, not secrets
-    for step in DEMO_STEPS:
+    for path in DEMO_STEPS:
+        step: Callable[[Demo], None] = import_string(path)
         step(demo)
     return {"scale": scale, "seed": seed, **demo.summary, "logins": demo_logins()}
 

@@ -19,21 +19,6 @@ def _run(*args: str) -> dict[str, object]:
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
-def test_seed_demo_creates_one_login_per_role_and_is_idempotent() -> None:
-    first = _run("--seed", "3")
-    second = _run("--seed", "3")
-    assert first["users_created"] == 3
-    assert second["users_created"] == 0
-    assert User.objects.count() == 3
-    logins = first["logins"]
-    assert isinstance(logins, list)
-    assert {login["role"] for login in logins} == {r.value for r in Role}
-    for login in logins:
-        user = User.objects.get(username=login["username"])
-        assert role_of(user) == Role(login["role"])
-        assert user.check_password(login["password"])
-
-
 def test_if_empty_skips_a_database_with_users(agent: User) -> None:
     summary = _run("--if-empty")
     assert summary["skipped"] is True
@@ -45,3 +30,53 @@ def test_unknown_scale_is_refused() -> None:
 
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("seed_demo", "--scale", "huge")
+
+
+def test_seed_demo_loads_the_demo_company_once() -> None:
+    """One login per role, then a year of O-Data through the import service; a second run
+    changes nothing. (One test: seeding takes seconds.)"""
+    from django.db.models import F
+
+    from odata.models import (
+        Customer,
+        Delivery,
+        ImportRun,
+        OperationalEvent,
+        Order,
+        Region,
+        ServiceRecord,
+        Store,
+    )
+
+    first = _run("--seed", "3")
+    assert first["users_created"] == 3
+    logins = first["logins"]
+    assert isinstance(logins, list)
+    assert {login["role"] for login in logins} == {r.value for r in Role}
+    for login in logins:
+        user = User.objects.get(username=login["username"])
+        assert role_of(user) == Role(login["role"])
+        assert user.check_password(login["password"])
+
+    assert Region.objects.count() == 3
+    assert Store.objects.count() == 12
+    assert Store.objects.filter(manager__groups__name="Manager").count() == 12
+    assert Customer.objects.count() == 5000
+    assert Order.objects.count() == 40000
+    assert set(ImportRun.objects.values_list("status", flat=True)) == {"succeeded"}
+    late = Delivery.objects.filter(delivered_at__gt=F("promised_at")).count()
+    delivered = Delivery.objects.exclude(delivered_at=None).count()
+    assert 0.03 < late / delivered < 0.3
+    # Lateness is uneven: some carriers are slower than others.
+    rates = []
+    for carrier in Delivery.objects.values_list("carrier", flat=True).distinct():
+        mine = Delivery.objects.filter(carrier=carrier).exclude(delivered_at=None)
+        rates.append(mine.filter(delivered_at__gt=F("promised_at")).count() / mine.count())
+    assert max(rates) > 2 * min(rates)
+    assert ServiceRecord.objects.count() > 1000
+    assert OperationalEvent.objects.filter(kind="delivery.delivered").count() == delivered
+
+    second = _run("--seed", "3")
+    assert (second["users_created"], second["odata"]) == (0, "kept")
+    assert Order.objects.count() == 40000
+    assert ImportRun.objects.count() == 5
