@@ -18,19 +18,23 @@ SOURCES = ["cxm", "odata", "surveys", "xdata", "analysis", "actions", "templates
 
 
 def _parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid -> (msgstr, fuzzy) for a .po written without line wrapping."""
+    """[context + "\x04"] + msgid -> (msgstr, fuzzy) for a .po written without wrapping."""
     entries: dict[str, tuple[str, bool]] = {}
     fuzzy = False
+    context = ""
     msgid: str | None = None
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
+        elif line.startswith("msgctxt "):
+            context = ast.literal_eval(line[8:])
         elif line.startswith("msgid "):
             msgid = ast.literal_eval(line[6:])
         elif line.startswith("msgstr ") and msgid is not None:
             if msgid:
-                entries[msgid] = (ast.literal_eval(line[7:]), fuzzy)
-            msgid, fuzzy = None, False
+                key = f"{context}\x04{msgid}" if context else msgid
+                entries[key] = (ast.literal_eval(line[7:]), fuzzy)
+            msgid, fuzzy, context = None, False, ""
     return entries
 
 
@@ -46,8 +50,10 @@ def test_every_string_is_translated_and_none_is_fuzzy() -> None:
 def test_compiled_catalogue_matches_the_po_file() -> None:
     with MO.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    for msgid, (msgstr, _) in _parse_po(PO).items():
-        assert compiled.gettext(msgid) == msgstr, f"run `make messages`: {msgid!r} is stale"
+    for key, (msgstr, _) in _parse_po(PO).items():
+        context, _sep, msgid = key.rpartition("\x04")
+        found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+        assert found == msgstr, f"run `make messages`: {key!r} is stale"
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is installed by make test")
