@@ -210,3 +210,5 @@ LOGGING = {
 
 # O-Data imports: files above this size are refused before their body is read.
 CXM_IMPORT_MAX_BYTES = env.integer("CXM_IMPORT_MAX_BYTES", default=200 * 1024 * 1024, minimum=1)
+# Customer 360: what one after-sales service contact costs, for cost-to-serve.
+CXM_SERVICE_CONTACT_COST_KRW = env.integer("CXM_SERVICE_CONTACT_COST_KRW", default=8000, minimum=0)
