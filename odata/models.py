@@ -263,6 +263,12 @@ class ImportRun(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
 
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
 
 class ImportRowError(models.Model):
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
