@@ -12,7 +12,7 @@ import factory
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cxm.models import User
 from odata.models import Customer, Delivery, Order, Region, ServiceRecord, Store
@@ -253,7 +253,8 @@ def test_late_deliveries_say_how_late() -> None:
     promised = datetime(2025, 6, 10, 18, 0, tzinfo=SEOUL)
 
     def alert(delivered: datetime | None) -> str:
-        return delivery_alert(Delivery(promised_at=promised, delivered_at=delivered), now=NOW)
+        with translation.override("en"):
+            return delivery_alert(Delivery(promised_at=promised, delivered_at=delivered), now=NOW)
 
     assert alert(promised - timedelta(hours=3)) == ""
     assert alert(promised) == ""
