@@ -373,8 +373,11 @@ class Pipeline:
                     ).format(_id(self.typed))
                 )
             # Batches only so the progress bar moves; the transaction makes them one write.
+            # `errs = '{}'`, not `cardinality(errs) = 0`: the column's statistics tell the
+            # planner how many rows pass. Guessing 0.5% made it probe customers' trigram index
+            # row by row (minutes for 30k rows) instead of hash-joining.
             for start in range(first, last + 1, WRITE_BATCH):
-                window = sql.SQL("t.line BETWEEN {} AND {} AND cardinality(t.errs) = 0").format(
+                window = sql.SQL("t.line BETWEEN {} AND {} AND t.errs = '{{}}'").format(
                     _lit(start), _lit(start + WRITE_BATCH - 1)
                 )
                 outcome.updated += self._update(table, targets, window)
