@@ -1,0 +1,249 @@
+"""Cells are typed the way Korean exports write them: dates in several forms (local time in
+TIME_ZONE unless an offset is given), amounts with separators and currency signs, phones as
+digits, lower-case e-mails, Korean words for channels, statuses, kinds and yes/no. A cell that
+cannot be typed is a row error naming its row, column, value and reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from odata.models import (
+    Customer,
+    Delivery,
+    ImportMode,
+    ImportRun,
+    Order,
+    ServiceRecord,
+    Store,
+)
+from odata.services.imports import run_import, start_import
+
+pytestmark = pytest.mark.django_db
+
+SEOUL = ZoneInfo("Asia/Seoul")
+T0 = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.TIME_ZONE = "Asia/Seoul"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def store(db: None) -> Store:
+    Customer.objects.create(external_id="C1", created_at=T0)
+    return Store.objects.create(external_id="S1", name="강남점")
+
+
+def _import(tmp_path: Path, kind: str, rows: list[list[str]]) -> ImportRun:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    source = tmp_path / "upload.csv"
+    source.write_bytes(buffer.getvalue().encode("utf-8"))
+    run = start_import(
+        kind=kind,
+        source=source,
+        file_name="upload.csv",
+        mode=ImportMode.SKIP_INVALID,
+        enqueue=False,
+    )
+    assert run.status == ImportRun.Status.QUEUED, run.message
+    run_import(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _errors(run: ImportRun) -> set[tuple[int, str, str, str]]:
+    return {(e.line, e.column, e.value, e.reason) for e in run.row_errors.all()}
+
+
+def _orders(tmp_path: Path, column: str, values: list[str]) -> ImportRun:
+    """One order per value; `column` (주문일시 or 결제금액) holds the value under test."""
+    rows = [["주문번호", "고객번호", "채널", "주문일시", "결제금액"]]
+    for i, value in enumerate(values):
+        date, amount = (value, "1000") if column == "주문일시" else ("2024-01-05", value)
+        rows.append([f"O{i}", "C1", "온라인", date, amount])
+    return _import(tmp_path, "orders", rows)
+
+
+GOOD_DATES = {
+    "2024-01-05 13:00": datetime(2024, 1, 5, 13, 0, tzinfo=SEOUL),
+    "2024.01.05": datetime(2024, 1, 5, tzinfo=SEOUL),
+    "2024/01/05": datetime(2024, 1, 5, tzinfo=SEOUL),
+    "2024.1.5 9:30": datetime(2024, 1, 5, 9, 30, tzinfo=SEOUL),
+    "2024-01-05T13:00:00": datetime(2024, 1, 5, 13, 0, tzinfo=SEOUL),
+    "2024-01-05T13:00:00+00:00": datetime(2024, 1, 5, 22, 0, tzinfo=SEOUL),
+    "2024-01-05T04:00:00Z": datetime(2024, 1, 5, 13, 0, tzinfo=SEOUL),
+    "2024-01-05 13:00:00-05:00": datetime(2024, 1, 6, 3, 0, tzinfo=SEOUL),
+}
+BAD_DATES = ["2024-02-30", "2024-13-01", "2024-02-30T10:00:00+09:00", "05/01/2024", "어제"]
+
+
+def test_dates_in_korean_export_forms_are_local_time_unless_an_offset_is_given(
+    store: Store, tmp_path: Path
+) -> None:
+    values = list(GOOD_DATES) + BAD_DATES
+    run = _orders(tmp_path, "주문일시", values)
+
+    stored = {
+        values[int(o.external_id[1:])]: o.placed_at.astimezone(SEOUL) for o in Order.objects.all()
+    }
+    assert stored == GOOD_DATES
+    assert all(value.tzinfo is not None for value in stored.values())
+    first_bad = 2 + len(GOOD_DATES)
+    assert _errors(run) == {
+        (first_bad + i, "주문일시", value, "invalid_date") for i, value in enumerate(BAD_DATES)
+    }
+    assert (run.rows_ok, run.rows_rejected) == (len(GOOD_DATES), len(BAD_DATES))
+
+
+GOOD_AMOUNTS = {
+    "12,000": Decimal("12000"),
+    "₩12,000": Decimal("12000"),
+    "12000.50": Decimal("12000.50"),
+    "12,000원": Decimal("12000"),
+    " 1,234,567 ": Decimal("1234567"),
+    "0": Decimal("0"),
+}
+BAD_AMOUNTS = ["12,00", "abc", "-500", "1.2.3", "₩"]
+
+
+def test_amounts_with_separators_and_currency_signs(store: Store, tmp_path: Path) -> None:
+    values = list(GOOD_AMOUNTS) + BAD_AMOUNTS
+    run = _orders(tmp_path, "결제금액", values)
+
+    stored = {values[int(o.external_id[1:])]: o.amount for o in Order.objects.all()}
+    assert stored == GOOD_AMOUNTS
+    first_bad = 2 + len(GOOD_AMOUNTS)
+    assert _errors(run) == {
+        (first_bad + i, "결제금액", value, "invalid_amount") for i, value in enumerate(BAD_AMOUNTS)
+    }
+
+
+def test_phone_is_digits_and_email_lower_case(tmp_path: Path) -> None:
+    rows = [
+        ["고객번호", "이메일", "휴대폰"],
+        ["C1", "Hong@Example.COM", "010-1234-5678"],
+        ["C2", " kim@example.co.kr ", "(02) 555-1234"],
+        ["C3", "", "+82 10 1234 5678"],
+        ["C4", "not-an-email", "123"],
+        ["C5", "a@b", ""],
+    ]
+    run = _import(tmp_path, "customers", rows)
+
+    stored = {c.external_id: (c.email, c.phone) for c in Customer.objects.all()}
+    assert stored == {
+        "C1": ("hong@example.com", "01012345678"),
+        "C2": ("kim@example.co.kr", "025551234"),
+        "C3": ("", "821012345678"),
+    }
+    assert _errors(run) == {
+        (5, "이메일", "not-an-email", "invalid_email"),
+        (5, "휴대폰", "123", "invalid_phone"),
+        (6, "이메일", "a@b", "invalid_email"),
+    }
+    assert run.rows_rejected == 2
+
+
+def test_consent_words_and_language_names(tmp_path: Path) -> None:
+    words = {"Y": True, "N": False, "동의": True, "미동의": False, "yes": True, "0": False}
+    rows = [["고객번호", "수신동의", "언어"]]
+    rows += [[f"C{i}", word, "한국어"] for i, word in enumerate(words)]
+    rows += [["CX", "maybe", "English"], ["CL", "Y", "klingon"], ["CE", "Y", "English"]]
+    run = _import(tmp_path, "customers", rows)
+
+    keys = list(words)
+    stored = {
+        keys[int(c.external_id[1:])]: c.survey_consent
+        for c in Customer.objects.exclude(external_id="CE")
+    }
+    assert stored == words
+    assert Customer.objects.get(external_id="CE").language == "en"
+    assert set(Customer.objects.exclude(external_id="CE").values_list("language", flat=True)) == {
+        "ko"
+    }
+    last = len(words) + 1
+    assert _errors(run) == {
+        (last + 1, "수신동의", "maybe", "invalid_bool"),
+        (last + 2, "언어", "klingon", "invalid_choice"),
+    }
+
+
+def test_korean_channel_and_status_words(store: Store, tmp_path: Path) -> None:
+    rows = [
+        ["주문번호", "고객번호", "매장코드", "채널", "주문일시", "결제금액", "상태", "수량"],
+        ["O1", "C1", "S1", "매장", "2024-01-05", "1000", "완료", "3"],
+        ["O2", "C1", "", "온라인", "2024-01-05", "1000", "취소", ""],
+        ["O3", "C1", "", "Online", "2024-01-05", "1000", "반품", "1"],
+        ["O4", "C1", "", "앱", "2024-01-05", "1000", "", ""],
+        ["O5", "C1", "", "우편", "2024-01-05", "1000", "", ""],
+        ["O6", "C1", "", "전화", "2024-01-05", "1000", "배달", "2.5"],
+    ]
+    run = _import(tmp_path, "orders", rows)
+
+    stored = {
+        o.external_id: (o.channel, o.status, o.item_count, o.store_id) for o in Order.objects.all()
+    }
+    assert stored == {
+        "O1": ("store", "completed", 3, store.pk),
+        "O2": ("online", "cancelled", 1, None),
+        "O3": ("online", "returned", 1, None),
+        "O4": ("app", "placed", 1, None),
+    }
+    assert _errors(run) == {
+        (6, "채널", "우편", "invalid_choice"),
+        (7, "상태", "배달", "invalid_choice"),
+        (7, "수량", "2.5", "invalid_number"),
+    }
+
+
+def test_korean_service_kinds_and_delivery_statuses(store: Store, tmp_path: Path) -> None:
+    rows = [
+        ["접수번호", "고객번호", "유형", "접수일시", "종료일시"],
+        ["SR1", "C1", "불만", "2024-01-05 10:00", "2024-01-06 10:00"],
+        ["SR2", "C1", "문의", "2024-01-05 10:00", ""],
+        ["SR3", "C1", "A/S", "2024-01-05 10:00", ""],
+        ["SR4", "C1", "교환", "2024-01-05 10:00", ""],
+        ["SR5", "C1", "칭찬", "2024-01-05 10:00", ""],
+    ]
+    run = _import(tmp_path, "service_records", rows)
+
+    assert dict(ServiceRecord.objects.values_list("external_id", "kind")) == {
+        "SR1": "complaint",
+        "SR2": "inquiry",
+        "SR3": "repair",
+        "SR4": "return",
+    }
+    assert _errors(run) == {(6, "유형", "칭찬", "invalid_choice")}
+
+    Order.objects.create(
+        external_id="O1", customer=Customer.objects.get(), channel="online", placed_at=T0, amount=1
+    )
+    rows = [
+        ["배송번호", "주문번호", "배송예정일", "배송상태"],
+        ["D1", "O1", "2024-01-07", "배송완료"],
+        ["D2", "O1", "2024-01-07", "배송중"],
+        ["D3", "O1", "2024-01-07", "배송준비"],
+        ["D4", "O1", "2024-01-07", "분실"],
+    ]
+    run = _import(tmp_path, "deliveries", rows)
+
+    assert dict(Delivery.objects.values_list("external_id", "status")) == {
+        "D1": "delivered",
+        "D2": "shipped",
+        "D3": "pending",
+    }
+    assert _errors(run) == {(5, "배송상태", "분실", "invalid_choice")}
