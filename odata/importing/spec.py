@@ -202,7 +202,8 @@ SPECS: dict[str, KindSpec] = {
                 "text",
                 _("region"),
                 aliases=("region_name", "지역", "권역", "지역명"),
-                max_length=200,
+                # The name is also the region's code (odata_region.code, 64 characters).
+                max_length=64,
             ),
             Field(
                 "manager",

@@ -247,3 +247,42 @@ def test_korean_service_kinds_and_delivery_statuses(store: Store, tmp_path: Path
         "D3": "pending",
     }
     assert _errors(run) == {(5, "배송상태", "분실", "invalid_choice")}
+
+
+def test_store_regions_managers_and_active_flags(tmp_path: Path) -> None:
+    from cxm.models import User
+
+    manager = User.objects.create(username="gn", email="GN.Manager@example.com")
+    long_region = "가" * 65
+    rows = [
+        ["매장코드", "매장명", "지역", "점장이메일", "운영여부"],
+        ["S1", "강남점", "서울", "gn.manager@EXAMPLE.com", "Y"],
+        ["S2", "부산점", "부산", "", "N"],
+        ["S3", "잠실점", "서울", "", ""],
+        ["S4", "먼곳점", long_region, "", ""],
+    ]
+    run = _import(tmp_path, "stores", rows)
+
+    stored = {
+        s.external_id: (s.name, s.region.name if s.region else None, s.manager_id, s.is_active)
+        for s in Store.objects.select_related("region")
+    }
+    assert stored == {
+        "S1": ("강남점", "서울", manager.pk, True),
+        "S2": ("부산점", "부산", None, False),
+        "S3": ("잠실점", "서울", None, True),
+    }
+    assert _errors(run) == {(5, "지역", long_region, "too_long")}
+
+
+def test_too_long_numbers_and_names_are_row_errors(tmp_path: Path) -> None:
+    long_id, long_name = "C" * 65, "김" * 201
+    rows = [["고객번호", "고객명"], [long_id, "김민준"], ["C2", long_name], ["C3", "이서연"]]
+
+    run = _import(tmp_path, "customers", rows)
+
+    assert list(Customer.objects.values_list("external_id", flat=True)) == ["C3"]
+    assert _errors(run) == {
+        (2, "고객번호", long_id, "too_long"),
+        (3, "고객명", long_name, "too_long"),
+    }
