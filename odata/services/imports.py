@@ -82,9 +82,11 @@ def start_import(
         run.size_bytes = target.stat().st_size
         return _finish(run, ImportRun.Status.REJECTED, str(problem.message))
     run.file_sha256, run.size_bytes, run.encoding = info.sha256, info.size, info.encoding or "xlsx"
+    # Only a complete import counts: rows rejected before (e.g. "import customers first") may
+    # be importable now.
     earlier = (
         ImportRun.objects.filter(
-            kind=kind, file_sha256=info.sha256, status=ImportRun.Status.SUCCEEDED
+            kind=kind, file_sha256=info.sha256, status=ImportRun.Status.SUCCEEDED, rows_rejected=0
         )
         .order_by("-finished_at")
         .first()

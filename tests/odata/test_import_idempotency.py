@@ -172,3 +172,40 @@ def test_rejected_file_can_be_imported_after_fixing(tmp_path: Path) -> None:
     assert rejected.status == ImportRun.Status.REJECTED
     # The same bytes were never imported, so this is not a duplicate.
     assert _counts(retried) == ("succeeded", 1, 1, 0, 0)
+
+
+def test_same_file_after_fixing_what_its_errors_asked_for_is_imported(tmp_path: Path) -> None:
+    # "No customer with this number: import customers first." - and then the same file again.
+    orders = [
+        ["주문번호", "고객번호", "채널", "주문일시", "결제금액"],
+        ["O1", "C1", "온라인", "2024-01-05", "1000"],
+        ["O2", "C404", "온라인", "2024-01-05", "2000"],
+    ]
+    Customer.objects.create(external_id="C1", created_at=LONG_AGO)
+
+    def import_orders() -> ImportRun:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(orders)
+        source = tmp_path / "orders.csv"
+        source.write_bytes(buffer.getvalue().encode("utf-8"))
+        run = start_import(
+            kind="orders", source=source, file_name="orders.csv", mode="skip-invalid", enqueue=False
+        )
+        if run.status == ImportRun.Status.QUEUED:
+            run_import(run_id=run.pk)
+            run.refresh_from_db()
+        return run
+
+    partly = import_orders()
+    Customer.objects.create(external_id="C404", created_at=LONG_AGO)
+    again = import_orders()
+    third = import_orders()
+
+    assert (partly.status, partly.created, partly.rows_rejected) == ("succeeded", 1, 1)
+    assert (again.status, again.created, again.unchanged, again.rows_rejected) == (
+        "succeeded",
+        1,
+        1,
+        0,
+    )
+    assert third.status == ImportRun.Status.DUPLICATE
