@@ -189,3 +189,18 @@ def test_invalid_utf8_after_the_first_64kb_is_rejected(tmp_path: Path, declared:
     assert Customer.objects.count() == 0
     assert ImportRowError.objects.count() == 0
     _assert_no_replacement_character()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invalid_cp949_after_the_first_64kb_is_rejected(tmp_path: Path) -> None:
+    head = _large_customers_text(3000).encode("cp949")
+    assert len(head) > SAMPLE_BYTES
+    data = head + b"C99999,\xff\xfe,kim@example.com\r\n"
+
+    run = _import(tmp_path, "customers", data)
+
+    assert (run.status, run.encoding) == (ImportRun.Status.REJECTED, "cp949")
+    assert "Row 3002" in run.message
+    assert "not valid CP949" in run.message
+    assert Customer.objects.count() == 0
+    _assert_no_replacement_character()
