@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "odata.view_customer_contact",
             "odata.import_odata",
             "odata.manage_integrations",
+            "surveys.manage_surveys",
+            "xdata.view_responses",
         }
     ),
     Role.MANAGER: frozenset(
@@ -35,11 +37,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "cxm.view_system_status",
             "odata.view_customer",
             "odata.view_customer_contact",
+            "xdata.view_responses",
         }
     ),
     Role.STAFF: frozenset(
         {
             "odata.view_customer",
+            "xdata.view_responses",
         }
     ),
 }

@@ -1,0 +1,135 @@
+"""Experience data: survey responses with one answer row per question, and feedback from
+other channels (reviews, social posts, call-centre notes)."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from odata.models import Customer, Order, Store
+from surveys.models import Daypart, Invitation, Survey, SurveyVersion, Touchpoint
+
+
+class Response(models.Model):
+    """One customer's submitted answers to one survey version.
+
+    The score columns copy the NPS / CSAT / CES answers so analysis can aggregate in SQL.
+    `evaluated_at` stays empty until trigger rules have looked at the response; the
+    reconciler re-enqueues responses that waited too long.
+    """
+
+    code = models.UUIDField(default=uuid4, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="+")
+    # Personal link: one response per invitation, enforced here.
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="response"
+    )
+    # Open link: the answer form carries a one-time key, so a double submit records once.
+    submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True)
+    purchase_channel = models.CharField(max_length=16, blank=True)
+    daypart = models.CharField(max_length=16, choices=Daypart.choices, blank=True)
+    language = models.CharField(max_length=8, default="ko")
+    submitted_at = models.DateTimeField(db_index=True)
+    nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    ces = models.PositiveSmallIntegerField(null=True, blank=True)
+    intent = models.CharField(max_length=8, blank=True)  # yes / no / unsure
+    # All free-text answers, for search and text analysis.
+    comment = models.TextField(blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["survey", "submitted_at"], name="response_survey_time"),
+            models.Index(fields=["store", "submitted_at"], name="response_store_time"),
+            models.Index(fields=["customer", "submitted_at"], name="response_customer_time"),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(evaluated_at__isnull=True),
+                name="response_not_evaluated",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nps__isnull=True) | models.Q(nps__lte=10), name="response_nps"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(csat__isnull=True) | models.Q(csat__range=(1, 5)),
+                name="response_csat",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ces__isnull=True) | models.Q(ces__range=(1, 7)),
+                name="response_ces",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} @ {self.submitted_at:%Y-%m-%d}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question_key = models.CharField(max_length=32)
+    number = models.SmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    selected = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_key"], name="answer_once_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_key}: {self.number if self.number is not None else self.text}"
+
+
+class Feedback(models.Model):
+    """Unsolicited feedback from another channel, idempotent by (channel, external id)."""
+
+    code = models.UUIDField(default=uuid4, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=64)
+    external_id = models.CharField(_("external id"), max_length=128)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    occurred_at = models.DateTimeField(_("time"))
+    language = models.CharField(max_length=8, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="feedback_once"),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__range=(1, 5)),
+                name="feedback_rating",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["occurred_at"], name="feedback_time"),
+            models.Index(fields=["store", "occurred_at"], name="feedback_store_time"),
+        ]
+        permissions = [("view_responses", _("Can explore responses and feedback"))]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
