@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from surveys.views import builder, invitations, public, unsubscribe
 
 app_name = "surveys"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+# Staff pages under /surveys/.
+urlpatterns = [
+    *builder.urlpatterns,
+    *invitations.urlpatterns,
+    *public.urlpatterns,
+    *unsubscribe.urlpatterns,
+]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from xdata.views import explorer
 
 app_name = "xdata"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [*explorer.urlpatterns]

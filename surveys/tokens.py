@@ -1,0 +1,16 @@
+"""Survey link tokens: 256 bits from `secrets`, shown once, stored as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+
+def new_token() -> tuple[str, str]:
+    """(token for the link, hash to store)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
