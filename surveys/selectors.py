@@ -1,0 +1,147 @@
+"""Reads for the survey builder, and the access functions for touchpoints and surveys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cxm.models import User
+from surveys.models import Survey, Touchpoint
+from surveys.questions import OP_LABELS, TYPE_LABELS
+
+MANAGE = "surveys.manage_surveys"
+
+
+def access_touchpoint(user: User, code: UUID, *, write: bool = False) -> Touchpoint:
+    """The touchpoint `code` if `user` may build surveys; 403 otherwise (checked first, so
+    codes cannot be probed), 404 if unknown. Reading and writing need the same permission."""
+    if not user.has_perm(MANAGE):
+        raise PermissionDenied
+    touchpoint = (
+        Touchpoint.objects.select_related("owner_team", "owner_user").filter(code=code).first()
+    )
+    if touchpoint is None:
+        raise Http404
+    return touchpoint
+
+
+def access_survey(user: User, code: UUID, *, write: bool = False) -> Survey:
+    """The survey `code` with its touchpoint and current version if `user` may build
+    surveys; 403 otherwise, 404 if unknown."""
+    if not user.has_perm(MANAGE):
+        raise PermissionDenied
+    survey = (
+        Survey.objects.select_related("touchpoint", "current_version__published_by")
+        .filter(code=code)
+        .first()
+    )
+    if survey is None:
+        raise Http404
+    return survey
+
+
+def touchpoint_list() -> QuerySet[Touchpoint]:
+    """Every touchpoint by name, with its owners (one query)."""
+    return Touchpoint.objects.select_related("owner_team", "owner_user").order_by("name", "id")
+
+
+def survey_list() -> QuerySet[Survey]:
+    """Every survey by touchpoint and name, with its current version (one query)."""
+    return Survey.objects.select_related("touchpoint", "current_version").order_by(
+        "touchpoint__name", "name", "id"
+    )
+
+
+def has_unpublished_changes(survey: Survey) -> bool:
+    """Whether the draft differs from what customers currently get."""
+    if survey.current_version is None:
+        return bool(survey.draft)
+    return survey.draft != survey.current_version.questions
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    survey: Survey
+    version_number: int | None
+    unpublished_changes: bool
+
+
+def survey_rows(surveys: list[Survey]) -> list[SurveyRow]:
+    return [
+        SurveyRow(
+            survey=s,
+            version_number=s.current_version.number if s.current_version else None,
+            unpublished_changes=has_unpublished_changes(s),
+        )
+        for s in surveys
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    key: str
+    number: int
+    type_label: str
+    text: str  # in the reader's language
+    other_text: str  # in the other language, to check the translation at a glance
+    required: bool
+    options: list[str]
+    condition: str
+    first: bool
+    last: bool
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "ko"
+
+
+def question_rows(questions: list[dict[str, Any]]) -> list[QuestionRow]:
+    """The questions as the builder shows them, in the active language."""
+    language = _language()
+    other = "ko" if language == "en" else "en"
+    numbers = {q.get("key"): n for n, q in enumerate(questions, start=1)}
+    rows = []
+    for number, q in enumerate(questions, start=1):
+        text = q.get("text") or {}
+        rows.append(
+            QuestionRow(
+                key=q["key"],
+                number=number,
+                type_label=str(TYPE_LABELS.get(q.get("type", ""), q.get("type", ""))),
+                text=text.get(language, ""),
+                other_text=text.get(other, ""),
+                required=bool(q.get("required")),
+                options=[(o.get("text") or {}).get(language, "") for o in q.get("options") or []],
+                condition=_describe_condition(q.get("show_if"), numbers),
+                first=number == 1,
+                last=number == len(questions),
+            )
+        )
+    return rows
+
+
+def _describe_condition(condition: dict[str, Any] | None, numbers: dict[Any, int]) -> str:
+    if not condition:
+        return ""
+    value = condition.get("value")
+    shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return _("Shown when question %(number)s %(op)s %(value)s") % {
+        "number": numbers.get(condition.get("question"), "?"),
+        "op": OP_LABELS.get(condition.get("op", ""), condition.get("op", "")),
+        "value": shown,
+    }
+
+
+def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:
+    """(index, question) of the draft question `key`; 404 if the draft has none."""
+    for index, question in enumerate(survey.draft):
+        if question.get("key") == key:
+            return index, question
+    raise Http404
