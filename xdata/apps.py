@@ -8,3 +8,8 @@ class XDataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "xdata"
     verbose_name = _("Experience data")
+
+    def ready(self) -> None:
+        from xdata.timeline import register_timeline_sources
+
+        register_timeline_sources()

@@ -1,5 +1,204 @@
+"""The response explorer: survey responses and feedback side by side, their detail pages and
+exports of the current filter. Filters live in the query string, so a view can be bookmarked."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from cxm.models import User
+from odata.models import Store
+from surveys.models import Survey, Touchpoint
+from xdata.exports import EXPORT_LIMIT, csv_stream, xlsx_file
+from xdata.selectors import (
+    MIN_SEARCH_LENGTH,
+    Cursor,
+    ExplorerFilters,
+    Source,
+    access_feedback,
+    access_response,
+    explore,
+    feedback_detail,
+    filter_choices,
+    require_explorer,
+    response_detail,
+)
+
+SOURCE_CHOICES = [
+    (Source.ALL, _("Surveys and other channels")),
+    (Source.SURVEYS, _("Surveys")),
+    (Source.FEEDBACK, _("Other channels")),
+]
+SCORE_CHOICES = [
+    ("", _("Any score")),
+    ("nps_promoter", _("NPS promoters (9-10)")),
+    ("nps_passive", _("NPS passives (7-8)")),
+    ("nps_detractor", _("NPS detractors (0-6)")),
+    ("csat_high", _("CSAT 4-5")),
+    ("csat_mid", _("CSAT 3")),
+    ("csat_low", _("CSAT 1-2")),
+    ("rating_high", _("Rating 4-5")),
+    ("rating_mid", _("Rating 3")),
+    ("rating_low", _("Rating 1-2")),
+]
+COMMENT_CHOICES = [
+    ("", _("With or without")),
+    ("yes", _("With a comment")),
+    ("no", _("No comment")),
+]
+
+
+class ExplorerFilterForm(forms.Form):
+    """The explorer's query string; unknown or bad values fall back to "any"."""
+
+    source = forms.ChoiceField(choices=SOURCE_CHOICES, required=False)
+    survey = forms.UUIDField(required=False)
+    touchpoint = forms.UUIDField(required=False)
+    store = forms.UUIDField(required=False)
+    date_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    score = forms.ChoiceField(choices=SCORE_CHOICES, required=False)
+    language = forms.ChoiceField(
+        choices=[("", _("Any language")), *settings.LANGUAGES], required=False
+    )
+    has_comment = forms.ChoiceField(choices=COMMENT_CHOICES, required=False)
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def filters(self) -> ExplorerFilters:
+        """The valid fields as filters (one query per survey, touchpoint or store named)."""
+        self.is_valid()
+        data: dict[str, Any] = {
+            name: value for name, value in self.cleaned_data.items() if name not in self.errors
+        }
+        comment = data.get("has_comment") or ""
+        return ExplorerFilters(
+            source=data.get("source") or Source.ALL,
+            survey=_by_code(Survey, data.get("survey")),
+            touchpoint=_by_code(Touchpoint, data.get("touchpoint")),
+            store=_by_code(Store, data.get("store")),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            score=data.get("score") or "",
+            language=data.get("language") or "",
+            has_comment={"yes": True, "no": False}.get(comment),
+            q=data.get("q") or "",
+        )
+
+
+def _by_code(model: Any, code: UUID | None) -> Any:
+    return model.objects.filter(code=code).first() if code is not None else None
+
+
+def _filter_params(query: QueryDict) -> dict[str, str]:
+    """The filter part of the query string (no cursor), for links that keep the filter."""
+    names = ExplorerFilterForm.base_fields
+    return {k: str(v) for k, v in query.items() if k in names and v}
+
+
+@require_GET
+@login_required
+def responses(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    require_explorer(user)
+    form = ExplorerFilterForm(request.GET)
+    filters = form.filters()
+    page = explore(filters, after=Cursor.decode(request.GET.get("after", "")))
+    params = _filter_params(request.GET)
+    next_url = ""
+    if page.next_cursor is not None:
+        next_url = "?" + urlencode({**params, "after": page.next_cursor.encode()})
+    query = urlencode(params)
+    context = {
+        "form": form,
+        "page": page,
+        "next_url": next_url,
+        "query": query,
+        "first_url": "?" + query if query else "?",
+        "short_search": 0 < len(filters.q) < MIN_SEARCH_LENGTH,
+        "export_limit": EXPORT_LIMIT,
+        **filter_choices(),
+    }
+    htmx = getattr(request, "htmx", None)
+    fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    template = "xdata/_response_results.html" if fragment else "xdata/responses.html"
+    response = render(request, template, context)
+    # One URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+@login_required
+def response_detail_page(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    response = access_response(user, code)
+    detail = response_detail(response, viewer=user)
+    return render(request, "xdata/response_detail.html", {"detail": detail, "r": response})
+
+
+@require_GET
+@login_required
+def feedback_detail_page(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    feedback = access_feedback(user, code)
+    detail = feedback_detail(feedback, viewer=user)
+    return render(request, "xdata/feedback_detail.html", {"detail": detail, "f": feedback})
+
+
+def _export_name(extension: str) -> str:
+    return f"responses-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
+
+
+@require_GET
+@login_required
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    require_explorer(user)
+    filters = ExplorerFilterForm(request.GET).filters()
+    response = StreamingHttpResponse(csv_stream(filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    return response
+
+
+@require_GET
+@login_required
+def export_xlsx(request: HttpRequest) -> FileResponse:
+    user: User = request.user  # type: ignore[assignment]
+    require_explorer(user)
+    filters = ExplorerFilterForm(request.GET).filters()
+    return FileResponse(
+        xlsx_file(filters),
+        as_attachment=True,
+        filename=_export_name("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("responses/", responses, name="responses"),
+    path("responses/export.csv", export_csv, name="responses-csv"),
+    path("responses/export.xlsx", export_xlsx, name="responses-xlsx"),
+    path("responses/<uuid:code>/", response_detail_page, name="response-detail"),
+    path("feedback/<uuid:code>/", feedback_detail_page, name="feedback-detail"),
+]

@@ -1,0 +1,217 @@
+"""Exports of the explorer's current filter: CSV (UTF-8 with BOM, for Excel) and XLSX.
+
+One row per response or feedback, newest first, with context columns and one column per
+question key. Rows are read in keyset batches (`explore_all`), so memory holds one batch;
+the CSV streams, the XLSX is written by openpyxl's write-only mode into a temporary file.
+Every cell that came from a customer, an integration or a file passes through `safe_cell`,
+so a spreadsheet never runs it as a formula. Exports stop at `EXPORT_LIMIT` rows, and say so
+on their last row.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from cxm.csvsafe import safe_cell
+from surveys.models import SurveyVersion
+from xdata.models import Answer, Feedback, Response
+from xdata.selectors import RESPONSE, ExplorerFilters, ExplorerRow, explore_all
+
+EXPORT_LIMIT = 100_000
+BATCH = 2000
+
+CONTEXT_COLUMNS = (
+    "source",
+    "code",
+    "time",
+    "survey",
+    "survey_version",
+    "touchpoint",
+    "store_code",
+    "store",
+    "customer_number",
+    "order_number",
+    "channel",
+    "daypart",
+    "language",
+    "nps",
+    "csat",
+    "ces",
+    "intent",
+    "rating",
+    "comment",
+)
+
+
+def question_keys(filters: ExplorerFilters) -> list[str]:
+    """Question keys of the filtered survey's versions (of every survey when none is chosen),
+    in the order they are asked, each once."""
+    if not filters.includes(RESPONSE):
+        return []
+    versions = SurveyVersion.objects.order_by("survey__name", "survey_id", "number")
+    if filters.survey is not None:
+        versions = versions.filter(survey=filters.survey)
+    keys: dict[str, None] = {}
+    for questions in versions.values_list("questions", flat=True):
+        for question in questions if isinstance(questions, list) else []:
+            if isinstance(question, dict) and question.get("key"):
+                keys[str(question["key"])] = None
+    return list(keys)
+
+
+def _answer_value(answer: Answer) -> Any:
+    if answer.number is not None:
+        return answer.number
+    if answer.selected:
+        return safe_cell("|".join(answer.selected))
+    return safe_cell(answer.text)
+
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def _response_cells(response: Response, answers: dict[str, Answer], keys: list[str]) -> list[Any]:
+    store = response.store
+    return [
+        "survey",
+        str(response.code),
+        _local(response.submitted_at),
+        safe_cell(response.survey.name),
+        response.version.number,
+        safe_cell(response.touchpoint.name),
+        safe_cell(store.external_id) if store else "",
+        safe_cell(store.name) if store else "",
+        safe_cell(response.customer.external_id) if response.customer else "",
+        safe_cell(response.order.external_id) if response.order else "",
+        safe_cell(response.purchase_channel),
+        response.daypart,
+        safe_cell(response.language),
+        response.nps,
+        response.csat,
+        response.ces,
+        safe_cell(response.intent),
+        None,
+        safe_cell(response.comment),
+        *(_answer_value(answers[k]) if k in answers else None for k in keys),
+    ]
+
+
+def _feedback_cells(feedback: Feedback, keys: list[str]) -> list[Any]:
+    store = feedback.store
+    return [
+        "feedback",
+        str(feedback.code),
+        _local(feedback.occurred_at),
+        "",
+        None,
+        "",
+        safe_cell(store.external_id) if store else "",
+        safe_cell(store.name) if store else "",
+        safe_cell(feedback.customer.external_id) if feedback.customer else "",
+        safe_cell(feedback.order.external_id) if feedback.order else "",
+        safe_cell(feedback.channel),
+        "",
+        safe_cell(feedback.language),
+        None,
+        None,
+        None,
+        "",
+        feedback.rating,
+        safe_cell(feedback.text),
+        *(None for _ in keys),
+    ]
+
+
+def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
+    """The header, then one row per response or feedback, then a note row if cut short."""
+    keys = question_keys(filters)
+    yield [*CONTEXT_COLUMNS, *(safe_cell(k) for k in keys)]
+    written = 0
+    for batch in explore_all(filters, limit=EXPORT_LIMIT, batch=BATCH):
+        batch = batch[: EXPORT_LIMIT - written]
+        if not batch:
+            break
+        yield from _batch_rows(batch, keys)
+        written += len(batch)
+    else:
+        return
+    yield [
+        _("Stopped at %(limit)s rows: narrow the filter (dates, survey, store) to export the rest.")
+        % {"limit": EXPORT_LIMIT}
+    ]
+
+
+def _batch_rows(batch: list[ExplorerRow], keys: list[str]) -> Iterator[list[Any]]:
+    response_ids = [row.subject.pk for row in batch if row.is_response]
+    # Three queries per batch: context, answers, versions (the page query had no order).
+    responses = {
+        r.pk: r
+        for r in Response.objects.filter(pk__in=response_ids).select_related(
+            "survey", "version", "touchpoint", "store", "customer", "order"
+        )
+    }
+    feedback = {
+        f.pk: f
+        for f in Feedback.objects.filter(
+            pk__in=[row.subject.pk for row in batch if not row.is_response]
+        ).select_related("store", "customer", "order")
+    }
+    answers: dict[int, dict[str, Answer]] = {}
+    for answer in Answer.objects.filter(response_id__in=response_ids):
+        answers.setdefault(answer.response_id, {})[answer.question_key] = answer
+    for row in batch:
+        if row.is_response:
+            yield _response_cells(responses[row.subject.pk], answers.get(row.subject.pk, {}), keys)
+        else:
+            yield _feedback_cells(feedback[row.subject.pk], keys)
+
+
+class _Line:
+    """A file-like object whose write returns what it was given (for csv.writer)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def csv_stream(filters: ExplorerFilters) -> Iterator[bytes]:
+    """The export as CSV, UTF-8 with a BOM (so Excel reads Korean), line by line."""
+    writer = csv.writer(_Line())
+    yield "\ufeff".encode()
+    for row in export_rows(filters):
+        yield writer.writerow([_csv_text(v) for v in row]).encode("utf-8")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, str):
+        # XLSX cannot hold most control characters; openpyxl refuses them.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def xlsx_file(filters: ExplorerFilters) -> IO[bytes]:
+    """The export as an XLSX workbook in a temporary file, rewound (deleted when closed)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Responses"))
+    for row in export_rows(filters):
+        sheet.append([_xlsx_value(v) for v in row])
+    # Closed (and so deleted) by the FileResponse that sends it.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
