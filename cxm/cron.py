@@ -9,6 +9,7 @@ from __future__ import annotations
 from rq import cron
 
 from cxm.jobs import heartbeat
+from surveys.jobs import sweep_invitations
 
 HEARTBEAT_SECONDS = 30
 
@@ -24,3 +25,14 @@ for _queue in ("realtime", "default", "bulk"):
         result_ttl=0,
         name=f"heartbeat-{_queue}",
     )
+
+# Survey invitations: expire links, invite from milestones, queue due e-mails and reminders.
+# An overlapping second run is harmless (claims and unique constraints), so no lock.
+cron.register(
+    sweep_invitations,
+    "default",
+    interval=60,
+    ttl=120,
+    result_ttl=0,
+    name="sweep-invitations",
+)

@@ -1,5 +1,211 @@
+"""Sending surveys: to a segment (bulk), to one customer, the invitation list with revoking,
+and the contact-policy log (suppressions). Admins only (`surveys.manage_surveys`)."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cxm.models import User
+from odata.models import Customer, Store
+from odata.selectors import access_customer
+from surveys.models import Invitation, Suppression, Survey
+from surveys.services.contact_policy import suppression_log
+from surveys.services.invitations import (
+    access_invitation,
+    access_survey_for_invitations,
+    bulk_preview,
+    invitation_list,
+    invite_customer,
+    published_surveys,
+    request_bulk_invitations,
+    revoke_invitation,
+)
+
+PAGE_SIZE = 50
+MANAGE = "surveys.manage_surveys"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# -- Forms (validate and convert only) ------------------------------------------------------------
+
+
+class AudienceForm(forms.Form):
+    segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
+    store = forms.ModelChoiceField(
+        label=gettext_lazy("Home store"),
+        queryset=Store.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All stores"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        segments = (
+            Customer.objects.exclude(segment="")
+            .order_by("segment")
+            .values_list("segment", flat=True)
+            .distinct()
+        )
+        self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]  # type: ignore[attr-defined]
+
+
+class ManualInviteForm(forms.Form):
+    survey = forms.ModelChoiceField(
+        label=gettext_lazy("Survey"),
+        queryset=published_surveys(),
+        to_field_name="code",
+        empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Choose a published survey.")},
+    )
+
+
+class SuppressionFilterForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"),
+        choices=[("", gettext_lazy("All reasons")), *Suppression.Reason.choices],
+        required=False,
+    )
+    survey = forms.ModelChoiceField(
+        label=gettext_lazy("Survey"),
+        queryset=Survey.objects.select_related("touchpoint"),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All surveys"),
+    )
+
+
+class InvitationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("All statuses")), *Invitation.Status.choices],
+        required=False,
+    )
+    survey = forms.ModelChoiceField(
+        label=gettext_lazy("Survey"),
+        queryset=Survey.objects.select_related("touchpoint"),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All surveys"),
+    )
+
+
+# -- Bulk -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk_invite(request: HttpRequest, code: UUID) -> HttpResponse:
+    survey = access_survey_for_invitations(_user(request), code)
+    form = AudienceForm(request.POST if request.method == "POST" else request.GET)
+    published = survey.status == Survey.Status.PUBLISHED
+    if not form.is_valid() or (request.method == "POST" and not published):
+        context = {"survey": survey, "form": form, "preview": None, "published": published}
+        return render(request, "surveys/invitations/bulk.html", context, status=400)
+    segment, store = form.cleaned_data["segment"], form.cleaned_data["store"]
+    if request.method == "POST":
+        request_bulk_invitations(survey=survey, segment=segment, store=store, by=_user(request))
+        messages.success(
+            request,
+            _("The invitations are being created. They go out within minutes (from 9:00)."),
+        )
+        return redirect(reverse("surveys:invitations") + f"?survey={survey.code}")
+    preview = bulk_preview(survey=survey, segment=segment, store=store, now=timezone.now())
+    context = {"survey": survey, "form": form, "preview": preview, "published": published}
+    return render(request, "surveys/invitations/bulk.html", context)
+
+
+# -- One customer ---------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invitation_new(request: HttpRequest) -> HttpResponse:
+    """Send a survey to the customer named by `?customer=<code>` (from the customer 360)."""
+    customer = access_customer(_user(request), _uuid_or_404(request.GET.get("customer", "")))
+    form = ManualInviteForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        status = 400 if request.method == "POST" else 200
+        context = {"customer": customer, "form": form}
+        return render(request, "surveys/invitations/new.html", context, status=status)
+    survey = form.cleaned_data["survey"]
+    outcome = invite_customer(customer=customer, survey=survey, by=_user(request))
+    if outcome.invitation is not None:
+        messages.success(request, _("“%(survey)s” is on its way.") % {"survey": survey.name})
+    elif outcome.suppression is not None:
+        messages.warning(
+            request,
+            _("Not sent: %(reason)s.") % {"reason": outcome.suppression.get_reason_display()},
+        )
+    return redirect("odata:customer-detail", code=customer.code)
+
+
+def _uuid_or_404(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Http404 from None
+
+
+# -- Invitations and revoking ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+def invitations(request: HttpRequest) -> HttpResponse:
+    form = InvitationFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = invitation_list(status=filters.get("status", ""), survey=filters.get("survey"))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "surveys/invitations/list.html", {"form": form, "page": page})
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
+    invitation = access_invitation(_user(request), code)
+    if revoke_invitation(invitation=invitation):
+        messages.success(request, _("The invitation is revoked: its link no longer works."))
+    else:
+        messages.info(request, _("This invitation was already answered, expired or revoked."))
+    return redirect(reverse("surveys:invitations") + f"?survey={invitation.survey.code}")
+
+
+# -- Suppressions ---------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+def suppressions(request: HttpRequest) -> HttpResponse:
+    form = SuppressionFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = suppression_log(reason=filters.get("reason", ""), survey=filters.get("survey"))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "surveys/invitations/suppressions.html", {"form": form, "page": page})
+
+
+urlpatterns: list[URLPattern] = [
+    path("invitations/", invitations, name="invitations"),
+    path("invitations/new/", invitation_new, name="invitation-new"),
+    path("invitations/<uuid:code>/revoke/", invitation_revoke, name="invitation-revoke"),
+    path("suppressions/", suppressions, name="suppressions"),
+    path("<uuid:code>/invite/", bulk_invite, name="bulk-invite"),
+]

@@ -1,7 +1,35 @@
+"""Unsubscribe from surveys: `/u/<token>/` (the link at the foot of every survey e-mail).
+
+GET only asks (mail scanners follow links; nothing changes on GET); POST turns the customer's
+survey consent off. Both speak the customer's language; an unknown link gets a friendly 404.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from surveys.services.invitations import access_invitation_by_token, unsubscribe_customer
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = access_invitation_by_token(token)
+    except Http404:
+        return render(request, "surveys/unsubscribe_invalid.html", status=404)
+    with translation.override(invitation.language):
+        if request.method == "POST":
+            unsubscribe_customer(invitation=invitation)
+            return render(request, "surveys/unsubscribe_done.html")
+        return render(request, "surveys/unsubscribe.html")
+
 
 # Customer-facing pages, mounted at the site root (no login).
-public_urlpatterns: list[URLPattern] = []
+public_urlpatterns: list[URLPattern] = [
+    path("u/<str:token>/", unsubscribe, name="unsubscribe"),
+]
 urlpatterns: list[URLPattern] = []

@@ -1,0 +1,102 @@
+"""The contact-frequency policy: whether a customer may be invited to a survey now.
+
+One function answers for all three sources (bulk, journey milestones, one customer), so a
+customer is never asked twice in a week because two teams each sent "just one" survey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from odata.models import Customer
+from surveys.models import Invitation, Suppression, Survey
+
+DEFAULT_CONTACT_INTERVAL_DAYS = 30
+
+
+def contact_interval_days(survey: Survey) -> int:
+    """Minimum days between two invitations to one customer before `survey` may go out.
+
+    A journey-critical touchpoint can set its own interval (shorter or longer) over the global
+    `CXM_CONTACT_INTERVAL_DAYS`.
+    """
+    override = survey.touchpoint.contact_interval_days
+    if override is not None:
+        return override
+    return int(getattr(settings, "CXM_CONTACT_INTERVAL_DAYS", DEFAULT_CONTACT_INTERVAL_DAYS))
+
+
+def has_open_followup(customer: Customer) -> bool:
+    """Whether a follow-up task is open for this customer (we do not survey them meanwhile).
+
+    The actions app (follow-up tasks) does not exist yet: it will answer this question, and
+    until then nobody has an open task. `surveys` may not import `actions` (dependencies point
+    left), so the actions app will plug its answer in here when it lands.
+    """
+    return False
+
+
+def invited_since(*, customer: Customer, since: datetime) -> bool:
+    """An invitation (any survey) was created for the customer at or after `since`.
+
+    Revoked invitations do not count: revoking undoes a mistake, it did not reach anyone.
+    """
+    return (
+        Invitation.objects.filter(customer=customer, created_at__gte=since)
+        .exclude(status=Invitation.Status.REVOKED)
+        .exists()
+    )
+
+
+def check(customer: Customer, survey: Survey, now: datetime) -> str | None:
+    """The reason (a `Suppression.Reason` value) the customer may not be invited now, or None.
+
+    Checked in this order: survey consent, an e-mail address, the contact interval across all
+    surveys, an open follow-up task. The caller records the suppression.
+    """
+    since = now - timedelta(days=contact_interval_days(survey))
+    return _reason(customer, recently_invited=lambda: invited_since(customer=customer, since=since))
+
+
+def check_many(
+    customers: Sequence[Customer], survey: Survey, now: datetime
+) -> dict[int, str | None]:
+    """`check` for a batch of customers (by primary key) in one query instead of one each."""
+    since = now - timedelta(days=contact_interval_days(survey))
+    recent = set(
+        Invitation.objects.filter(customer__in=[c.pk for c in customers], created_at__gte=since)
+        .exclude(status=Invitation.Status.REVOKED)
+        .values_list("customer_id", flat=True)
+    )
+    return {
+        c.pk: _reason(c, recently_invited=partial(set.__contains__, recent, c.pk))
+        for c in customers
+    }
+
+
+def _reason(customer: Customer, *, recently_invited: Callable[[], bool]) -> str | None:
+    # The one place the order of the rules is written down.
+    if not customer.survey_consent:
+        return Suppression.Reason.NO_CONSENT
+    if not customer.email:
+        return Suppression.Reason.NO_EMAIL
+    if recently_invited():
+        return Suppression.Reason.RECENTLY_INVITED
+    if has_open_followup(customer):
+        return Suppression.Reason.OPEN_TASK
+    return None
+
+
+def suppression_log(*, reason: str = "", survey: Survey | None = None) -> QuerySet[Suppression]:
+    """Suppressed invitations, newest first, optionally of one reason and/or survey."""
+    rows = Suppression.objects.select_related("survey", "customer").order_by("-created_at", "-id")
+    if reason:
+        rows = rows.filter(reason=reason)
+    if survey is not None:
+        rows = rows.filter(survey=survey)
+    return rows
