@@ -1,0 +1,88 @@
+"""An admin builds a survey from a template, adds a conditional question and publishes it,
+on a desk and on a phone."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cxm.models import User
+from surveys.models import Survey
+from surveys.services.builder import create_touchpoint
+from tests.browser.conftest import screenshot
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page: Page, base: str, user: User, path: str) -> None:
+    page.goto(f"{base}{path}")
+    page.get_by_label("사용자 이름").fill(user.username)
+    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+
+
+def test_admin_builds_and_publishes_a_survey(page: Page, live_site, admin: User) -> None:  # type: ignore[no-untyped-def]
+    touchpoint = create_touchpoint(name="배송 완료", milestone="delivery.delivered")
+    base = live_site.url
+    _sign_in(page, base, admin, "/surveys/new/")
+    expect(page).to_have_url(f"{base}/surveys/new/")
+
+    page.locator("#id_template").select_option("delivery_csat")
+    page.locator("#id_name").fill("배송 후 만족도")
+    page.locator("#id_touchpoint").select_option(str(touchpoint.pk))
+    page.locator("main form button.primary").click()
+    survey = Survey.objects.get()
+    expect(page).to_have_url(f"{base}/surveys/{survey.code}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("배송 후 만족도")
+    expect(page.locator("#questions > li.question")).to_have_count(3)
+
+    page.locator(f"a[href='/surveys/{survey.code}/questions/new/']").click()
+    page.locator("#id_type").select_option("short_text")
+    page.locator("#id_text_ko").fill("가장 좋았던 점을 한마디로 알려 주세요.")
+    page.locator("#id_text_en").fill("What did you like best, in a word?")
+    page.locator("#id_show_if_question").select_option("csat")
+    page.locator("#id_show_if_op").select_option("gte")
+    page.locator("#id_show_if_value").fill("4")
+    page.locator("form.question-form button.primary").click()
+    expect(page).to_have_url(f"{base}/surveys/{survey.code}/")
+    added = page.locator("#question-q4")
+    expect(added).to_contain_text("가장 좋았던 점을 한마디로 알려 주세요.")
+    expect(added.locator(".condition")).to_contain_text("4")
+    expect(page.locator(".publish-box.has-changes")).to_be_visible()
+
+    # Reordering works in place (htmx) and keeps the condition after its question.
+    page.locator("#question-q4 form[action$='/move/'] button").first.click()
+    expect(page.locator("#questions > li.question").nth(2)).to_have_id("question-q4")
+    expect(page).to_have_url(f"{base}/surveys/{survey.code}/")
+
+    page.locator("form[action$='/publish/'] button").click()
+    expect(page.locator("table.table tbody tr").first).to_contain_text("v1")
+    expect(page.locator(".publish-box.has-changes")).to_have_count(0)
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.PUBLISHED
+    assert survey.current_version is not None
+    assert survey.current_version.number == 1
+    assert [q["key"] for q in survey.current_version.questions] == [
+        "csat",
+        "what_went_wrong",
+        "q4",
+        "comment",
+    ]
+    assert survey.current_version.questions[2]["show_if"] == {
+        "question": "csat",
+        "op": "gte",
+        "value": 4,
+    }
+    screenshot(page, "survey-builder-desktop")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("배송 후 만족도")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the builder scrolls sideways on a phone"
+    screenshot(page, "survey-builder-phone")
+
+    page.goto(f"{base}/surveys/")
+    expect(page.locator("table.table")).to_contain_text("v1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
