@@ -1,7 +1,376 @@
+"""The customer's answer pages: personal links /s/<token>/, open links /o/<code>/, and the
+staff preview of a draft. Server-rendered forms, one step of a few questions per POST, so a
+display condition is re-evaluated after each step; no JavaScript needed."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
+from uuid import UUID, uuid4
 
-# Customer-facing pages, mounted at the site root (no login).
-public_urlpatterns: list[URLPattern] = []
-urlpatterns: list[URLPattern] = []
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from cxm import ratelimit
+from cxm.models import User
+from surveys.answering import (
+    Step,
+    next_page,
+    option_text,
+    progress,
+    question_text,
+    submit_page,
+)
+from surveys.questions import INTENT_VALUES, SCALES, TEXT_LIMITS
+from surveys.selectors import access_survey
+from surveys.services.answering import (
+    LinkProblem,
+    answering_version,
+    clean_channel,
+    invitation_for_token,
+    open_link_version,
+    save_partial_answers,
+    saved_answers,
+    store_for_open_link,
+    survey_for_open_code,
+)
+from xdata.services.responses import AlreadyRecorded, OpenLinkContext, record_response
+
+# Open links are public: limits per client address.
+OPEN_VIEWS_PER_MINUTE = 120
+OPEN_SUBMITS_PER_HOUR = 30
+# A visitor has a day to finish an open-link survey before the form's state expires.
+STATE_MAX_AGE = 24 * 60 * 60
+
+
+def _language(request: HttpRequest, preferred: str = "") -> str:
+    """The customer's choice (language switch cookie) over `preferred` over the browser's."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    for candidate in (chosen, preferred, translation.get_language() or ""):
+        if candidate[:2] in codes:
+            language = candidate[:2]
+            break
+    else:
+        language = settings.LANGUAGE_CODE
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
+# End labels of each scale, and the intent answers.
+SCALE_ENDS = {
+    "nps": (_lazy("Not at all likely"), _lazy("Extremely likely")),
+    "csat": (_lazy("Very dissatisfied"), _lazy("Very satisfied")),
+    "ces": (_lazy("Very difficult"), _lazy("Very easy")),
+    "rating": (_lazy("Poor"), _lazy("Excellent")),
+}
+INTENT_LABELS = {"yes": _lazy("Yes"), "no": _lazy("No"), "unsure": _lazy("Not sure")}
+
+
+def question_views(
+    page: list[dict[str, Any]],
+    *,
+    language: str,
+    errors: dict[str, str],
+    raw: dict[str, list[str]],
+) -> list[dict[str, Any]]:
+    """What the answer page shows for each question of `page` (the template only lays out)."""
+    return [
+        _question_view(q, language, errors.get(q["key"], ""), raw.get(q["key"], [])) for q in page
+    ]
+
+
+def _question_view(
+    question: dict[str, Any], language: str, error: str, given: list[str]
+) -> dict[str, Any]:
+    key, kind = question["key"], question["type"]
+    view: dict[str, Any] = {
+        "key": key,
+        "name": key,
+        "legend": question_text(question, language),
+        "required": bool(question.get("required")),
+        "error": error,
+        "widget": "choice",
+        "options": [],
+        "low": "",
+        "high": "",
+        "text": "",
+        "maxlength": 0,
+        "ends": "",
+        "columns": 0,
+    }
+    if kind in SCALES:
+        low, high = SCALES[kind]
+        values = [(str(n), str(n)) for n in range(low, high + 1)]
+        ends = SCALE_ENDS[kind]
+        view.update(widget="scale", low=ends[0], high=ends[1], columns=len(values))
+        view["ends"] = f"{low} = {ends[0]}, {high} = {ends[1]}"
+    elif kind == "intent":
+        values = [(v, str(INTENT_LABELS[v])) for v in INTENT_VALUES]
+        view["widget"] = "intent"
+    elif kind in ("single", "multiple"):
+        values = [(o["value"], option_text(o, language)) for o in question.get("options") or []]
+        view["widget"] = "checkbox" if kind == "multiple" else "choice"
+    else:
+        view.update(
+            widget="textarea" if kind == "long_text" else "text",
+            text="\n".join(given),
+            maxlength=TEXT_LIMITS[kind],
+            describedby=f"error-{key}" if error else "",
+        )
+        return view
+    view["describedby"] = " ".join(
+        name for name, shown in ((f"error-{key}", error), (f"ends-{key}", view["ends"])) if shown
+    )
+    view["options"] = [
+        {"value": value, "label": label, "checked": value in given, "id": f"{key}-{value}"}
+        for value, label in values
+    ]
+    return view
+
+
+def _display(question: dict[str, Any], value: Any, language: str) -> str:
+    kind = question["type"]
+    if value is None:
+        return "—"
+    if kind == "intent":
+        return str(INTENT_LABELS[value])
+    if kind in ("single", "multiple"):
+        labels = {o["value"]: option_text(o, language) for o in question.get("options") or []}
+        picked = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v) or str(v) for v in picked)
+    return str(value)
+
+
+def answer_summary(
+    questions: list[dict[str, Any]], answers: dict[str, Any], *, language: str
+) -> list[dict[str, str]]:
+    """The asked questions and the answers given, for the thank-you page."""
+    return [
+        {"question": question_text(q, language), "answer": _display(q, answers[q["key"]], language)}
+        for q in questions
+        if q["key"] in answers
+    ]
+
+
+PROBLEMS = {
+    LinkProblem.NOT_FOUND: 404,
+    LinkProblem.GONE: 410,
+    LinkProblem.ANSWERED: 410,
+    "too_many": 429,
+    "stale_form": 400,
+}
+
+
+def _problem(request: HttpRequest, kind: str, *, restart: str = "") -> HttpResponse:
+    """A friendly page that tells nothing about the customer or the survey."""
+    context = {"kind": kind, "restart": restart}
+    return render(request, "surveys/public/problem.html", context, status=PROBLEMS[kind])
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    questions: list[dict[str, Any]],
+    answers: dict[str, Any],
+    language: str,
+    step: Step | None = None,
+    hidden: dict[str, str] | None = None,
+    preview: bool = False,
+) -> HttpResponse:
+    page = step.page if step is not None else next_page(questions, answers)
+    errors = step.errors if step is not None else {}
+    done, total = progress(questions, answers)
+    context = {
+        "questions": question_views(
+            page, language=language, errors=errors, raw=step.raw if step else {}
+        ),
+        "page_keys": ",".join(q["key"] for q in page),
+        "errors": bool(errors),
+        "done": done,
+        "total": total,
+        "last": done + len(page) >= total,
+        "hidden": hidden or {},
+        "preview": preview,
+    }
+    status = 400 if errors else 200
+    return render(request, "surveys/public/answer.html", context, status=status)
+
+
+def _thanks(
+    request: HttpRequest,
+    *,
+    questions: list[dict[str, Any]] | None = None,
+    answers: dict[str, Any] | None = None,
+    language: str = "ko",
+    preview: bool = False,
+) -> HttpResponse:
+    summary = answer_summary(questions or [], answers or {}, language=language)
+    context = {"summary": summary, "preview": preview}
+    return render(request, "surveys/public/thanks.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def personal_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_token(token=token)
+        language = _language(request, invitation.language)
+        version = answering_version(invitation=invitation)
+    except LinkProblem as problem:
+        _language(request, problem.language)
+        if problem.kind == LinkProblem.ANSWERED and request.method == "POST":
+            return _thanks(request)  # a double submit of the last step
+        return _problem(request, problem.kind)
+    questions, answers = version.questions, saved_answers(invitation=invitation)
+    if request.method == "GET":
+        return _page(request, questions=questions, answers=answers, language=language)
+    step = submit_page(
+        questions, answers, page_keys=request.POST.get("page", ""), data=request.POST
+    )
+    if step.stale:
+        return redirect(request.path)
+    if step.errors:
+        return _page(request, questions=questions, answers=answers, language=language, step=step)
+    if not step.finished:
+        save_partial_answers(invitation=invitation, answers=step.answers)
+        return redirect(request.path)  # 302 after POST: the browser GETs the next step
+    try:
+        record_response(version=version, answers=step.answers, invitation=invitation)
+    except AlreadyRecorded:
+        return _thanks(request)
+    return _thanks(request, questions=questions, answers=step.answers, language=language)
+
+
+def _open_state(request: HttpRequest, salt: str) -> dict[str, Any] | None:
+    try:
+        state = signing.loads(request.POST.get("state", ""), salt=salt, max_age=STATE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _submission_key(request: HttpRequest) -> UUID | None:
+    try:
+        return UUID(request.POST.get("submission_key", ""))
+    except ValueError:
+        return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def open_link(request: HttpRequest, code: str) -> HttpResponse:
+    language = _language(request)
+    address = get_client_ip_address(request) or "unknown"
+    if not ratelimit.hit(f"open-view:{address}", OPEN_VIEWS_PER_MINUTE, 60):
+        return _problem(request, "too_many")
+    try:
+        survey = survey_for_open_code(code=code)
+    except LinkProblem as problem:
+        return _problem(request, problem.kind)
+    salt = f"surveys.open:{survey.code}"
+    if request.method == "GET":
+        version = survey.current_version
+        if version is None:  # survey_for_open_code requires one; for the type checker
+            return _problem(request, LinkProblem.NOT_FOUND)
+        fresh: dict[str, Any] = {
+            "v": version.number,
+            "a": {},
+            "store": request.GET.get("store", "")[:64],
+            "channel": clean_channel(request.GET.get("channel", "")),
+        }
+        hidden = {"state": signing.dumps(fresh, salt=salt), "submission_key": str(uuid4())}
+        return _page(
+            request, questions=version.questions, answers={}, language=language, hidden=hidden
+        )
+    state, key = _open_state(request, salt), _submission_key(request)
+    if state is None or key is None:
+        return _problem(request, "stale_form", restart=request.get_full_path())
+    try:
+        version = open_link_version(survey=survey, number=state["v"])
+    except LinkProblem as problem:
+        return _problem(request, problem.kind)
+    step = submit_page(
+        version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
+    )
+    if not step.finished:
+        state["a"] = step.answers
+        hidden = {"state": signing.dumps(state, salt=salt), "submission_key": str(key)}
+        return _page(
+            request,
+            questions=version.questions,
+            answers=step.answers,
+            language=language,
+            step=step if step.errors else None,
+            hidden=hidden,
+        )
+    if not ratelimit.hit(f"open-submit:{address}", OPEN_SUBMITS_PER_HOUR, 3600):
+        return _problem(request, "too_many")
+    context = OpenLinkContext(
+        language=language,
+        store=store_for_open_link(state["store"]),
+        purchase_channel=state["channel"],
+    )
+    try:
+        record_response(
+            version=version, answers=step.answers, submission_key=key, open_link=context
+        )
+    except AlreadyRecorded:
+        return _thanks(request)
+    return _thanks(request, questions=version.questions, answers=step.answers, language=language)
+
+
+@never_cache
+@login_required
+@permission_required("surveys.manage_surveys", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The answer pages with the draft's questions; nothing is saved."""
+    user: User = request.user  # type: ignore[assignment]
+    survey = access_survey(user, code)
+    # Staff see the preview in their own language (the language switch changes it).
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    salt = f"surveys.preview:{survey.code}"
+    questions: list[dict[str, Any]] = survey.draft
+    answers: dict[str, Any] = {}
+    step = None
+    if request.method == "POST":
+        state = _open_state(request, salt)
+        if state is None:
+            return redirect("surveys:preview", code=survey.code)
+        step = submit_page(
+            questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
+        )
+        if step.finished:
+            return _thanks(
+                request, questions=questions, answers=step.answers, language=language, preview=True
+            )
+        answers = step.answers
+    hidden = {"state": signing.dumps({"a": answers}, salt=salt)}
+    return _page(
+        request,
+        questions=questions,
+        answers=answers,
+        language=language,
+        step=step if step is not None and step.errors else None,
+        hidden=hidden,
+        preview=True,
+    )
+
+
+public_urlpatterns: list[URLPattern] = [
+    path("s/<str:token>/", personal_link, name="personal"),
+    path("o/<str:code>/", open_link, name="open"),
+]
+urlpatterns: list[URLPattern] = [
+    path("<uuid:code>/preview/", preview, name="preview"),
+]

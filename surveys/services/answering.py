@@ -1,0 +1,142 @@
+"""Finding what a customer's link opens, pinning the version answered, saving partial answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from odata.models import Store
+from surveys.answering import question_answers
+from surveys.models import Invitation, Survey, SurveyVersion
+from surveys.tokens import hash_token
+
+# Invitations a customer can still answer (a scheduled one whose link is already out, too).
+ANSWERABLE = (Invitation.Status.SCHEDULED, Invitation.Status.SENT)
+VERSION_KEY = "_version"
+CHANNEL_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
+
+class LinkProblem(Exception):
+    """Why a link cannot be answered: `kind` is one of the constants below."""
+
+    NOT_FOUND = "not_found"
+    GONE = "gone"  # expired, revoked, or the survey was archived
+    ANSWERED = "answered"
+
+    def __init__(self, kind: str, *, language: str = "") -> None:
+        super().__init__(kind)
+        self.kind = kind
+        # The invitation's language, when the link names one: the page speaks it.
+        self.language = language
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The invitation behind the personal link `token`, if it can still be answered.
+
+    One query (with the survey and its current version). Raises LinkProblem.
+    """
+    invitation = (
+        Invitation.objects.select_related("survey__current_version")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    if invitation.status == Invitation.Status.ANSWERED:
+        raise LinkProblem(LinkProblem.ANSWERED, language=invitation.language)
+    if (
+        invitation.status not in ANSWERABLE
+        or invitation.expires_at <= timezone.now()
+        or invitation.survey.status == Survey.Status.ARCHIVED
+    ):
+        raise LinkProblem(LinkProblem.GONE, language=invitation.language)
+    return invitation
+
+
+def answering_version(*, invitation: Invitation) -> SurveyVersion:
+    """The version this invitation answers: the survey's current version when the link was
+    first opened, pinned in `partial_answers["_version"]` so a later publish changes nothing
+    for this customer. Raises LinkProblem when the survey was never published."""
+    current = invitation.survey.current_version
+    number = invitation.partial_answers.get(VERSION_KEY)
+    if number is None:
+        if current is None:
+            raise LinkProblem(LinkProblem.NOT_FOUND)
+        pinned = {**invitation.partial_answers, VERSION_KEY: current.number}
+        # Conditional: two first opens at once pin one version, the first.
+        updated = (
+            Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE)
+            .filter(~Q(partial_answers__has_key=VERSION_KEY))
+            .update(partial_answers=pinned)
+        )
+        if updated:
+            invitation.partial_answers = pinned
+            return current
+        invitation.refresh_from_db(fields=["partial_answers"])
+        number = invitation.partial_answers.get(VERSION_KEY)
+    if current is not None and current.number == number:
+        return current
+    version = SurveyVersion.objects.filter(survey_id=invitation.survey_id, number=number).first()
+    if version is None:
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    return version
+
+
+def saved_answers(*, invitation: Invitation) -> dict[str, Any]:
+    """The answers saved so far (question keys only)."""
+    return question_answers(invitation.partial_answers)
+
+
+def save_partial_answers(*, invitation: Invitation, answers: dict[str, Any]) -> bool:
+    """Keep the answers given so far (question keys) beside the pinned version, for resuming.
+
+    Conditional on the invitation still being answerable; False when it no longer is.
+    """
+    partial = {**answers, VERSION_KEY: invitation.partial_answers.get(VERSION_KEY)}
+    saved = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
+        partial_answers=partial
+    )
+    if saved:
+        invitation.partial_answers = partial
+    return bool(saved)
+
+
+def survey_for_open_code(*, code: str) -> Survey:
+    """The published survey behind the open link `code`, with its touchpoint and current
+    version (one query). Raises LinkProblem."""
+    survey = (
+        Survey.objects.select_related("current_version", "touchpoint")
+        .filter(open_code=code, status=Survey.Status.PUBLISHED, current_version__isnull=False)
+        .first()
+    )
+    if survey is None:
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    return survey
+
+
+def open_link_version(*, survey: Survey, number: int) -> SurveyVersion:
+    """Version `number` of `survey` (the one the visitor started with). Raises LinkProblem."""
+    current = survey.current_version
+    if current is not None and current.number == number:
+        current.survey = survey  # the recorder reads its touchpoint
+        return current
+    version = SurveyVersion.objects.filter(survey=survey, number=number).first()
+    if version is None:
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    version.survey = survey
+    return version
+
+
+def store_for_open_link(external_id: str) -> Store | None:
+    """The active store named by an open link's `store=` parameter; None when unknown."""
+    if not external_id or len(external_id) > 64:
+        return None
+    return Store.objects.filter(external_id=external_id, is_active=True).first()
+
+
+def clean_channel(value: str) -> str:
+    """An open link's `channel=` parameter, or "" when it is not a short plain word."""
+    return value if CHANNEL_PATTERN.fullmatch(value) else ""

@@ -1,0 +1,39 @@
+"""Each step and the final submit cost a fixed, small number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.surveys.test_answer_open_link import SHORT, _form
+from tests.surveys.test_answer_pages import TOKEN, make_invitation, make_survey, page_keys
+from xdata.models import Response
+
+pytestmark = pytest.mark.django_db
+
+
+def test_personal_link_page_and_final_submit(django_assert_max_num_queries: Any) -> None:
+    make_invitation(make_survey(SHORT))
+    client, url = Client(), f"/s/{TOKEN}/"
+    client.get(url)  # first open pins the version
+    with django_assert_max_num_queries(1):
+        keys = page_keys(client.get(url).content.decode())
+    with django_assert_max_num_queries(2):
+        client.post(url, {"page": keys, "nps": "3"})
+    keys = page_keys(client.get(url).content.decode())
+    # Look-up, claim the invitation, the response, its answers (+ savepoint).
+    with django_assert_max_num_queries(6):
+        client.post(url, {"page": keys, "why": "slow"})
+    assert Response.objects.count() == 1
+
+
+def test_open_link_final_submit(django_assert_max_num_queries: Any) -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client()
+    html = client.get("/o/T1/?store=S-1").content.decode()
+    # Survey with its version, the store, the response and its answers (+ savepoint).
+    with django_assert_max_num_queries(6):
+        client.post("/o/T1/", {**_form(html), "nps": "9"})
+    assert Response.objects.count() == 1

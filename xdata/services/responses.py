@@ -1,0 +1,163 @@
+"""Record a customer's submitted survey answers as a Response with one Answer per question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from odata.models import Store
+from surveys.answering import asked_questions, missing_or_invalid
+from surveys.models import Daypart, Invitation, SurveyVersion
+from surveys.questions import SCALES, TEXT_LIMITS
+from surveys.services.answering import ANSWERABLE
+from xdata.models import Answer, Response
+
+SCORE_COLUMNS = ("nps", "csat", "ces")
+
+
+class AlreadyRecorded(Exception):
+    """The invitation was answered, or this submission key recorded, before."""
+
+
+class IncompleteAnswers(ValueError):
+    """Required answers are missing or values are malformed (keys in `args[0]`)."""
+
+
+@dataclass(frozen=True)
+class OpenLinkContext:
+    """Hidden context of an open-link visit (the invitation carries it for personal links)."""
+
+    language: str
+    store: Store | None = None
+    purchase_channel: str = ""
+
+
+def daypart_of(moment: datetime) -> str:
+    """The daypart of `moment` in the local time zone."""
+    hour = timezone.localtime(moment).hour
+    if hour < 11:
+        return Daypart.MORNING
+    if hour < 14:
+        return Daypart.LUNCH
+    if hour < 17:
+        return Daypart.AFTERNOON
+    return Daypart.EVENING
+
+
+def record_response(
+    *,
+    version: SurveyVersion,
+    answers: dict[str, Any],
+    invitation: Invitation | None = None,
+    submission_key: UUID | None = None,
+    open_link: OpenLinkContext | None = None,
+    submitted_at: datetime | None = None,
+) -> Response:
+    """Write the response to `version` in one transaction; return it.
+
+    Personal link: pass `invitation`; its context is copied and it is marked answered (claimed
+    by a conditional update on its status, so two concurrent submits record once). Open link:
+    pass `submission_key` and `open_link`; the unique key makes a double submit record once.
+    Either way a repeat raises AlreadyRecorded. Answers to hidden questions are dropped;
+    a missing required answer or a malformed value raises IncompleteAnswers. `evaluated_at`
+    stays empty for the trigger rules.
+    """
+    if (invitation is None) == (submission_key is None):
+        raise ValueError("pass exactly one of invitation and submission_key")
+    questions: list[dict[str, Any]] = version.questions
+    problems = missing_or_invalid(questions, answers)
+    if problems:
+        raise IncompleteAnswers(problems)
+    asked = asked_questions(questions, answers)
+    now = submitted_at or timezone.now()
+    response = Response(
+        survey_id=version.survey_id,
+        version=version,
+        submission_key=submission_key,
+        submitted_at=now,
+        **_scores(asked, answers),
+        **_context(invitation, open_link, now, version),
+    )
+    try:
+        with transaction.atomic():
+            if invitation is not None:
+                _claim(invitation, now)
+            response.save()
+            Answer.objects.bulk_create(
+                _answer_row(response, q, answers.get(q["key"])) for q in asked
+            )
+    except IntegrityError as error:
+        # The invitation's one-to-one response or the unique submission key: a double submit.
+        raise AlreadyRecorded from error
+    return response
+
+
+def _claim(invitation: Invitation, now: datetime) -> None:
+    claimed = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
+        status=Invitation.Status.ANSWERED, answered_at=now, partial_answers={}
+    )
+    if not claimed:
+        raise AlreadyRecorded
+    invitation.status = Invitation.Status.ANSWERED
+    invitation.answered_at = now
+    invitation.partial_answers = {}
+
+
+def _scores(asked: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+    """Score columns from the first question of each type; comment = all free-text answers."""
+    scores: dict[str, Any] = {}
+    for kind in (*SCORE_COLUMNS, "intent"):
+        first = next((q for q in asked if q["type"] == kind), None)
+        value = answers.get(first["key"]) if first is not None else None
+        scores[kind] = value if kind != "intent" else (value or "")
+    texts = [answers[q["key"]] for q in asked if q["type"] in TEXT_LIMITS and answers[q["key"]]]
+    scores["comment"] = "\n\n".join(texts)
+    return scores
+
+
+def _context(
+    invitation: Invitation | None,
+    open_link: OpenLinkContext | None,
+    now: datetime,
+    version: SurveyVersion,
+) -> dict[str, Any]:
+    if invitation is not None:
+        return {
+            "invitation": invitation,
+            "customer_id": invitation.customer_id,
+            "touchpoint_id": invitation.touchpoint_id,
+            "store_id": invitation.store_id,
+            "order_id": invitation.order_id,
+            "purchase_channel": invitation.purchase_channel,
+            "daypart": invitation.daypart,
+            "language": invitation.language,
+        }
+    context = open_link or OpenLinkContext(language="ko")
+    return {
+        "touchpoint_id": version.survey.touchpoint_id,
+        "store": context.store,
+        "purchase_channel": context.purchase_channel[:16],
+        # An open-link visit happens at the table or the counter: now is when it happened.
+        "daypart": daypart_of(now),
+        "language": context.language,
+    }
+
+
+def _answer_row(response: Response, question: dict[str, Any], value: Any) -> Answer:
+    row = Answer(response=response, question_key=question["key"])
+    if value is None:
+        return row
+    if question["type"] in SCALES:
+        row.number = value
+    elif question["type"] == "multiple":
+        row.selected = list(value)
+    elif question["type"] in ("single", "intent"):
+        row.selected = [value]
+    else:
+        row.text = value
+    return row
