@@ -532,7 +532,8 @@ def _enqueue_reminder(invitation_id: int) -> None:
 def _enqueue_once(func: str, invitation_id: int, job_id: str) -> None:
     """Queue a `realtime` job on commit, unless the same job still waits or runs (the sweep
     sees a due invitation every minute until its job has claimed it)."""
-    queue = django_rq.get_queue("realtime")
+    # "auto": this callback already runs on commit; the check and the enqueue happen together.
+    queue = django_rq.get_queue("realtime", commit_mode="auto")
 
     def enqueue() -> None:
         job = queue.fetch_job(job_id)

@@ -41,7 +41,7 @@ def test_a_milestone_becomes_an_invitation_with_its_context() -> None:
     store = make_store(name="강남점")
     order = make_order(customer, store=store, channel="app", placed_at=at(2, 12, 30))
     event = make_event(customer, at(3, 10), order=order, store=store)
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         summary = sweep_invitations()
     invitation = Invitation.objects.get()
     assert summary["invited"] == 1
@@ -64,7 +64,7 @@ def test_a_milestone_becomes_an_invitation_with_its_context() -> None:
 def test_a_late_evening_milestone_is_sent_at_nine() -> None:
     _delivery_survey(delay_hours=0)
     make_event(make_customer(), at(3, 21, 30))
-    with time_machine.travel(at(3, 21, 31)):
+    with time_machine.travel(at(3, 21, 31), tick=False):
         sweep_invitations()
     assert Invitation.objects.get().send_after == at(4, 9)
 
@@ -72,7 +72,7 @@ def test_a_late_evening_milestone_is_sent_at_nine() -> None:
 def test_the_sweep_run_twice_invites_once() -> None:
     _delivery_survey()
     make_event(make_customer(), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
         second = sweep_invitations()
     assert Invitation.objects.count() == 1
@@ -84,7 +84,7 @@ def test_an_event_handled_but_not_marked_is_not_invited_twice() -> None:
     _delivery_survey()
     make_event(make_customer(), at(3, 10))
     make_event(make_customer(survey_consent=False), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
         OperationalEvent.objects.get(customer__survey_consent=True).receipts.all().delete()
         OperationalEvent.objects.get(customer__survey_consent=False).receipts.all().delete()
@@ -96,7 +96,7 @@ def test_an_event_handled_but_not_marked_is_not_invited_twice() -> None:
 def test_other_consumers_still_see_the_event() -> None:
     _delivery_survey()
     event = make_event(make_customer(), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
     assert unprocessed_events(consumer="actions.rules", kinds=[event.kind]) == [event]
 
@@ -105,7 +105,7 @@ def test_two_surveys_on_one_milestone_follow_the_contact_policy() -> None:
     _delivery_survey(name="첫째")
     _delivery_survey(name="둘째")
     make_event(make_customer(), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
         sweep_invitations()
     assert Invitation.objects.count() == 1
@@ -124,7 +124,7 @@ def test_only_published_surveys_that_send_on_their_milestone() -> None:
     )
     make_survey(name="AS", milestone=Milestone.SERVICE_CLOSED, send_on_milestone=True)
     event = make_event(make_customer(), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
     assert not Invitation.objects.exists()
     # Nobody consumed it: a delivery survey published later still gets it.
@@ -134,7 +134,7 @@ def test_only_published_surveys_that_send_on_their_milestone() -> None:
 def test_a_milestone_too_old_for_a_live_link_is_skipped() -> None:
     _delivery_survey(delay_hours=24)  # links valid 14 days
     make_event(make_customer(), at(1, 10))
-    with time_machine.travel(at(20, 10)):
+    with time_machine.travel(at(20, 10), tick=False):
         sweep_invitations()
     assert not Invitation.objects.exists()
     assert not Suppression.objects.exists()
@@ -143,7 +143,7 @@ def test_a_milestone_too_old_for_a_live_link_is_skipped() -> None:
 def test_a_suppressed_milestone_is_logged_once_with_its_event() -> None:
     _delivery_survey()
     event = make_event(make_customer(email=""), at(3, 10))
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         sweep_invitations()
         sweep_invitations()
     row = Suppression.objects.get()
@@ -154,7 +154,7 @@ def test_the_command_prints_a_json_summary() -> None:
     _delivery_survey()
     make_event(make_customer(), at(3, 10))
     out = StringIO()
-    with time_machine.travel(at(3, 10, 5)):
+    with time_machine.travel(at(3, 10, 5), tick=False):
         call_command("sweep_invitations", stdout=out)
     summary = json.loads(out.getvalue().splitlines()[-1])
     assert summary["invited"] == 1

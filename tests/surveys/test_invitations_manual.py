@@ -1,0 +1,110 @@
+"""One customer at a time, from the customer 360 page."""
+
+from __future__ import annotations
+
+import django_rq
+import pytest
+import time_machine
+
+from cxm.models import User
+from surveys.models import Invitation, Suppression, Survey
+from tests.conftest import client_for
+from tests.surveys.test_invitations_helpers import at, make_customer, make_survey
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(customer_code: object) -> str:
+    return f"/surveys/invitations/new/?customer={customer_code}"
+
+
+def test_the_customer_page_offers_sending_to_survey_admins_only(admin: User, manager: User) -> None:
+    customer = make_customer()
+    page = client_for(admin).get(f"/odata/customers/{customer.code}/").content.decode()
+    assert f'value="{customer.code}"' in page
+    assert "/surveys/invitations/new/" in page
+    page = client_for(manager).get(f"/odata/customers/{customer.code}/").content.decode()
+    assert "/surveys/invitations/new/" not in page
+
+
+def test_the_form_lists_published_surveys(admin: User) -> None:
+    customer = make_customer()
+    published = make_survey(name="매장 설문")
+    make_survey(name="초안 설문", status=Survey.Status.DRAFT)
+    response = client_for(admin).get(_url(customer.code))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert str(published.code) in html
+    assert "초안 설문" not in html
+    assert not Invitation.objects.exists()
+
+
+def test_others_are_refused(manager: User, outsider: User) -> None:
+    customer, survey = make_customer(), make_survey()
+    for user in (manager, outsider):
+        client = client_for(user)
+        assert client.get(_url(customer.code)).status_code == 403
+        assert client.post(_url(customer.code), {"survey": survey.code}).status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_an_unknown_customer_is_404(admin: User) -> None:
+    assert client_for(admin).get(_url("not-a-code")).status_code == 404
+    assert client_for(admin).get(_url("00000000-0000-0000-0000-000000000000")).status_code == 404
+
+
+def test_post_invites_and_queues_the_e_mail(
+    admin: User,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    customer, survey = make_customer(), make_survey()
+    with (
+        time_machine.travel(at(3, 10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client_for(admin).post(_url(customer.code), {"survey": survey.code})
+    assert response.status_code == 302
+    assert response["Location"] == f"/odata/customers/{customer.code}/"
+    invitation = Invitation.objects.get()
+    assert (invitation.customer, invitation.survey, invitation.source) == (
+        customer,
+        survey,
+        "manual",
+    )
+    assert invitation.created_by == admin
+    jobs = django_rq.get_queue("realtime").jobs
+    assert [(job.func_name, job.args) for job in jobs] == [
+        ("surveys.jobs.send_invitation", (invitation.pk,))
+    ]
+
+
+def test_at_night_it_waits_for_the_sweep_at_nine(
+    admin: User,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    customer, survey = make_customer(), make_survey()
+    with (
+        time_machine.travel(at(3, 22), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client_for(admin).post(_url(customer.code), {"survey": survey.code})
+    assert Invitation.objects.get().send_after == at(4, 9)
+    assert django_rq.get_queue("realtime").count == 0
+
+
+def test_a_suppressed_invitation_says_why(admin: User) -> None:
+    User.objects.filter(pk=admin.pk).update(language="en")
+    customer, survey = make_customer(email=""), make_survey()
+    client = client_for(admin)
+    response = client.post(_url(customer.code), {"survey": survey.code}, follow=True)
+    assert "Not sent: No e-mail address." in response.content.decode()
+    assert Suppression.objects.get().reason == "no_email"
+    assert not Invitation.objects.exists()
+
+
+def test_a_draft_survey_is_refused(admin: User) -> None:
+    customer = make_customer()
+    draft = make_survey(status=Survey.Status.DRAFT)
+    response = client_for(admin).post(_url(customer.code), {"survey": draft.code})
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
