@@ -1,8 +1,9 @@
 """Exports of the explorer's current filter: CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 One row per response or feedback, newest first, with context columns and one column per
-question key. Rows are read in keyset batches (`explore_all`), so memory holds one batch;
-the CSV streams, the XLSX is written by openpyxl's write-only mode into a temporary file.
+question key (headed `q.<key>`). Rows are read in keyset batches (`explore_all`), so memory
+holds one batch; the CSV streams, the XLSX is written by openpyxl's write-only mode into a
+temporary file.
 Every cell that came from a customer, an integration or a file passes through `safe_cell`,
 so a spreadsheet never runs it as a formula. Exports stop at `EXPORT_LIMIT` rows, and say so
 on their last row.
@@ -28,6 +29,7 @@ from xdata.selectors import RESPONSE, ExplorerFilters, ExplorerRow, explore_all
 
 EXPORT_LIMIT = 100_000
 BATCH = 2000
+QUESTION_PREFIX = "q."
 
 CONTEXT_COLUMNS = (
     "source",
@@ -135,20 +137,22 @@ def _feedback_cells(feedback: Feedback, keys: list[str]) -> list[Any]:
 def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
     """The header, then one row per response or feedback, then a note row if cut short."""
     keys = question_keys(filters)
-    yield [*CONTEXT_COLUMNS, *(safe_cell(k) for k in keys)]
-    written = 0
+    # "q." keeps question keys apart from context columns ("nps", "comment" are both).
+    yield [*CONTEXT_COLUMNS, *(safe_cell(f"{QUESTION_PREFIX}{k}") for k in keys)]
+    fetched = 0
     for batch in explore_all(filters, limit=EXPORT_LIMIT, batch=BATCH):
-        batch = batch[: EXPORT_LIMIT - written]
-        if not batch:
-            break
-        yield from _batch_rows(batch, keys)
-        written += len(batch)
-    else:
-        return
-    yield [
-        _("Stopped at %(limit)s rows: narrow the filter (dates, survey, store) to export the rest.")
-        % {"limit": EXPORT_LIMIT}
-    ]
+        # explore_all reads one row past the cap, so a cut export can say so.
+        keep = batch[: max(EXPORT_LIMIT - fetched, 0)]
+        fetched += len(batch)
+        yield from _batch_rows(keep, keys)
+    if fetched > EXPORT_LIMIT:
+        yield [
+            _(
+                "Stopped at %(limit)s rows: narrow the filter (dates, survey, store) "
+                "to export the rest."
+            )
+            % {"limit": EXPORT_LIMIT}
+        ]
 
 
 def _batch_rows(batch: list[ExplorerRow], keys: list[str]) -> Iterator[list[Any]]:

@@ -1,0 +1,135 @@
+"""Exports of the explorer's filter: CSV with BOM and XLSX, one row per response with a column
+per question key, formula protection and escaping of customers' text, the row cap, access."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from cxm.models import User
+from tests.conftest import client_for
+from tests.odata.test_customer_360 import CustomerFactory, StoreFactory
+from tests.xdata.test_explorer import T0, XSS, make_feedback, make_response, published
+
+pytestmark = pytest.mark.django_db
+
+CSV = "/xdata/responses/export.csv"
+XLSX = "/xdata/responses/export.xlsx"
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def csv_rows(client: Client, query: str = "") -> list[list[str]]:
+    response = client.get(CSV + ("?" + query if query else ""))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def xlsx_rows(client: Client, query: str = "") -> list[list[Any]]:
+    response = client.get(XLSX + ("?" + query if query else ""))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    sheet = load_workbook(io.BytesIO(raw), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def by_header(rows: list[list[Any]]) -> list[dict[str, Any]]:
+    header = rows[0]
+    # XLSX rows end at their last non-empty cell.
+    return [
+        dict(zip(header, row + [None] * (len(header) - len(row)), strict=True)) for row in rows[1:]
+    ]
+
+
+def test_outsider_is_refused(outsider: User) -> None:
+    assert client_for(outsider).get(CSV).status_code == 403
+    assert client_for(outsider).get(XLSX).status_code == 403
+
+
+def test_one_row_per_response_with_a_column_per_question(agent: User) -> None:
+    version = published()
+    customer, store = CustomerFactory(external_id="C-1"), StoreFactory(external_id="S-1")
+    make_response(
+        version,
+        nps=10,
+        comment="좋아요",
+        answers={"why": ["price", "staff"], "again": "yes"},
+        customer=customer,
+        store=store,
+    )
+    make_feedback(at=T0 - timedelta(hours=1), rating=2, text="별로", channel="naver")
+    for rows in (csv_rows(client_for(agent)), xlsx_rows(client_for(agent))):
+        header = rows[0]
+        assert header[:3] == ["source", "code", "time"]
+        assert header[-4:] == ["q.nps", "q.why", "q.again", "q.comment"]
+        response, feedback = by_header(rows)
+        assert response["source"] == "survey"
+        assert str(response["nps"]) == "10"
+        assert response["q.why"] == "price|staff" and response["q.again"] == "yes"
+        assert response["customer_number"] == "C-1" and response["store_code"] == "S-1"
+        assert feedback["source"] == "feedback" and str(feedback["rating"]) == "2"
+        assert feedback["channel"] == "naver" and feedback["comment"] == "별로"
+
+
+def test_exports_follow_the_filter(agent: User) -> None:
+    first, second = published(), published()
+    make_response(first, comment="first")
+    make_response(second, comment="second")
+    make_feedback()
+    rows = by_header(csv_rows(client_for(agent), f"survey={first.survey.code}"))
+    assert [r["comment"] for r in rows] == ["first"]
+    rows = by_header(xlsx_rows(client_for(agent), "source=feedback"))
+    assert [r["source"] for r in rows] == ["feedback"]
+
+
+@pytest.mark.parametrize("payload", FORMULAS)
+def test_formulas_are_neutralised_in_both_formats(agent: User, payload: str) -> None:
+    make_response(comment=payload, answers={"again": payload})
+    make_feedback(text=payload, channel=payload)
+    for rows in (csv_rows(client_for(agent)), xlsx_rows(client_for(agent))):
+        for row in by_header(rows):
+            for name in ("comment", "channel", "q.again"):
+                value = row[name]
+                if value:
+                    assert value.startswith("'"), (name, value)
+
+
+def test_xss_payloads_are_kept_as_plain_text(agent: User) -> None:
+    make_response(comment=XSS)
+    make_feedback(text=XSS + "\x07")
+    csv_data = by_header(csv_rows(client_for(agent)))
+    assert {r["comment"] for r in csv_data} == {XSS, XSS + "\x07"}
+    xlsx_data = by_header(xlsx_rows(client_for(agent)))
+    # XLSX cannot hold control characters; the text is otherwise as the customer wrote it.
+    assert {r["comment"] for r in xlsx_data} == {XSS}
+
+
+def test_exports_stop_at_the_cap_and_say_so(agent: User, monkeypatch: Any) -> None:
+    monkeypatch.setattr("xdata.exports.EXPORT_LIMIT", 3)
+    version = published()
+    for minute in range(5):
+        make_response(version, at=T0 - timedelta(minutes=minute))
+    for rows in (csv_rows(client_for(agent)), xlsx_rows(client_for(agent))):
+        assert len(rows) == 1 + 3 + 1
+        assert "3" in str(rows[-1][0])
+    monkeypatch.setattr("xdata.exports.EXPORT_LIMIT", 5)
+    rows = csv_rows(client_for(agent))
+    assert len(rows) == 1 + 5  # exactly at the cap: no note
+
+
+def test_export_reads_in_batches(agent: User, monkeypatch: Any) -> None:
+    monkeypatch.setattr("xdata.exports.BATCH", 2)
+    version = published()
+    made = {str(make_response(version, at=T0 - timedelta(minutes=m)).code) for m in range(7)}
+    rows = by_header(csv_rows(client_for(agent)))
+    assert {r["code"] for r in rows} == made and len(rows) == 7
