@@ -115,8 +115,8 @@ def _scores(asked: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, A
         first = next((q for q in asked if q["type"] == kind), None)
         value = answers.get(first["key"]) if first is not None else None
         scores[kind] = value if kind != "intent" else (value or "")
-    texts = [answers[q["key"]] for q in asked if q["type"] in TEXT_LIMITS and answers[q["key"]]]
-    scores["comment"] = "\n\n".join(texts)
+    texts = [answers.get(q["key"]) for q in asked if q["type"] in TEXT_LIMITS]
+    scores["comment"] = "\n\n".join(text for text in texts if text)
     return scores
 
 
