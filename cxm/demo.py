@@ -66,7 +66,11 @@ def seed_users(demo: Demo) -> None:
 
 
 # In order; each app appends its step (a dotted path, imported when the command runs).
-DEMO_STEPS: list[str] = ["cxm.demo.seed_users", "odata.demo.seed_odata"]
+DEMO_STEPS: list[str] = [
+    "cxm.demo.seed_users",
+    "odata.demo.seed_odata",
+    "surveys.demo.seed_surveys",
+]
 
 
 def seed_demo(*, scale: str = "small", seed: int = 1) -> dict[str, Any]:

@@ -21,7 +21,11 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), None, "work"),
+    NavItem("xdata:responses", _("Responses"), "xdata.view_responses", "work"),
     NavItem("odata:customers", _("Customers"), "odata.view_customer", "work"),
+    NavItem("surveys:surveys", _("Surveys"), "surveys.manage_surveys", "manage"),
+    NavItem("surveys:touchpoints", _("Touchpoints"), "surveys.manage_surveys", "manage"),
+    NavItem("surveys:invitations", _("Invitations"), "surveys.manage_surveys", "manage"),
     NavItem("odata:imports", _("Import data"), "odata.import_odata", "manage"),
     NavItem("odata:tokens", _("Integrations"), "odata.manage_integrations", "manage"),
     NavItem("cxm:users", _("Users and roles"), "cxm.manage_users", "manage"),

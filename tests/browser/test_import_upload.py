@@ -45,7 +45,9 @@ def test_admin_uploads_watches_progress_and_opens_the_error_report(
     page.get_by_label("비밀번호").fill(TEST_PASSWORD)
     page.get_by_role("button", name="로그인").click()
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import data").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Manage").click()
+    nav.get_by_role("link", name="Import data").click()
     page.get_by_label("What the file holds").select_option("customers")
     page.get_by_label("File (CSV or Excel .xlsx)").set_input_files(str(_customers_file(tmp_path)))
     page.get_by_label("Skip invalid rows").check()

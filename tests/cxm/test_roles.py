@@ -73,15 +73,24 @@ def test_navigation_shows_each_role_what_it_may_use(
 ) -> None:
     assert _nav_links(admin) == {
         "/",
+        "/xdata/responses/",
         "/odata/customers/",
+        "/surveys/",
+        "/surveys/touchpoints/",
+        "/surveys/invitations/",
         "/odata/imports/",
         "/odata/integrations/",
         "/manage/users/",
         "/manage/sent-email/",
         "/manage/system/",
     }
-    assert _nav_links(manager) == {"/", "/odata/customers/", "/manage/system/"}
-    assert _nav_links(agent) == {"/", "/odata/customers/"}
+    assert _nav_links(manager) == {
+        "/",
+        "/xdata/responses/",
+        "/odata/customers/",
+        "/manage/system/",
+    }
+    assert _nav_links(agent) == {"/", "/xdata/responses/", "/odata/customers/"}
 
 
 def test_role_badge_is_shown_in_the_shell(manager: User) -> None:
