@@ -77,10 +77,10 @@ class EventOutcome:
 
 # --- validation -------------------------------------------------------------------------
 
-_formats = FormatChecker(formats=())
+FORMATS = FormatChecker(formats=())
 
 
-@_formats.checks("date-time", raises=(ValueError, OverflowError))
+@FORMATS.checks("date-time", raises=(ValueError, OverflowError))
 def _is_aware_datetime(value: object) -> bool:
     """ISO 8601 with a UTC offset; a naive time would be read in some unknown zone."""
     if not isinstance(value, str):
@@ -94,9 +94,9 @@ def _is_aware_datetime(value: object) -> bool:
     return True
 
 
-_ENVELOPE = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=_formats)
+_ENVELOPE = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=FORMATS)
 _DATA = {
-    kind: Draft202012Validator(schema, format_checker=_formats)
+    kind: Draft202012Validator(schema, format_checker=FORMATS)
     for kind, schema in DATA_SCHEMAS.items()
 }
 
@@ -111,8 +111,11 @@ def _path(prefix: str, parts: Iterable[object]) -> str:
     return ".".join([prefix, *(str(p) for p in parts)] if prefix else [str(p) for p in parts])
 
 
-def _schema_errors(validator: Draft202012Validator, instance: Any, prefix: str) -> list[EventError]:
-    """Each problem once, at the path of the field concerned, in a stable order."""
+def schema_errors(validator: Draft202012Validator, instance: Any, prefix: str) -> list[EventError]:
+    """Each problem once, at the path of the field concerned, in a stable order.
+
+    Shared with the other JSON endpoints (xdata's feedback API): build the validator with
+    `format_checker=FORMATS` so "date-time" means an ISO 8601 time with a UTC offset."""
     found: dict[tuple[str, str], None] = {}
     for error in validator.iter_errors(instance):
         for e in _explain(error, prefix):
@@ -158,13 +161,13 @@ def _amount(value: str | int | float) -> Decimal | str:
 
 def validate_event(payload: Any) -> list[EventError]:
     """Schema errors of a parsed body (the envelope first, then its type's data). Pure."""
-    errors = _schema_errors(_ENVELOPE, payload, "")
+    errors = schema_errors(_ENVELOPE, payload, "")
     if not isinstance(payload, dict):
         return errors
     data = payload.get("data")
     kind = payload.get("type")
     if isinstance(data, dict) and kind in _DATA:
-        errors += _schema_errors(_DATA[kind], data, "data")
+        errors += schema_errors(_DATA[kind], data, "data")
         amount = data.get("amount")
         already = any(e.path == "data.amount" for e in errors)
         if kind == "order.placed" and not already and isinstance(amount, str | int | float):

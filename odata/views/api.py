@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from odata.api_schema import MAX_BODY_BYTES, openapi_document
+from odata.models import IntegrationToken
 from odata.services.events import EventRejected, receive_event
 from odata.services.tokens import authenticate_integration
 
@@ -30,8 +31,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-@csrf_exempt
-def events(request: HttpRequest) -> HttpResponse:
+def read_json_request(request: HttpRequest) -> tuple[IntegrationToken, Any] | HttpResponse:
+    """The integration token and parsed JSON body of an API POST, or the error response
+    (405, 401, 415, 413, 400). Shared by every JSON endpoint (events, xdata's feedback)."""
     if request.method != "POST":
         response = _errors(405, "use POST")
         response["Allow"] = "POST"
@@ -52,12 +54,24 @@ def events(request: HttpRequest) -> HttpResponse:
         payload = json.loads(body, parse_constant=_reject_constant)  # no NaN or Infinity
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return _errors(400, f"malformed JSON: {error}")
+    return token, payload
+
+
+def rejected_response(rejected: EventRejected) -> JsonResponse:
+    """The error body of a request a service refused (422, 409, …)."""
+    return JsonResponse({"errors": [e.as_json() for e in rejected.errors]}, status=rejected.status)
+
+
+@csrf_exempt
+def events(request: HttpRequest) -> HttpResponse:
+    parsed = read_json_request(request)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    token, payload = parsed
     try:
         outcome = receive_event(token=token, payload=payload)
     except EventRejected as rejected:
-        return JsonResponse(
-            {"errors": [e.as_json() for e in rejected.errors]}, status=rejected.status
-        )
+        return rejected_response(rejected)
     return JsonResponse(outcome.as_json(), status=201 if outcome.status == "accepted" else 200)
 
 
