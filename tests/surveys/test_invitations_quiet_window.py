@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,9 +36,10 @@ def test_a_time_in_the_quiet_window_moves_to_nine(moment, expected) -> None:  # 
 
 
 def test_the_window_is_local_time_whatever_the_zone_of_the_input() -> None:
-    utc_noon = at(3, 12).astimezone(tz=None)  # 03:00 UTC
-    assert not in_quiet_window(utc_noon)
-    assert out_of_quiet_window(at(3, 22) - timedelta(0)) == at(4, 9)
+    utc = ZoneInfo("UTC")
+    assert not in_quiet_window(at(3, 12).astimezone(utc))  # 03:00 UTC is noon in Seoul
+    assert in_quiet_window(at(3, 22).astimezone(utc))  # 13:00 UTC is 22:00 in Seoul
+    assert out_of_quiet_window(at(3, 22).astimezone(utc)) == at(4, 9)
 
 
 @pytest.mark.django_db
