@@ -212,3 +212,7 @@ LOGGING = {
 CXM_IMPORT_MAX_BYTES = env.integer("CXM_IMPORT_MAX_BYTES", default=200 * 1024 * 1024, minimum=1)
 # Customer 360: what one after-sales service contact costs, for cost-to-serve.
 CXM_SERVICE_CONTACT_COST_KRW = env.integer("CXM_SERVICE_CONTACT_COST_KRW", default=8000, minimum=0)
+
+# Open survey links (QR codes) are public: limits per client address.
+CXM_OPEN_LINK_VIEWS_PER_MINUTE = env.integer("CXM_OPEN_LINK_VIEWS_PER_MINUTE", 120, minimum=1)
+CXM_OPEN_LINK_SUBMITS_PER_HOUR = env.integer("CXM_OPEN_LINK_SUBMITS_PER_HOUR", 30, minimum=1)

@@ -44,9 +44,6 @@ from surveys.services.answering import (
 )
 from xdata.services.responses import AlreadyRecorded, OpenLinkContext, record_response
 
-# Open links are public: limits per client address.
-OPEN_VIEWS_PER_MINUTE = 120
-OPEN_SUBMITS_PER_HOUR = 30
 # A visitor has a day to finish an open-link survey before the form's state expires.
 STATE_MAX_AGE = 24 * 60 * 60
 
@@ -271,7 +268,7 @@ def _submission_key(request: HttpRequest) -> UUID | None:
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
     language = _language(request)
     address = get_client_ip_address(request) or "unknown"
-    if not ratelimit.hit(f"open-view:{address}", OPEN_VIEWS_PER_MINUTE, 60):
+    if not ratelimit.hit(f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, 60):
         return _problem(request, "too_many")
     try:
         survey = survey_for_open_code(code=code)
@@ -313,7 +310,7 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             step=step if step.errors else None,
             hidden=hidden,
         )
-    if not ratelimit.hit(f"open-submit:{address}", OPEN_SUBMITS_PER_HOUR, 3600):
+    if not ratelimit.hit(f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, 3600):
         return _problem(request, "too_many")
     context = OpenLinkContext(
         language=language,

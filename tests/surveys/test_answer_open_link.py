@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from surveys.views import public
 from tests.odata.test_customer_360 import StoreFactory
 from tests.surveys.test_answer_pages import make_survey, publish
 from xdata.models import Response
@@ -104,8 +103,8 @@ def test_visitor_keeps_the_version_they_started_with() -> None:
     assert Response.objects.get().version.number == 1
 
 
-def test_views_over_the_limit_get_429(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(public, "OPEN_VIEWS_PER_MINUTE", 3)
+def test_views_over_the_limit_get_429(settings: Any) -> None:
+    settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE = 3
     make_survey(SHORT, open_code="T1")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert [client.get("/o/T1/").status_code for _ in range(3)] == [200, 200, 200]
@@ -116,8 +115,8 @@ def test_views_over_the_limit_get_429(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Client(REMOTE_ADDR="10.0.0.9").get("/o/T1/").status_code == 200
 
 
-def test_submits_over_the_limit_get_429_and_record_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(public, "OPEN_SUBMITS_PER_HOUR", 2)
+def test_submits_over_the_limit_get_429_and_record_nothing(settings: Any) -> None:
+    settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR = 2
     make_survey(SHORT, open_code="T1")
     client = Client()
     statuses = [
