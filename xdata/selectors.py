@@ -164,7 +164,11 @@ class Cursor:
             return Q(**{f"{at}__lte": self.at})
         if kind > self.kind:
             return Q(**{f"{at}__lt": self.at})
-        return Q(**{f"{at}__lt": self.at}) | Q(**{at: self.at, "code__lt": self.code})
+        # The redundant `at <= cursor` gives the planner a range on the time index; the OR
+        # alone would make it read every row newer than the cursor too.
+        return Q(**{f"{at}__lte": self.at}) & (
+            Q(**{f"{at}__lt": self.at}) | Q(**{at: self.at, "code__lt": self.code})
+        )
 
 
 def _day_start(day: date) -> datetime:
@@ -328,6 +332,7 @@ class ResponseDetail:
     response: Response
     answers: list[AnswerLine]
     contact: Contact | None
+    intent: str  # the intent answer in the viewer's language
 
 
 def localized(texts: Any, language: str) -> str:
@@ -382,7 +387,12 @@ def response_detail(response: Response, *, viewer: User) -> ResponseDetail:
     # Answers to keys the version does not know (should not happen) are still shown.
     for key, answer in sorted(answers.items()):
         lines.append(AnswerLine(key, key, "", answer_value({}, answer, language), answer.number))
-    return ResponseDetail(response=response, answers=lines, contact=_contact(response, viewer))
+    return ResponseDetail(
+        response=response,
+        answers=lines,
+        contact=_contact(response, viewer),
+        intent=intent_label(response.intent),
+    )
 
 
 @dataclass(frozen=True)
