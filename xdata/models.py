@@ -6,7 +6,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from odata.models import Customer, Order, Store
@@ -59,6 +61,8 @@ class Response(models.Model):
                 condition=models.Q(evaluated_at__isnull=True),
                 name="response_not_evaluated",
             ),
+            # The explorer's comment search is UPPER(comment) LIKE '%…%'.
+            GinIndex(OpClass(Upper("comment"), name="gin_trgm_ops"), name="response_comment_trgm"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -128,6 +132,7 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["occurred_at"], name="feedback_time"),
             models.Index(fields=["store", "occurred_at"], name="feedback_store_time"),
+            GinIndex(OpClass(Upper("text"), name="gin_trgm_ops"), name="feedback_text_trgm"),
         ]
         permissions = [("view_responses", _("Can explore responses and feedback"))]
 
