@@ -18,23 +18,27 @@ SOURCES = ["cxm", "odata", "surveys", "xdata", "analysis", "actions", "templates
 
 
 def _parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """[context + "\x04"] + msgid -> (msgstr, fuzzy) for a .po written without wrapping."""
+    """[context + "\x04"] + msgid [+ "\x00" + plural] -> (msgstr, fuzzy), for a .po written
+    without wrapping. Korean has one plural form, so a plural entry has one msgstr[0]."""
     entries: dict[str, tuple[str, bool]] = {}
     fuzzy = False
-    context = ""
+    context = plural = ""
     msgid: str | None = None
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
         elif line.startswith("msgctxt "):
             context = ast.literal_eval(line[8:])
+        elif line.startswith("msgid_plural "):
+            plural = ast.literal_eval(line[13:])
         elif line.startswith("msgid "):
             msgid = ast.literal_eval(line[6:])
-        elif line.startswith("msgstr ") and msgid is not None:
+        elif line.startswith(("msgstr ", "msgstr[0] ")) and msgid is not None:
             if msgid:
                 key = f"{context}\x04{msgid}" if context else msgid
-                entries[key] = (ast.literal_eval(line[7:]), fuzzy)
-            msgid, fuzzy, context = None, False, ""
+                key = f"{key}\x00{plural}" if plural else key
+                entries[key] = (ast.literal_eval(line.split(" ", 1)[1]), fuzzy)
+            msgid, fuzzy, context, plural = None, False, "", ""
     return entries
 
 
@@ -51,8 +55,16 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     with MO.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for key, (msgstr, _) in _parse_po(PO).items():
-        context, _sep, msgid = key.rpartition("\x04")
-        found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+        context, _sep, singular = key.rpartition("\x04")
+        msgid, _sep, plural = singular.partition("\x00")
+        if plural:
+            found = (
+                compiled.npgettext(context, msgid, plural, 1)
+                if context
+                else compiled.ngettext(msgid, plural, 1)
+            )
+        else:
+            found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
         assert found == msgstr, f"run `make messages`: {key!r} is stale"
 
 
