@@ -144,6 +144,8 @@ class Invitation(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    # The reminder e-mail carries a second random token; both links lead here.
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     source = models.CharField(max_length=16, choices=Source.choices)
     language = models.CharField(max_length=8, default="ko")

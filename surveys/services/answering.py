@@ -11,7 +11,7 @@ from django.utils import timezone
 from odata.models import Store
 from surveys.answering import question_answers
 from surveys.models import Invitation, Survey, SurveyVersion
-from surveys.tokens import hash_token
+from surveys.tokens import token_matches
 
 # Invitations a customer can still answer (a scheduled one whose link is already out, too).
 ANSWERABLE = (Invitation.Status.SCHEDULED, Invitation.Status.SENT)
@@ -40,7 +40,7 @@ def invitation_for_token(*, token: str) -> Invitation:
     """
     invitation = (
         Invitation.objects.select_related("survey__current_version")
-        .filter(token_hash=hash_token(token))
+        .filter(token_matches(token))
         .first()
     )
     if invitation is None:

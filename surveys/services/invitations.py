@@ -3,16 +3,13 @@ through one service that applies the contact policy, then sent, reminded and exp
 periodic sweep.
 
 Tokens. A link token is never stored. An invitation is created with a unique placeholder hash
-(`pending:<uuid>`); the send job derives the token, stores its SHA-256 hash and e-mails it in
-one step. The token is an HMAC (Django's `salted_hmac` over SECRET_KEY) of the invitation's
-public code and the moment it was sent: 256 bits nobody can guess without the secret key, and
-the reminder can put the *same* link in its e-mail, so the first e-mail keeps working. (A
-random token rotated at the reminder would have broken the link the customer already had.)
+(`pending:<uuid>`); the send job draws a random 256-bit token (`surveys.tokens.new_token`),
+stores its SHA-256 hash and e-mails the link in one step. The reminder draws a second random
+token kept as `reminder_token_hash`, so the link in the first e-mail keeps working beside it.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,7 +34,6 @@ from django.db.models import (
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from rq.job import JobStatus
 
 from cxm.mail import send_templated_email
@@ -46,7 +42,7 @@ from odata.models import Customer, OperationalEvent, Order, Store
 from odata.services.milestones import mark_processed, unprocessed_events
 from surveys.models import Daypart, Invitation, Suppression, Survey
 from surveys.services import contact_policy
-from surveys.tokens import hash_token
+from surveys.tokens import new_token, token_matches
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +91,6 @@ def out_of_quiet_window(moment: datetime) -> datetime:
 # -- Tokens and links -----------------------------------------------------------------------------
 
 
-def invitation_token(*, code: UUID, sent_at: datetime) -> str:
-    """The link token of an invitation sent at `sent_at` (see the module docstring)."""
-    digest = salted_hmac(
-        "surveys.invitation-link", f"{code.hex}:{sent_at.isoformat()}", algorithm="sha256"
-    ).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def survey_link(token: str) -> str:
     return settings.CXM_BASE_URL + f"/s/{token}/"
 
@@ -129,9 +117,7 @@ def access_invitation_by_token(token: str) -> Invitation:
     if not token or len(token) > 100:
         raise Http404
     invitation = (
-        Invitation.objects.select_related("customer", "survey")
-        .filter(token_hash=hash_token(token))
-        .first()
+        Invitation.objects.select_related("customer", "survey").filter(token_matches(token)).first()
     )
     if invitation is None:
         raise Http404
@@ -596,7 +582,7 @@ def send_invitation_email(*, invitation_id: int, now: datetime | None = None) ->
         )
         _suppress_at_send(invitation, reason, now)
         return False
-    token = invitation_token(code=invitation.code, sent_at=now)
+    token, digest = new_token()
     expires_at = now + timedelta(days=invitation.survey.expires_after_days)
     with transaction.atomic():
         claimed = Invitation.objects.filter(
@@ -605,7 +591,7 @@ def send_invitation_email(*, invitation_id: int, now: datetime | None = None) ->
             status=Invitation.Status.SENT,
             sent_at=now,
             expires_at=expires_at,
-            token_hash=hash_token(token),
+            token_hash=digest,
         )
         if not claimed:
             return False
@@ -657,14 +643,12 @@ def send_reminder_email(*, invitation_id: int, now: datetime | None = None) -> b
     )
     if invitation is None or invitation.sent_at is None:
         return False
-    token = invitation_token(code=invitation.code, sent_at=invitation.sent_at)
+    token, digest = new_token()
     with transaction.atomic():
-        # token_hash: unchanged unless SECRET_KEY changed since the first e-mail; then the
-        # reminder's link is the one that works.
         claimed = (
             Invitation.objects.filter(pk=invitation.pk)
             .filter(_reminder_due(now))
-            .update(reminder_sent_at=now, token_hash=hash_token(token))
+            .update(reminder_sent_at=now, reminder_token_hash=digest)
         )
         if not claimed:
             return False

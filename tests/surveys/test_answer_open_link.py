@@ -70,7 +70,7 @@ def test_unknown_store_and_odd_channel_are_ignored() -> None:
 
 def test_double_submit_with_the_same_key_records_once() -> None:
     make_survey(SHORT, open_code="T1")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     html = client.get("/o/T1/").content.decode()
     first = _answer(client, "/o/T1/", html, nps="9")
     again = _answer(client, "/o/T1/", html, nps="9")

@@ -63,7 +63,7 @@ def test_the_page_speaks_the_customers_language(admin: User) -> None:
 
 
 def test_an_unknown_link_gets_a_friendly_404() -> None:
-    response = Client().get("/u/not-a-real-token/")
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/u/not-a-real-token/")
     assert response.status_code == 404
     assert "This link does not work" in response.content.decode()
     assert Client().post("/u/not-a-real-token/").status_code == 404
