@@ -70,6 +70,7 @@ DEMO_STEPS: list[str] = [
     "cxm.demo.seed_users",
     "odata.demo.seed_odata",
     "surveys.demo.seed_surveys",
+    "xdata.demo.seed_responses",
 ]
 
 
