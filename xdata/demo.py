@@ -260,7 +260,14 @@ class _Writer:
                 [[i.pk for i in self.invitations], self.created_at],
             )
         Response.objects.bulk_create(self.responses, batch_size=BATCH)
-        Answer.objects.bulk_create(self.answers, batch_size=BATCH * 2)
+        # The largest table by far: COPY is several times faster than bulk_create's INSERTs.
+        with connection.cursor() as cursor:
+            columns = "response_id, question_key, number, text, selected"
+            with cursor.cursor.copy(f"COPY xdata_answer ({columns}) FROM STDIN") as copy:
+                for a in self.answers:
+                    copy.write_row(
+                        (a.response.pk, a.question_key, a.number, a.text, list(a.selected))
+                    )
         # The milestones the history covered: the live sweep need not look at them again.
         mark_processed(consumer=MILESTONE_CONSUMER, event_ids=self.event_ids)
 
@@ -622,6 +629,7 @@ class _Seeder:
             send_after=plan.send_after,
             sent_at=sent_at,
             reminder_sent_at=reminder_at if reminded else None,
+            reminder_token_hash=new_token()[1] if reminded else None,
             expires_at=expires_at,
             answered_at=answered_at,
         )
