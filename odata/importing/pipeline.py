@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
 WRITE_BATCH = 100_000
 MAX_STORED_ERRORS = 100_000
+ANALYZE_AFTER_ROWS = 1_000
 
 Progress = Callable[[str, int], None]  # (phase, percent)
 
@@ -384,6 +385,11 @@ class Pipeline:
                 outcome.created += self._insert(table, targets, window)
                 done = min(last, start + WRITE_BATCH - 1) - first + 1
                 self.progress("writing", done * 100 // max(1, last - first + 1))
+            if outcome.created + outcome.updated > ANALYZE_AFTER_ROWS:
+                # A table that just grew a lot has stale statistics; the milestone query
+                # below (and later imports' joins) would plan nested loops over "1 row" and
+                # take minutes instead of a second.
+                self._execute(sql.SQL("ANALYZE {}").format(table))
             if self.spec.milestone:
                 record_milestones(kind=self.spec.milestone, external_ids_table=self.typed)
         outcome.unchanged = outcome.rows_ok - outcome.created - outcome.updated
