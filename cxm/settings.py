@@ -216,3 +216,6 @@ CXM_SERVICE_CONTACT_COST_KRW = env.integer("CXM_SERVICE_CONTACT_COST_KRW", defau
 # Open survey links (QR codes) are public: limits per client address.
 CXM_OPEN_LINK_VIEWS_PER_MINUTE = env.integer("CXM_OPEN_LINK_VIEWS_PER_MINUTE", 120, minimum=1)
 CXM_OPEN_LINK_SUBMITS_PER_HOUR = env.integer("CXM_OPEN_LINK_SUBMITS_PER_HOUR", 30, minimum=1)
+# Survey fatigue: at most one invitation per customer in this many days (touchpoints may
+# override it for journey-critical stages).
+CXM_CONTACT_INTERVAL_DAYS = env.integer("CXM_CONTACT_INTERVAL_DAYS", 30, minimum=0)
