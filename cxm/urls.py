@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from cxm import api
 from cxm.views import auth, emails, health, home, language, users
 
 # Django's own admin is for superusers only, beside the product's pages.
@@ -61,6 +62,8 @@ urlpatterns = [
         name="password-change",
     ),
     path("manage/", include(cxm_patterns)),
+    # Before the apps' API routes: the document covers every app's endpoints.
+    path("api/v1/openapi.json", api.openapi, name="api-openapi"),
     path("api/v1/", include("odata.views.api")),
     path("api/v1/", include("xdata.views.api")),
     path("odata/", include("odata.urls")),

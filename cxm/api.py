@@ -1,0 +1,30 @@
+"""The API's OpenAPI document: each app describes its endpoints, the project merges them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from odata.api_schema import openapi_document
+from xdata.api_schema import openapi_part
+
+
+def api_document() -> dict[str, Any]:
+    document = openapi_document()
+    document["info"]["title"] = "cxm API"
+    document["info"]["description"] = (
+        "Operational events from an ERP or CRM, and feedback from other channels. Each "
+        "integration posts with its own bearer token (created by an admin under "
+        "/odata/integrations/)."
+    )
+    for part in (openapi_part(),):
+        document["paths"].update(part["paths"])
+        document["components"]["schemas"].update(part["schemas"])
+    return document
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(api_document(), json_dumps_params={"ensure_ascii": False})
