@@ -209,8 +209,8 @@ class Pipeline:
         raise ValueError(field.type)
 
     def _type_and_validate(self) -> None:
-        """One statement builds the typed table with each row's list of errors."""
-        selects: list[sql.Composable] = [sql.SQL("r.line")]
+        """Build the typed table: every cell typed once, each row's list of errors beside it."""
+        typed: list[sql.Composable] = [sql.SQL("r.line")]
         joins: list[sql.Composable] = []
         errors: list[sql.Composable] = []
 
@@ -223,8 +223,10 @@ class Pipeline:
 
         for name, (field, column, _header) in self.fields.items():
             raw = sql.SQL("r.{}").format(_id(column))
-            present = sql.SQL("NULLIF(btrim({}), '') IS NOT NULL").format(raw)
-            selects.append(sql.SQL("{} AS {}").format(raw, _id(f"raw_{name}")))
+            typed.append(sql.SQL("{} AS {}").format(raw, _id(f"raw_{name}")))
+            # The checks read the typed row `s`, so each cell is typed once, not once per check.
+            value = sql.SQL("s.{}").format(_id(name))
+            present = sql.SQL("NULLIF(btrim(s.{}), '') IS NOT NULL").format(_id(f"raw_{name}"))
             if field.type == "ref":
                 alias = _id(f"j_{name}")
                 if field.ref_table == "cxm_user":
@@ -236,65 +238,75 @@ class Pipeline:
                 joins.append(
                     sql.SQL("LEFT JOIN {} {} ON {}").format(_id(field.ref_table), alias, on)
                 )
-                selects.append(sql.SQL("{}.id AS {}").format(alias, _id(name)))
+                typed.append(sql.SQL("{}.id AS {}").format(alias, _id(name)))
                 error(
-                    sql.SQL("{} AND {}.id IS NULL").format(present, alias),
+                    sql.SQL("{} AND {} IS NULL").format(present, value),
                     name,
                     ref_reason(field.ref_table),
                 )
             else:
-                typed = self._typed_expression(field, raw)
-                selects.append(sql.SQL("{} AS {}").format(typed, _id(name)))
+                typed.append(
+                    sql.SQL("{} AS {}").format(self._typed_expression(field, raw), _id(name))
+                )
                 reason = {"text": "", "email": "invalid_email", "phone": "invalid_phone",
                           "int": "invalid_number", "amount": "invalid_amount",
                           "timestamp": "invalid_date", "bool": "invalid_bool",
                           "choice": "invalid_choice"}[field.type]  # fmt: skip
                 if reason:
-                    error(sql.SQL("{} AND {} IS NULL").format(present, typed), name, reason)
+                    error(sql.SQL("{} AND {} IS NULL").format(present, value), name, reason)
                 if field.type == "email":
                     error(
                         sql.SQL(
                             "{t} IS NOT NULL AND {t} !~ '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'"
-                        ).format(t=typed),
+                        ).format(t=value),
                         name,
                         "invalid_email",
                     )
                 if field.type == "amount":
-                    error(sql.SQL("{} < 0").format(typed), name, "invalid_amount")
+                    error(sql.SQL("{} < 0").format(value), name, "invalid_amount")
                 if field.max_length:
                     error(
-                        sql.SQL("length({}) > {}").format(typed, _lit(field.max_length)),
+                        sql.SQL("length({}) > {}").format(value, _lit(field.max_length)),
                         name,
                         "too_long",
                     )
             if field.required:
                 error(sql.SQL("NOT {}").format(present), name, "required")
 
-        ext_raw = sql.SQL("NULLIF(btrim(r.{}), '')").format(_id(self.fields["external_id"][1]))
-        # The first row with an external id wins; later rows with the same id are errors.
-        selects.append(sql.SQL("min(r.line) OVER (PARTITION BY {}) AS first_line").format(ext_raw))
-        error(
-            sql.SQL("{} IS NOT NULL AND min(r.line) OVER (PARTITION BY {}) < r.line").format(
-                ext_raw, ext_raw
-            ),
-            "external_id",
-            "duplicate",
-        )
-        selects.append(
-            sql.SQL("array_remove(ARRAY[{}]::text[], NULL) AS errs").format(
-                sql.SQL(", ").join(errors)
+        with transaction.atomic():
+            # Typing is CPU-bound function calls: JIT compilation costs seconds per process
+            # and saves nothing here. More memory keeps hash joins and sorts off disk.
+            self._execute(sql.SQL("SET LOCAL jit = off"))
+            self._execute(sql.SQL("SET LOCAL work_mem = '64MB'"))
+            # OFFSET 0 keeps the planner from merging the inner SELECT into the outer one,
+            # which would copy each typing expression into every check that reads it.
+            self._execute(
+                sql.SQL(
+                    "CREATE UNLOGGED TABLE {typed} AS SELECT s.*, NULL::bigint AS first_line, "
+                    "array_remove(ARRAY[{errors}]::text[], NULL) AS errs "
+                    "FROM (SELECT {columns} FROM {stage} r {joins} OFFSET 0) s"
+                ).format(
+                    typed=_id(self.typed),
+                    errors=sql.SQL(", ").join(errors),
+                    columns=sql.SQL(", ").join(typed),
+                    stage=_id(self.stage),
+                    joins=sql.SQL(" ").join(joins),
+                )
             )
-        )
-        self._execute(
-            sql.SQL("CREATE UNLOGGED TABLE {} AS SELECT {} FROM {} r {}").format(
-                _id(self.typed),
-                sql.SQL(", ").join(selects),
-                _id(self.stage),
-                sql.SQL(" ").join(joins),
+            # The first row with an external id wins; later rows with the same id are errors.
+            # A separate statement over the typed ids: inside the one above, a window or a
+            # grouped join would sort the wide rows or run once per parallel worker.
+            self._execute(
+                sql.SQL(
+                    "UPDATE {typed} t SET first_line = d.first_line, "
+                    "errs = array_append(t.errs, 'external_id:duplicate') "
+                    "FROM (SELECT external_id, min(line) AS first_line FROM {typed} "
+                    "WHERE external_id IS NOT NULL GROUP BY external_id HAVING count(*) > 1) d "
+                    "WHERE t.external_id = d.external_id AND t.line > d.first_line"
+                ).format(typed=_id(self.typed))
             )
-        )
-        self._execute(sql.SQL("CREATE INDEX ON {} (line)").format(_id(self.typed)))
-        self._execute(sql.SQL("ANALYZE {}").format(_id(self.typed)))
+            self._execute(sql.SQL("CREATE INDEX ON {} (line)").format(_id(self.typed)))
+            self._execute(sql.SQL("ANALYZE {}").format(_id(self.typed)))
 
     def _store_errors(self) -> int:
         """Write each bad cell as a row error; return the number of bad rows."""
