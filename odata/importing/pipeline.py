@@ -463,11 +463,13 @@ class Pipeline:
         for col, default in defaults.items():
             columns.append(col)
             values.append(sql.SQL(default))
-        # ON CONFLICT: a concurrent import of the same new rows turns into "unchanged" here.
+        # ON CONFLICT skips rows that exist (updated or unchanged above, or just inserted by a
+        # concurrent import: "unchanged" here) by a unique-index probe per row. No NOT EXISTS
+        # join: over a table whose statistics say empty, the planner made it a nested loop
+        # that rescanned every row this statement had inserted so far (minutes per batch).
         return self._execute(
             sql.SQL(
                 "INSERT INTO {table} ({cols}) SELECT {vals} FROM {typed} t WHERE {window} "
-                "AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.external_id = t.external_id) "
                 "ON CONFLICT (external_id) DO NOTHING"
             ).format(
                 table=table,
