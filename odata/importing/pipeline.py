@@ -377,6 +377,10 @@ class Pipeline:
         targets = [(col, expr) for col, expr in self._targets() if col != "external_id"]
         first, last = self._line_range()
         with transaction.atomic():
+            # Only rows that existed before this import can be updated (the ids written are
+            # unique within the file), so into an empty table every row is new: skip the
+            # UPDATE passes, which would join each batch against the rows inserted so far.
+            updatable = self._has_rows(table)
             if "region" in self.fields:
                 self._execute(
                     sql.SQL(
@@ -393,7 +397,8 @@ class Pipeline:
                 window = sql.SQL("t.line BETWEEN {} AND {} AND t.errs = '{{}}'").format(
                     _lit(start), _lit(start + WRITE_BATCH - 1)
                 )
-                outcome.updated += self._update(table, targets, window)
+                if updatable:
+                    outcome.updated += self._update(table, targets, window)
                 outcome.created += self._insert(table, targets, window)
                 done = min(last, start + WRITE_BATCH - 1) - first + 1
                 self.progress("writing", done * 100 // max(1, last - first + 1))
@@ -405,6 +410,15 @@ class Pipeline:
             if self.spec.milestone:
                 record_milestones(kind=self.spec.milestone, external_ids_table=self.typed)
         outcome.unchanged = outcome.rows_ok - outcome.created - outcome.updated
+
+    def _has_rows(self, table: sql.Identifier) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM {})")
+                .format(table)
+                .as_string(cursor.connection)
+            )
+            return bool(cursor.fetchone()[0])
 
     def _line_range(self) -> tuple[int, int]:
         with connection.cursor() as cursor:
