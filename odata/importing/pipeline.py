@@ -162,14 +162,19 @@ class Pipeline:
                 _lit(PG_ENCODING[self.info.encoding]),
             )
             size = max(self.info.size, 1)
+            # Blank lines at the end (common in exported files) would be rows to COPY.
+            remaining, line_break = content_end(self.path, self.info.size)
             done = 0
             try:
                 with raw.copy(statement) as copy, self.path.open("rb") as handle:
-                    while chunk := handle.read(COPY_CHUNK):
+                    while remaining > 0 and (chunk := handle.read(min(COPY_CHUNK, remaining))):
                         copy.write(chunk)
+                        remaining -= len(chunk)
                         done += len(chunk)
                         if done % (8 * COPY_CHUNK) < COPY_CHUNK:
                             self.progress("reading", min(99, done * 100 // size))
+                    # COPY wants the file's own line-break style throughout.
+                    copy.write(line_break)
             except COPY_FILE_ERRORS as error:
                 raise FileProblem(_copy_problem(error, self.info)) from error
 
@@ -500,6 +505,28 @@ class Pipeline:
                 self._execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_id(table)))
             except Exception:  # the connection may be broken already; the tables are scratch
                 log.warning("could not drop %s", table)
+
+
+def content_end(path: Path, size: int) -> tuple[int, bytes]:
+    """The byte offset where the file's last non-blank line ends (trailing blank lines and
+    whitespace-only lines excluded), and the file's line break. Line breaks are ASCII in
+    UTF-8 and CP949 alike."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+        start = max(0, size - 64 * 1024)
+        handle.seek(start)
+        tail = handle.read()
+    line_break = b"\r\n" if first.endswith(b"\r\n") else b"\n"
+    kept = tail
+    while True:
+        stripped = kept.rstrip(b"\r\n")
+        last_break = stripped.rfind(b"\n")
+        last_line = stripped[last_break + 1 :]
+        if last_line.strip(b" \t") or last_break < 0:
+            kept = stripped
+            break
+        kept = stripped[: last_break + 1]
+    return start + len(kept), line_break
 
 
 def _copy_problem(error: Exception, info: FileInfo) -> object:
