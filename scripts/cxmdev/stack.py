@@ -462,6 +462,9 @@ def ensure_chromium(ctx: Ctx) -> Path:
     if _korean_font_missing():
         # The UI defaults to Korean; without a CJK font browser screenshots show boxes.
         packages.append("fonts-noto-cjk")
+    if shutil.which("xgettext") is None:
+        # The catalogue test extracts the marked strings (makemessages needs GNU gettext).
+        packages.append("gettext")
     if packages and apt_usable():
         try:
             ctx.apt.install(packages)
