@@ -55,9 +55,18 @@ def fingerprint(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def inspect_file(path: Path, *, declared_encoding: str = "auto") -> FileInfo:
-    """Format, encoding, delimiter and header of `path`, or FileProblem."""
-    sha256, size = fingerprint(path)
+def inspect_file(
+    path: Path, *, declared_encoding: str = "auto", with_fingerprint: bool = True
+) -> FileInfo:
+    """Format, encoding, delimiter and header of `path`, or FileProblem.
+
+    `with_fingerprint=False` skips hashing the whole file (sha256 is then ""), for callers
+    that already recorded it and only need the header again.
+    """
+    if with_fingerprint:
+        sha256, size = fingerprint(path)
+    else:
+        sha256, size = "", path.stat().st_size
     if size == 0:
         raise FileProblem(_("The file is empty."))
     with path.open("rb") as handle:

@@ -149,7 +149,9 @@ def missing_fields(*, kind: str, mapping: dict[str, str]) -> list[str]:
 
 
 def headers_of(run: ImportRun) -> list[str]:
-    return inspect_file(Path(run.file_path), declared_encoding=run.declared_encoding).headers
+    return inspect_file(
+        Path(run.file_path), declared_encoding=run.declared_encoding, with_fingerprint=False
+    ).headers
 
 
 def set_mapping(
@@ -222,7 +224,10 @@ def run_import(*, run_id: int) -> ImportRun | None:
     run = ImportRun.objects.get(pk=run_id)
     progress = _ProgressWriter(run.pk)
     try:
-        info: FileInfo = inspect_file(Path(run.file_path), declared_encoding=run.declared_encoding)
+        # The fingerprint was taken by start_import; only the header and encoding are needed.
+        info: FileInfo = inspect_file(
+            Path(run.file_path), declared_encoding=run.declared_encoding, with_fingerprint=False
+        )
         pipeline = Pipeline(
             run_id=run.pk,
             spec=SPECS[run.kind],
