@@ -7,14 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from odata.importing.spec import SPECS
-from odata.models import ImportMode, ImportRun
+from odata.models import ImportRun
 from odata.services.imports import import_summary, run_import, start_import
-
-ENCODINGS = {"auto": "auto", "utf-8": "utf-8", "utf8": "utf-8", "cp949": "cp949",
-             "euc-kr": "cp949", "euckr": "cp949"}  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -26,29 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=list(SPECS))
         parser.add_argument("file")
-        parser.add_argument("--encoding", default="auto", choices=sorted(ENCODINGS))
-        parser.add_argument("--mode", default=ImportMode.STRICT, choices=ImportMode.values)
-        parser.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="SOURCE=FIELD",
-            help="Name the field of a column the automatic matching does not recognise.",
-        )
+        add_import_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = Path(options["file"])
-        if not source.is_file():
-            raise CommandError(f"No such file: {source}")
-        spec = SPECS[options["kind"]]
-        fields = {f.name for f in spec.fields}
-        mapping: dict[str, str] = {}
-        for item in options["map"]:
-            column, sep, field_name = item.partition("=")
-            if not sep or not column.strip() or field_name.strip() not in fields:
-                names = ", ".join(sorted(fields))
-                raise CommandError(f"--map {item!r}: use COLUMN=FIELD with FIELD one of {names}")
-            mapping[column.strip()] = field_name.strip()
+        source = existing_file(options["file"])
+        mapping = parse_map(options["map"], (f.name for f in SPECS[options["kind"]].fields))
         # The service keeps its own copy of the file next to the run's reports.
         with tempfile.NamedTemporaryFile(delete=False, suffix=source.suffix) as handle:
             copy = Path(handle.name)

@@ -2,16 +2,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from odata.models import ImportMode
+from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from xdata.services.feedback import FIELD_NAMES, import_feedback_file
-
-ENCODINGS = {"auto": "auto", "utf-8": "utf-8", "utf8": "utf-8", "cp949": "cp949",
-             "euc-kr": "cp949", "euckr": "cp949"}  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -25,27 +21,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--channel", default="", help="Channel of rows without a channel column or value."
         )
-        parser.add_argument("--encoding", default="auto", choices=sorted(ENCODINGS))
-        parser.add_argument("--mode", default=ImportMode.STRICT, choices=ImportMode.values)
-        parser.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="SOURCE=FIELD",
-            help="Name the field of a column the automatic matching does not recognise.",
-        )
+        add_import_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = Path(options["file"])
-        if not source.is_file():
-            raise CommandError(f"No such file: {source}")
-        mapping: dict[str, str] = {}
-        for item in options["map"]:
-            column, sep, field_name = item.partition("=")
-            if not sep or not column.strip() or field_name.strip() not in FIELD_NAMES:
-                names = ", ".join(FIELD_NAMES)
-                raise CommandError(f"--map {item!r}: use COLUMN=FIELD with FIELD one of {names}")
-            mapping[column.strip()] = field_name.strip()
+        source = existing_file(options["file"])
+        mapping = parse_map(options["map"], FIELD_NAMES)
         report = import_feedback_file(
             path=source,
             channel=options["channel"].strip(),

@@ -1,0 +1,47 @@
+"""Arguments shared by the file-import commands (`import_odata`, `import_feedback`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.core.management.base import CommandError, CommandParser
+
+from odata.models import ImportMode
+
+# Spellings people use on the command line -> the reader's encoding names.
+ENCODINGS = {"auto": "auto", "utf-8": "utf-8", "utf8": "utf-8", "cp949": "cp949",
+             "euc-kr": "cp949", "euckr": "cp949"}  # fmt: skip
+
+
+def add_import_arguments(parser: CommandParser) -> None:
+    """--encoding, --mode and --map, with the same meaning in every import command."""
+    parser.add_argument("--encoding", default="auto", choices=sorted(ENCODINGS))
+    parser.add_argument("--mode", default=ImportMode.STRICT, choices=ImportMode.values)
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SOURCE=FIELD",
+        help="Name the field of a column the automatic matching does not recognise.",
+    )
+
+
+def existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise CommandError(f"No such file: {path}")
+    return path
+
+
+def parse_map(items: Iterable[str], fields: Iterable[str]) -> dict[str, str]:
+    """`--map COLUMN=FIELD` options as {column: field}; a CommandError names the choices."""
+    allowed = sorted(fields)
+    mapping: dict[str, str] = {}
+    for item in items:
+        column, sep, field_name = item.partition("=")
+        if not sep or not column.strip() or field_name.strip() not in allowed:
+            names = ", ".join(allowed)
+            raise CommandError(f"--map {item!r}: use COLUMN=FIELD with FIELD one of {names}")
+        mapping[column.strip()] = field_name.strip()
+    return mapping
