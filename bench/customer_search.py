@@ -16,11 +16,11 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _throwaway import throwaway_database  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -105,33 +105,6 @@ def _load_sql(count: int) -> str:
             FROM generate_series(1, {count}) AS i
         ) AS draws
     """  # noqa: S608
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _admin_execute(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-@contextmanager
-def throwaway_database(server_url: str) -> Iterator[str]:
-    name = f"cxm_bench_customer_search_{os.getpid()}"
-    _admin_execute(server_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_database(server_url, name)
-    finally:
-        from django.conf import settings
-        from django.db import connections
-
-        if settings.configured:
-            connections.close_all()
-        _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def load_customers(count: int) -> None:
@@ -246,7 +219,7 @@ def main() -> int:
         say("DATABASE_URL is not set")
         return 2
     t_start = time.perf_counter()
-    with throwaway_database(server_url) as url:
+    with throwaway_database(server_url, "customer_search") as url:
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
         import django
