@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from surveys.views import builder, invitations, public, unsubscribe
+from surveys.views import builder, invitations, public
 
 app_name = "surveys"
 
@@ -9,5 +9,4 @@ urlpatterns = [
     *builder.urlpatterns,
     *invitations.urlpatterns,
     *public.urlpatterns,
-    *unsubscribe.urlpatterns,
 ]

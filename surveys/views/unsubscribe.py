@@ -32,4 +32,3 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 public_urlpatterns: list[URLPattern] = [
     path("u/<str:token>/", unsubscribe, name="unsubscribe"),
 ]
-urlpatterns: list[URLPattern] = []
