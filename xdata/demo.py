@@ -2,7 +2,7 @@
 
 The rows are generated in Python and written with `bulk_create` (the answer pages' service,
 `record_response`, writes one response per transaction: far too slow for `make run`'s first
-start). The field rules are `record_response`'s own helpers (`_scores`, `_answer_row`) and
+start). The field rules are `record_response`'s own helpers (`score_columns`, `answer_row`) and
 `asked_questions`, so a demo response looks exactly like a submitted one.
 
 The patterns the analysis dashboards should find:
@@ -55,7 +55,7 @@ from surveys.services.invitations import (
 )
 from surveys.tokens import new_token
 from xdata.models import Answer, Response
-from xdata.services.responses import _answer_row, _scores
+from xdata.services.responses import answer_row, score_columns
 
 if TYPE_CHECKING:
     from cxm.demo import Demo
@@ -243,10 +243,10 @@ class _Writer:
             language=ctx.language,
             submitted_at=ctx.submitted_at,
             evaluated_at=ctx.submitted_at,
-            **_scores(asked, answers),
+            **score_columns(asked, answers),
         )
         self.responses.append(response)
-        self.answers.extend(_answer_row(response, q, answers.get(q["key"])) for q in asked)
+        self.answers.extend(answer_row(response, q, answers.get(q["key"])) for q in asked)
 
     def write(self) -> None:
         Invitation.objects.bulk_create(self.invitations, batch_size=BATCH)

@@ -80,7 +80,7 @@ def record_response(
         version=version,
         submission_key=submission_key,
         submitted_at=now,
-        **_scores(asked, answers),
+        **score_columns(asked, answers),
         **_context(invitation, open_link, now, version),
     )
     try:
@@ -89,7 +89,7 @@ def record_response(
                 _claim(invitation, now)
             response.save()
             Answer.objects.bulk_create(
-                _answer_row(response, q, answers.get(q["key"])) for q in asked
+                answer_row(response, q, answers.get(q["key"])) for q in asked
             )
     except IntegrityError as error:
         # The invitation's one-to-one response or the unique submission key: a double submit.
@@ -108,7 +108,7 @@ def _claim(invitation: Invitation, now: datetime) -> None:
     invitation.partial_answers = {}
 
 
-def _scores(asked: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+def score_columns(asked: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
     """Score columns from the first question of each type; comment = all free-text answers."""
     scores: dict[str, Any] = {}
     for kind in (*SCORE_COLUMNS, "intent"):
@@ -148,7 +148,7 @@ def _context(
     }
 
 
-def _answer_row(response: Response, question: dict[str, Any], value: Any) -> Answer:
+def answer_row(response: Response, question: dict[str, Any], value: Any) -> Answer:
     row = Answer(response=response, question_key=question["key"])
     if value is None:
         return row
