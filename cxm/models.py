@@ -27,6 +27,15 @@ class User(AbstractUser):
     )
     # Set when the "choose your password" e-mail went out, so it goes out once.
     invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Whom an overdue follow-up task of this user escalates to.
+    reports_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reports to"),
+    )
 
     class Meta:
         verbose_name = _("user")
