@@ -21,6 +21,9 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {
+            "actions.manage_rules",
+            "actions.review_tasks",
+            "actions.work_tasks",
             "cxm.manage_users",
             "cxm.view_sent_email",
             "cxm.view_system_status",
@@ -34,6 +37,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.MANAGER: frozenset(
         {
+            "actions.review_tasks",
+            "actions.work_tasks",
             "cxm.view_system_status",
             "odata.view_customer",
             "odata.view_customer_contact",
@@ -42,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.STAFF: frozenset(
         {
+            "actions.work_tasks",
             "odata.view_customer",
             "xdata.view_responses",
         }
