@@ -5,6 +5,7 @@ Each module holds one area; import models from here (`from analysis.models impor
 
 from __future__ import annotations
 
+from analysis.models import insights  # noqa: F401  # registers the insight facts' models
 from analysis.models.metrics import SEGMENT_DIMS, MetricCell, SegmentChange
 from analysis.models.runs import AnalysisRun
 
