@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import factory
@@ -26,3 +27,59 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: Role | None, **kwargs: Any) -> None:
         if create and extracted is not None:
             set_user_role(user=self, role=extracted)
+
+
+# --- actions: root causes, webhooks, action plans, trigger rules ---------------------------
+
+
+class RootCauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actions.RootCause"
+
+    key = factory.Sequence(lambda n: f"cause-{n}")
+    label_ko = factory.Sequence(lambda n: f"원인 {n}")
+    label_en = factory.Sequence(lambda n: f"Cause {n}")
+    is_active = True
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actions.WebhookEndpoint"
+
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    url = factory.Sequence(lambda n: f"https://crm{n}.example.com/hooks/cxm")
+    secret = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    is_active = True
+
+
+class ActionPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actions.ActionPlan"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Call the customer back {n}")
+    instructions = "Call within the SLA, listen, apologise, offer a remedy."
+    checklist = factory.LazyFunction(lambda: ["Call the customer", "Offer a remedy"])
+    routing = "user"
+    owner = factory.SubFactory(UserFactory)
+    fallback_owner = factory.SubFactory(UserFactory)
+    sla_hours = 8
+    severity = "medium"
+    notify_email = True
+    is_active = True
+
+
+class TriggerRuleFactory(factory.django.DjangoModelFactory):
+    """A per-response detractor rule (NPS ≤ 6), disabled unless `is_enabled=True`."""
+
+    class Meta:
+        model = "actions.TriggerRule"
+
+    name = factory.Sequence(lambda n: f"Detractor follow-up {n}")
+    kind = "response"
+    plan = factory.SubFactory(ActionPlanFactory)
+    definition = factory.LazyFunction(
+        lambda: {"match": "all", "conditions": [{"field": "nps", "op": "lte", "value": 6}]}
+    )
+    holdout_percent = 0
+    is_enabled = False
