@@ -397,8 +397,9 @@ class Notification(models.Model):
 
     code = models.UUIDField(default=uuid4, unique=True, editable=False)
     task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="notifications")
-    # "created", "reminder", "breach", "admins", "assigned", "resolved", "closed", …
-    event = models.CharField(max_length=20)
+    # "created", "reminder", … once per task; repeatable events carry the id of what caused
+    # them ("assigned:<task event id>") so each occurrence is sent once.
+    event = models.CharField(max_length=40)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('event', models.CharField(max_length=20)),
+                ('event', models.CharField(max_length=40)),
                 ('channel', models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Webhook')], max_length=8)),
                 ('recipient_key', models.CharField(max_length=64)),
                 ('payload', models.JSONField(default=dict)),
