@@ -498,3 +498,21 @@ class RoundRobinCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id}: {self.last_user_id}"
+
+
+class OperationalFiring(models.Model):
+    """An operational fact an operational rule has acted on ("delivery:<id>", "complaint:<id>"),
+    so each late delivery or repeat complaint opens (or adds to) a task once, also after the
+    task closed."""
+
+    rule = models.ForeignKey(TriggerRule, on_delete=models.CASCADE, related_name="firings")
+    fact_key = models.CharField(max_length=64)
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "fact_key"], name="operational_firing_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.fact_key}"
