@@ -9,10 +9,12 @@ shared filters; relative importance reads the few numeric columns it needs, stre
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import DriverFact
@@ -25,7 +27,7 @@ WINDOW_DAYS = 730
 LATEST_ORDER_DAYS = 90
 CONTACT_DAYS = 30
 
-Progress = Callable[[int], None]
+Progress = Callable[[float], None]
 
 # Whole days after the promise, a started day counts (as `Delivery.days_late`).
 _DAYS_LATE = (
@@ -115,13 +117,13 @@ _FEEDBACK = f"""
 """  # noqa: S608  # composed of constants; every value is a bound parameter
 
 
-def compute_driver_facts(*, run: AnalysisRun, progress: Progress, today: date) -> int:
+def compute_driver_facts(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `DriverFact` rows; returns how many. Idempotent per run (a retried
     step replaces its rows)."""
     params = {
         "run": run.pk,
         "tz": settings.TIME_ZONE,
-        "since": today - timedelta(days=WINDOW_DAYS),
+        "since": now - timedelta(days=WINDOW_DAYS),
         "contact_days": CONTACT_DAYS,
         "latest_days": LATEST_ORDER_DAYS,
     }
@@ -130,8 +132,17 @@ def compute_driver_facts(*, run: AnalysisRun, progress: Progress, today: date) -
         with connection.cursor() as cursor:
             cursor.execute(_RESPONSES, params)
             written = cursor.rowcount
-            progress(70)
+            progress(0.7)
             cursor.execute(_FEEDBACK, params)
             written += cursor.rowcount
-    progress(100)
+    progress(1.0)
     return written
+
+
+def driver_section(run: AnalysisRun, progress: Progress) -> dict[str, Any]:
+    """The run section (`analysis.sections`): the facts as of the run's start."""
+    return {
+        "driver_facts": compute_driver_facts(
+            run=run, progress=progress, now=run.started_at or timezone.now()
+        )
+    }

@@ -32,7 +32,9 @@ def _run() -> AnalysisRun:
 
 
 def _compute(run: AnalysisRun) -> int:
-    return compute_driver_facts(run=run, progress=lambda _p: None, today=date(2025, 7, 1))
+    return compute_driver_facts(
+        run=run, progress=lambda _p: None, now=datetime(2025, 7, 1, tzinfo=SEOUL)
+    )
 
 
 def test_a_late_delivery_answer_carries_its_order_delivery_and_service_facts() -> None:

@@ -1,0 +1,118 @@
+"""The say-do step of an analysis run: what customers said, and whether they bought again.
+
+For every response with an intent answer (`Response.intent`: yes / no / unsure) or an NPS score
+(promoter / passive / detractor), one `SayDoFact` row records when that customer's next order
+came (any order but the one the answer was about; cancelled orders do not count) and how long
+the run could watch. Written by one `INSERT … SELECT`; the reason a customer chose after a "no"
+or "unsure" (the survey's follow-up choice question) is filled in per survey version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from analysis.models import AnalysisRun
+from analysis.models.insights import SayDoFact
+from surveys.models import SurveyVersion
+from xdata.models import Response
+
+WINDOW_DAYS = 730
+Progress = Callable[[float], None]
+
+_INSERT = """
+    INSERT INTO analysis_saydofact (
+        run_id, response_id, customer_id, day, survey_id, touchpoint_id, store_id, region_id,
+        kind, said, daypart, channel, segment, reason, submitted_at, next_order_days,
+        observed_days
+    )
+    SELECT %(run)s, r.id, r.customer_id, (r.submitted_at AT TIME ZONE %(tz)s)::date,
+           r.survey_id, r.touchpoint_id, r.store_id, st.region_id, k.kind, k.said, r.daypart,
+           COALESCE(o.channel, r.purchase_channel, ''), c.segment, '', r.submitted_at,
+           EXTRACT(EPOCH FROM nxt.placed_at - r.submitted_at) / 86400.0,
+           EXTRACT(EPOCH FROM %(now)s - r.submitted_at) / 86400.0
+    FROM xdata_response r
+    JOIN odata_customer c ON c.id = r.customer_id
+    LEFT JOIN odata_store st ON st.id = r.store_id
+    LEFT JOIN odata_order o ON o.id = r.order_id
+    CROSS JOIN LATERAL (
+        VALUES ('intent', NULLIF(r.intent, '')),
+               ('nps', CASE WHEN r.nps IS NULL THEN NULL
+                            WHEN r.nps >= 9 THEN 'promoter'
+                            WHEN r.nps >= 7 THEN 'passive'
+                            ELSE 'detractor' END)
+    ) AS k(kind, said)
+    LEFT JOIN LATERAL (
+        SELECT n.placed_at FROM odata_order n
+        WHERE n.customer_id = r.customer_id AND n.placed_at > r.submitted_at
+          AND n.status <> 'cancelled' AND n.id IS DISTINCT FROM r.order_id
+        ORDER BY n.placed_at LIMIT 1
+    ) nxt ON TRUE
+    WHERE k.said IS NOT NULL AND r.submitted_at >= %(since)s AND r.submitted_at <= %(now)s
+"""
+
+_REASON = """
+    UPDATE analysis_saydofact f SET reason = LEFT(a.selected[1], 64)
+    FROM xdata_answer a, xdata_response r
+    WHERE f.run_id = %(run)s AND f.kind = 'intent' AND r.id = f.response_id
+      AND r.version_id = %(version)s AND a.response_id = f.response_id
+      AND a.question_key = %(key)s AND cardinality(a.selected) > 0
+"""
+
+
+def reason_question(questions: list[dict[str, Any]]) -> str | None:
+    """The key of the choice question asked about the survey's intent answer (the first
+    single or multiple choice question shown depending on the first intent question), if any."""
+    intent = next((q for q in questions if q.get("type") == "intent"), None)
+    if intent is None:
+        return None
+    for question in questions:
+        show_if = question.get("show_if") or {}
+        if question.get("type") in ("single", "multiple") and show_if.get("question") == (
+            intent.get("key")
+        ):
+            return str(question["key"])
+    return None
+
+
+def compute_saydo_facts(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
+    """Write the run's `SayDoFact` rows; returns how many. Idempotent per run."""
+    params = {
+        "run": run.pk,
+        "tz": settings.TIME_ZONE,
+        "since": now - timedelta(days=WINDOW_DAYS),
+        "now": now,
+    }
+    version_ids = (
+        Response.objects.filter(submitted_at__gte=params["since"])
+        .exclude(intent="")
+        .values("version_id")
+        .distinct()
+    )
+    versions = SurveyVersion.objects.filter(pk__in=version_ids).values_list("pk", "questions")
+    with transaction.atomic():
+        SayDoFact.objects.filter(run=run).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT, params)
+            written = cursor.rowcount
+            progress(0.8)
+            for version, questions in versions:
+                key = reason_question(questions if isinstance(questions, list) else [])
+                if key is not None:
+                    cursor.execute(_REASON, {"run": run.pk, "version": version, "key": key})
+    progress(1.0)
+    return written
+
+
+def saydo_section(run: AnalysisRun, progress: Progress) -> dict[str, Any]:
+    """The run section (`analysis.sections`): the facts as of the run's start."""
+    return {
+        "saydo_facts": compute_saydo_facts(
+            run=run, progress=progress, now=run.started_at or timezone.now()
+        )
+    }
