@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rq import cron
 
+from actions.jobs import evaluate_operational_rules, reconcile, sweep_tasks
 from cxm.jobs import heartbeat
 from surveys.jobs import sweep_invitations
 
@@ -35,4 +36,21 @@ cron.register(
     ttl=120,
     result_ttl=0,
     name="sweep-invitations",
+)
+
+# Follow-up tasks: reminders at 80% of the SLA, escalations at breach and at twice the SLA.
+# Each level is claimed by a unique insert, so an overlapping run escalates nothing twice.
+cron.register(sweep_tasks, "default", interval=60, ttl=120, result_ttl=0, name="sweep-tasks")
+
+# Re-queue what Redis lost: responses not evaluated within two minutes, notifications not sent.
+cron.register(reconcile, "default", interval=60, ttl=120, result_ttl=0, name="reconcile-actions")
+
+# Operational rules (late deliveries, repeat complaints) over O-Data facts.
+cron.register(
+    evaluate_operational_rules,
+    "default",
+    interval=300,
+    ttl=600,
+    result_ttl=0,
+    name="operational-rules",
 )

@@ -1,0 +1,35 @@
+"""Actions jobs: thin, id-based, idempotent (see STYLE.md, "The loop's mechanics")."""
+
+from __future__ import annotations
+
+from actions.services import evaluation, sending, sweep
+from actions.services import reconcile as reconciling
+
+
+def evaluate_response(response_id: int) -> int:
+    """Per-response rules for one response (`realtime`, enqueued on commit); quiet when the
+    response was evaluated already."""
+    from actions.services.evaluation import evaluate_response as evaluate
+
+    return evaluate(response_id=response_id)
+
+
+def send_notification(notification_id: int) -> str:
+    """One delivery attempt of a notification (`realtime`); quiet when sent, failed or held."""
+    return sending.send_notification(notification_id=notification_id)
+
+
+def sweep_tasks() -> dict[str, int]:
+    """Every minute (cxm/cron.py): reminders at 80% of the SLA, escalations at breach and at
+    twice the SLA, each once per task."""
+    return sweep.sweep_tasks()
+
+
+def reconcile() -> dict[str, int]:
+    """Every minute (cxm/cron.py): re-queue responses not evaluated and notifications not sent."""
+    return reconciling.reconcile()
+
+
+def evaluate_operational_rules() -> int:
+    """Every five minutes (cxm/cron.py): operational rules over O-Data facts."""
+    return evaluation.evaluate_operational_rules()
