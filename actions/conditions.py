@@ -165,7 +165,7 @@ def _validate_operational(definition: dict[str, Any]) -> list[str]:
         if not _positive_int(definition.get("within_days"), 365):
             errors.append(_g("Enter the window in days (1 to 365)."))
         count = definition.get("min_count")
-        if not _positive_int(count, 100) or count < 2:
+        if not _positive_int(count, 100) or definition["min_count"] < 2:
             errors.append(_g("Enter how many complaints (2 to 100)."))
         return errors
     return [_g("Choose the operational event.")]

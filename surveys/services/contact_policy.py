@@ -31,14 +31,29 @@ def contact_interval_days(survey: Survey) -> int:
     return int(getattr(settings, "CXM_CONTACT_INTERVAL_DAYS", DEFAULT_CONTACT_INTERVAL_DAYS))
 
 
-def has_open_followup(customer: Customer) -> bool:
-    """Whether a follow-up task is open for this customer (we do not survey them meanwhile).
+# Sources of "this customer is being followed up": each takes customer ids and returns those
+# with an open follow-up task. `surveys` may not import the actions app (dependencies point
+# left), so the actions app registers its answer when it loads (`ActionsConfig.ready`).
+_open_followup_sources: list[Callable[[Sequence[int]], set[int]]] = []
 
-    The actions app (follow-up tasks) does not exist yet: it will answer this question, and
-    until then nobody has an open task. `surveys` may not import `actions` (dependencies point
-    left), so the actions app will plug its answer in here when it lands.
-    """
-    return False
+
+def register_open_followup_source(source: Callable[[Sequence[int]], set[int]]) -> None:
+    """Add a source of customers with an open follow-up (idempotent)."""
+    if source not in _open_followup_sources:
+        _open_followup_sources.append(source)
+
+
+def customers_with_open_followup(customer_ids: Sequence[int]) -> set[int]:
+    """Which of `customer_ids` have an open follow-up task (we do not survey them meanwhile)."""
+    found: set[int] = set()
+    for source in _open_followup_sources:
+        found |= source(customer_ids)
+    return found
+
+
+def has_open_followup(customer: Customer) -> bool:
+    """Whether a follow-up task is open for this customer."""
+    return customer.pk in customers_with_open_followup([customer.pk])
 
 
 def invited_since(*, customer: Customer, since: datetime) -> bool:
@@ -73,13 +88,23 @@ def check_many(
         .exclude(status=Invitation.Status.REVOKED)
         .values_list("customer_id", flat=True)
     )
+    followed_up = customers_with_open_followup([c.pk for c in customers])
     return {
-        c.pk: _reason(c, recently_invited=partial(set.__contains__, recent, c.pk))
+        c.pk: _reason(
+            c,
+            recently_invited=partial(set.__contains__, recent, c.pk),
+            open_followup=partial(set.__contains__, followed_up, c.pk),
+        )
         for c in customers
     }
 
 
-def _reason(customer: Customer, *, recently_invited: Callable[[], bool]) -> str | None:
+def _reason(
+    customer: Customer,
+    *,
+    recently_invited: Callable[[], bool],
+    open_followup: Callable[[], bool] | None = None,
+) -> str | None:
     # The one place the order of the rules is written down.
     if not customer.survey_consent:
         return Suppression.Reason.NO_CONSENT
@@ -87,7 +112,7 @@ def _reason(customer: Customer, *, recently_invited: Callable[[], bool]) -> str 
         return Suppression.Reason.NO_EMAIL
     if recently_invited():
         return Suppression.Reason.RECENTLY_INVITED
-    if has_open_followup(customer):
+    if (open_followup or partial(has_open_followup, customer))():
         return Suppression.Reason.OPEN_TASK
     return None
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from actions.services import response_recorded
 from cxm import ratelimit
 from cxm.models import User
 from surveys.answering import (
@@ -242,9 +243,10 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
         save_partial_answers(invitation=invitation, answers=step.answers)
         return redirect(request.path)  # 302 after POST: the browser GETs the next step
     try:
-        record_response(version=version, answers=step.answers, invitation=invitation)
+        response = record_response(version=version, answers=step.answers, invitation=invitation)
     except AlreadyRecorded:
         return _thanks(request)
+    response_recorded(response=response)  # trigger rules, on commit
     return _thanks(request, questions=questions, answers=step.answers, language=language)
 
 
@@ -318,11 +320,12 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         purchase_channel=state["channel"],
     )
     try:
-        record_response(
+        response = record_response(
             version=version, answers=step.answers, submission_key=key, open_link=context
         )
     except AlreadyRecorded:
         return _thanks(request)
+    response_recorded(response=response)  # trigger rules, on commit
     return _thanks(request, questions=version.questions, answers=step.answers, language=language)
 
 

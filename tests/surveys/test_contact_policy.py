@@ -96,7 +96,7 @@ def test_open_follow_up_task(monkeypatch: pytest.MonkeyPatch) -> None:
     assert contact_policy.check(make_customer(), make_survey(), timezone.now()) == "open_task"
 
 
-def test_the_follow_up_hook_says_no_until_the_actions_app_answers() -> None:
+def test_a_customer_without_an_open_task_may_be_followed_up_by_a_survey() -> None:
     assert contact_policy.has_open_followup(make_customer()) is False
 
 

@@ -1,0 +1,91 @@
+"""Who hears about a task event: rows first, sending later.
+
+`notify` writes one `Notification` per recipient and channel in the caller's transaction and
+queues its sending on commit. The unique (task, event, channel, recipient) makes a repeated call
+a no-op, and a notification whose job was lost is re-queued by the reconciler, so each message
+goes out once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import django_rq
+from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from actions.models import Notification
+
+if TYPE_CHECKING:
+    from actions.models import FollowUpTask
+    from cxm.models import User
+
+logger = logging.getLogger(__name__)
+
+SEND_JOB = "actions.jobs.send_notification"
+
+
+def notify(
+    *,
+    task: FollowUpTask,
+    event: str,
+    users: Iterable[User] | None = None,
+    key: str | None = None,
+    payload: dict[str, object] | None = None,
+) -> list[Notification]:
+    """Queue e-mails (to `users`, by default the owner when the plan e-mails owners) and the
+    plan's active webhooks for `event`. `key` distinguishes repeatable events (each
+    reassignment is its own "assigned:<key>"). Returns the notifications created now."""
+    name = event if key is None else f"{event}:{key}"[:40]
+    plan = task.plan
+    if users is None:
+        users = [task.owner] if plan.notify_email else []
+    wanted: list[dict[str, object]] = [
+        {
+            "channel": Notification.Channel.EMAIL,
+            "recipient": user,
+            "recipient_key": f"user:{user.pk}",
+        }
+        for user in users
+        if user.is_active and user.email
+    ]
+    wanted += [
+        {
+            "channel": Notification.Channel.WEBHOOK,
+            "endpoint": endpoint,
+            "recipient_key": f"webhook:{endpoint.pk}",
+        }
+        for endpoint in plan.webhooks.filter(is_active=True)
+    ]
+    now = timezone.now()
+    created = []
+    for fields in wanted:
+        notification, is_new = Notification.objects.get_or_create(
+            task=task,
+            event=name,
+            channel=fields.pop("channel"),
+            recipient_key=fields.pop("recipient_key"),
+            defaults={**fields, "payload": payload or {}, "next_attempt_at": now},
+        )
+        if is_new:
+            created.append(notification)
+            enqueue_send(notification.pk)
+    return created
+
+
+def enqueue_send(notification_id: int) -> None:
+    """Queue the sending job on commit. When Redis is unreachable the row stays pending and the
+    reconciler queues it later: a failed enqueue must not undo the task that caused it."""
+
+    def enqueue() -> None:
+        try:
+            django_rq.get_queue("realtime", commit_mode="auto").enqueue(
+                SEND_JOB, notification_id, job_id=f"notification-{notification_id}"
+            )
+        except RedisError:
+            logger.warning("notification %s not queued; the reconciler will", notification_id)
+
+    transaction.on_commit(enqueue)
