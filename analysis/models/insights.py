@@ -24,7 +24,7 @@ from surveys.models import Survey, Touchpoint
 from xdata.models import Feedback, Response
 
 
-def _ref(model: type[models.Model]) -> models.ForeignKey:  # type: ignore[type-arg]
+def _ref(model: type[models.Model]) -> models.ForeignKey:
     # As MetricCell: no database constraint and no index of its own. The rows are written by
     # one statement per run and go with the run; a deleted store or response must neither block
     # nor cascade into history.

@@ -120,7 +120,7 @@ _FEEDBACK = f"""
 def compute_driver_facts(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `DriverFact` rows; returns how many. Idempotent per run (a retried
     step replaces its rows)."""
-    params = {
+    params: dict[str, Any] = {
         "run": run.pk,
         "tz": settings.TIME_ZONE,
         "since": now - timedelta(days=WINDOW_DAYS),

@@ -82,7 +82,7 @@ def reason_question(questions: list[dict[str, Any]]) -> str | None:
 
 def compute_saydo_facts(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `SayDoFact` rows; returns how many. Idempotent per run."""
-    params = {
+    params: dict[str, Any] = {
         "run": run.pk,
         "tz": settings.TIME_ZONE,
         "since": now - timedelta(days=WINDOW_DAYS),

@@ -102,7 +102,7 @@ def cost_per_contact() -> Decimal:
 
 def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `ValuePoint` rows; returns how many. Idempotent per run."""
-    params = {
+    params: dict[str, Any] = {
         "run": run.pk,
         "tz": settings.TIME_ZONE,
         "since": now - timedelta(days=WINDOW_DAYS),

@@ -1,0 +1,912 @@
+"""Reads for the drivers, say-do, value x experience and text-theme pages.
+
+Every function takes the finished run and the dashboard filters (`CellFilter`), sums or streams
+that run's stored facts (`analysis.models.insights`) and returns small frozen dataclasses with
+each number's n, interval and method. The statistics themselves are `analysis.stats`.
+
+Drivers is the one place that reads row-level facts: only the measure's score and the driver
+columns, streamed from a server-side cursor in chunks, never a `SELECT *`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from django.db.models import Count, F, Min, Model, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncMonth
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from analysis import stats
+from analysis.models import AnalysisRun
+from analysis.models.insights import DriverFact, SayDoFact, ThemeTerm, ValuePoint
+from analysis.selectors.cells import CellFilter
+from odata.models import Channel, Customer, Store
+from surveys.models import Daypart, Survey
+from xdata.models import Feedback, Response
+
+M = TypeVar("M", bound=Model)
+
+# Below this many answers a group's interval is shown but its test is not run.
+MIN_N = 30
+STREAM_CHUNK = 5000
+
+
+def scoped(rows: QuerySet[M], run: AnalysisRun, where: CellFilter) -> QuerySet[M]:
+    """A fact table's rows of `run` under the dashboard filters (the same fields as cells)."""
+    rows = rows.filter(run=run)
+    if where.date_from is not None:
+        rows = rows.filter(day__gte=where.date_from)
+    if where.date_to is not None:
+        rows = rows.filter(day__lte=where.date_to)
+    for name in ("region_id", "store_id", "touchpoint_id", "survey_id"):
+        value = getattr(where, name)
+        if value is not None:
+            rows = rows.filter(**{name: value})
+    return rows
+
+
+def finite(value: float) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+# -- Drivers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    key: str
+    label: str | Promise
+    unit: str  # "points" (NPS) or "mean"
+    scale: str
+
+
+MEASURES: dict[str, MeasureInfo] = {
+    "csat": MeasureInfo("csat", _("CSAT"), "mean", "1-5"),
+    "nps": MeasureInfo("nps", _("NPS"), "points", "-100..100"),
+    "ces": MeasureInfo("ces", _("CES"), "mean", "1-7"),
+    "rating": MeasureInfo("rating", _("Review rating"), "mean", "1-5"),
+}
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str | Promise
+    value: stats.Estimate  # NPS (points) or the mean score, with its interval
+
+
+@dataclass(frozen=True)
+class Driver:
+    key: str
+    label: str | Promise
+    # What the difference compares: exposed group minus reference group.
+    contrast: str | Promise
+    buckets: list[Bucket]
+    difference: stats.Comparison | None
+    q_value: float | None  # Benjamini-Hochberg across this page's drivers
+    rho: stats.Estimate | None  # None for unordered drivers (channel, daypart)
+    importance: float | None  # share of the explained variance, None if not in the model
+
+
+@dataclass(frozen=True)
+class DriversReport:
+    measure: MeasureInfo
+    measures: list[tuple[MeasureInfo, int]]  # every measure with its n under the filters
+    n: int
+    drivers: list[Driver]
+    importance_n: int  # rows complete in every ordered driver
+    importance_r2: float | None
+    value_edges: list[float]  # order-value quartile edges used for its buckets
+    difference_method: str
+
+
+# The drivers, in the order shown. Ordered ones are numeric and enter relative importance.
+DAYS_LATE_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("0", 0, 0),
+    ("1", 1, 1),
+    ("2-3", 2, 3),
+    ("4-7", 4, 7),
+    ("8+", 8, None),
+]
+CONTACT_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("0", 0, 0),
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3+", 3, None),
+]
+ORDERED_DRIVERS = ("days_late", "contacts_30d", "complaint_30d", "order_value", "repeat")
+DRIVER_LABELS: dict[str, str | Promise] = {
+    "days_late": _("Days late (delivery)"),
+    "contacts_30d": _("Service contacts in the 30 days before"),
+    "complaint_30d": _("Complaint in the 30 days before"),
+    "order_value": _("Order value"),
+    "repeat": _("First or repeat customer"),
+    "channel": _("Channel"),
+    "daypart": _("Time of day of the purchase"),
+}
+
+
+def measure_counts(run: AnalysisRun, where: CellFilter) -> dict[str, int]:
+    rows = scoped(DriverFact.objects.all(), run, where).values("measure").annotate(n=Count("id"))
+    found = {row["measure"]: row["n"] for row in rows.order_by()}
+    return {key: int(found.get(key, 0)) for key in MEASURES}
+
+
+def pick_measure(requested: str, counts: dict[str, int]) -> str:
+    """The requested measure when it is one, else the one with the most answers."""
+    if requested in MEASURES:
+        return requested
+    return max(MEASURES, key=lambda key: (counts[key], -list(MEASURES).index(key)))
+
+
+def driver_frame(run: AnalysisRun, where: CellFilter, measure: str) -> pd.DataFrame:
+    """The measure's row-level facts: score and driver columns only, streamed in chunks."""
+    columns = ["score", *ORDERED_DRIVERS, "channel", "daypart"]
+    rows = (
+        scoped(DriverFact.objects.all(), run, where)
+        .filter(measure=measure)
+        .values_list(*columns)
+        .order_by()
+    )
+    chunks: list[pd.DataFrame] = []
+    batch: list[tuple[Any, ...]] = []
+    # iterator(chunk_size) reads through a server-side cursor: memory holds one chunk of
+    # tuples at a time, each turned into a compact typed frame.
+    for row in rows.iterator(chunk_size=STREAM_CHUNK):
+        batch.append(row)
+        if len(batch) == STREAM_CHUNK:
+            chunks.append(_typed(batch, columns))
+            batch = []
+    if batch or not chunks:
+        chunks.append(_typed(batch, columns))
+    return pd.concat(chunks, ignore_index=True)
+
+
+def _typed(batch: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(batch, columns=columns)
+    for name in ("score", "days_late", "contacts_30d", "order_value"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    for name in ("complaint_30d", "repeat"):
+        frame[name] = frame[name].map({True: 1.0, False: 0.0}).astype(float)
+    return frame
+
+
+def _estimate(scores: np.ndarray, measure: MeasureInfo) -> stats.Estimate:
+    n = int(scores.size)
+    if measure.unit == "points":
+        return stats.nps_estimate(int((scores >= 9).sum()), int((scores <= 6).sum()), n)
+    return stats.mean_t(n, float(scores.sum()), float((scores**2).sum()))
+
+
+def _difference(a: np.ndarray, b: np.ndarray, measure: MeasureInfo) -> stats.Comparison:
+    """Group a minus group b: NPS points (z on the difference) or means (Welch)."""
+    if measure.unit == "points":
+        return stats.nps_difference(
+            int((a >= 9).sum()), int((a <= 6).sum()), int(a.size),
+            int((b >= 9).sum()), int((b <= 6).sum()), int(b.size),
+        )  # fmt: skip
+    return stats.mean_difference(a, b)
+
+
+def _ranged_buckets(
+    values: pd.Series, scores: np.ndarray, ranges: list[tuple[str, int, int | None]],
+    measure: MeasureInfo,
+) -> list[Bucket]:  # fmt: skip
+    buckets = []
+    for label, low, high in ranges:
+        inside = (values >= low) & (values <= (high if high is not None else np.inf))
+        buckets.append(Bucket(label, _estimate(scores[inside.to_numpy()], measure)))
+    return buckets
+
+
+def _category_buckets(
+    values: pd.Series, scores: np.ndarray, labels: dict[Any, str | Promise], measure: MeasureInfo
+) -> list[Bucket]:
+    return [
+        Bucket(label, _estimate(scores[(values == key).to_numpy()], measure))
+        for key, label in labels.items()
+        if bool((values == key).any())
+    ]
+
+
+def _worst_against_rest(
+    values: pd.Series, scores: np.ndarray, labels: dict[Any, str | Promise], measure: MeasureInfo
+) -> tuple[stats.Comparison | None, str | Promise]:
+    """An unordered driver's difference: its lowest-scoring category (of at least MIN_N
+    answers) against all the others."""
+    means = {
+        key: float(scores[(values == key).to_numpy()].mean())
+        for key in labels
+        if int((values == key).sum()) >= MIN_N
+    }
+    if len(means) < 2:
+        return None, ""
+    worst = min(means, key=lambda key: means[key])
+    mask = (values == worst).to_numpy()
+    known = values.isin(list(labels)).to_numpy()
+    contrast = _("%(group)s against the others") % {"group": labels[worst]}
+    return _difference(scores[mask], scores[known & ~mask], measure), contrast
+
+
+def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> DriversReport:
+    counts = measure_counts(run, where)
+    measure = MEASURES[pick_measure(requested, counts)]
+    frame = driver_frame(run, where, measure.key)
+    scores = frame["score"].to_numpy(dtype=float)
+    edges = [
+        float(v)
+        for v in frame["order_value"].dropna().quantile([0.25, 0.5, 0.75]).to_numpy()
+    ] if frame["order_value"].notna().any() else []  # fmt: skip
+    importance = (
+        stats.relative_importance(frame, "score", list(ORDERED_DRIVERS)) if len(frame) else {}
+    )
+    complete = frame[["score", *ORDERED_DRIVERS]].dropna()
+
+    def comparison(mask_a: pd.Series, mask_b: pd.Series) -> stats.Comparison:
+        return _difference(scores[mask_a.to_numpy()], scores[mask_b.to_numpy()], measure)
+
+    def rho(column: str) -> stats.Estimate:
+        return stats.spearman(frame[column].to_numpy(dtype=float), scores)
+
+    late, contacts = frame["days_late"], frame["contacts_30d"]
+    value = frame["order_value"]
+    median = edges[1] if edges else math.inf
+    value_ranges = [
+        (label, low, high)
+        for label, low, high in zip(
+            [_("lowest quarter"), _("second quarter"), _("third quarter"), _("top quarter")],
+            [-np.inf, *edges],
+            [*edges, np.inf],
+            strict=False,
+        )
+    ] if edges else []  # fmt: skip
+    value_buckets = [
+        Bucket(label, _estimate(scores[((value > low) & (value <= high)).to_numpy()], measure))
+        if index
+        else Bucket(label, _estimate(scores[(value <= high).to_numpy()], measure))
+        for index, (label, low, high) in enumerate(value_ranges)
+    ]
+    channels: dict[Any, str | Promise] = {str(v): label for v, label in Channel.choices}
+    dayparts: dict[Any, str | Promise] = {str(v): label for v, label in Daypart.choices}
+    channel_diff, channel_contrast = _worst_against_rest(
+        frame["channel"], scores, channels, measure
+    )
+    daypart_diff, daypart_contrast = _worst_against_rest(
+        frame["daypart"], scores, dayparts, measure
+    )
+    drivers = [
+        Driver(
+            "days_late", DRIVER_LABELS["days_late"], _("late (1+ days) minus on time"),
+            _ranged_buckets(late, scores, DAYS_LATE_BUCKETS, measure),
+            comparison(late >= 1, late == 0), None, rho("days_late"),
+            importance.get("days_late"),
+        ),
+        Driver(
+            "contacts_30d", DRIVER_LABELS["contacts_30d"], _("1+ contacts minus none"),
+            _ranged_buckets(contacts, scores, CONTACT_BUCKETS, measure),
+            comparison(contacts >= 1, contacts == 0), None, rho("contacts_30d"),
+            importance.get("contacts_30d"),
+        ),
+        Driver(
+            "complaint_30d", DRIVER_LABELS["complaint_30d"], _("complaint minus none"),
+            _category_buckets(
+                frame["complaint_30d"], scores, {0.0: _("no"), 1.0: _("yes")}, measure
+            ),
+            comparison(frame["complaint_30d"] == 1, frame["complaint_30d"] == 0), None,
+            rho("complaint_30d"), importance.get("complaint_30d"),
+        ),
+        Driver(
+            "order_value", DRIVER_LABELS["order_value"], _("above the median minus below"),
+            value_buckets, comparison(value > median, value <= median), None,
+            rho("order_value"), importance.get("order_value"),
+        ),
+        Driver(
+            "repeat", DRIVER_LABELS["repeat"], _("repeat minus first order"),
+            _category_buckets(
+                frame["repeat"], scores, {0.0: _("first order"), 1.0: _("repeat")}, measure
+            ),
+            comparison(frame["repeat"] == 1, frame["repeat"] == 0), None, rho("repeat"),
+            importance.get("repeat"),
+        ),
+        Driver(
+            "channel", DRIVER_LABELS["channel"], channel_contrast,
+            _category_buckets(frame["channel"], scores, channels, measure),
+            channel_diff, None, None, None,
+        ),
+        Driver(
+            "daypart", DRIVER_LABELS["daypart"], daypart_contrast,
+            _category_buckets(frame["daypart"], scores, dayparts, measure),
+            daypart_diff, None, None, None,
+        ),
+    ]  # fmt: skip
+    drivers = _with_q_values(drivers)
+    r2 = None
+    if importance and len(complete) >= 3:
+        used = [name for name in ORDERED_DRIVERS if name in importance]
+        corr = np.corrcoef(complete[["score", *used]].to_numpy(dtype=float), rowvar=False)
+        r2 = _r_squared(corr, list(range(1, len(used) + 1)))
+    return DriversReport(
+        measure=measure,
+        measures=[(MEASURES[key], counts[key]) for key in MEASURES],
+        n=len(frame),
+        drivers=drivers,
+        importance_n=len(complete),
+        importance_r2=r2,
+        value_edges=edges,
+        difference_method="nps_z" if measure.unit == "points" else "welch_t",
+    )
+
+
+def _r_squared(corr: np.ndarray, usable: list[int]) -> float | None:
+    r = corr[0, usable]
+    beta = np.linalg.lstsq(corr[np.ix_(usable, usable)], r, rcond=None)[0]
+    value = float(r @ beta)
+    return value if math.isfinite(value) else None
+
+
+def _with_q_values(drivers: list[Driver]) -> list[Driver]:
+    tested = [
+        i
+        for i, d in enumerate(drivers)
+        if d.difference is not None
+        and math.isfinite(d.difference.p_value)
+        and min(d.difference.n_a, d.difference.n_b) >= MIN_N
+    ]
+    if not tested:
+        return drivers
+    _rejected, q = stats.benjamini_hochberg([drivers[i].difference.p_value for i in tested])  # type: ignore[union-attr]
+    q_by_index = dict(zip(tested, (float(v) for v in q), strict=True))
+    return [Driver(**{**d.__dict__, "q_value": q_by_index.get(i)}) for i, d in enumerate(drivers)]
+
+
+# -- Say-do ----------------------------------------------------------------------------------
+
+WINDOWS = (30, 60, 90)
+SAID_ORDER = {
+    "yes": 0,
+    "unsure": 1,
+    "no": 2,
+    "promoter": 3,
+    "passive": 4,
+    "detractor": 5,
+}
+SAID_LABELS: dict[str, str | Promise] = {
+    "yes": _("said yes"),
+    "unsure": _("said unsure"),
+    "no": _("said no"),
+    "promoter": _("promoters (9-10)"),
+    "passive": _("passives (7-8)"),
+    "detractor": _("detractors (0-6)"),
+}
+SEGMENT_BY: dict[str, str | Promise] = {
+    "store": _("Store"),
+    "daypart": _("Time of day"),
+    "segment": _("Customer segment"),
+    "channel": _("Channel"),
+}
+REASON_LABELS: dict[str, str | Promise] = {
+    "waiting": _("Waiting time"),
+    "staff": _("Staff"),
+    "stock": _("Products in stock"),
+    "price": _("Price"),
+    "cleanliness": _("Cleanliness"),
+    "other": _("Something else"),
+}
+FOLLOW_UP_AFTER_DAYS = 30
+FOLLOW_UP_LIMIT = 50
+
+
+def _window_aggregates() -> dict[str, Any]:
+    sums: dict[str, Any] = {}
+    for days in WINDOWS:
+        sums[f"n{days}"] = Count("id", filter=Q(observed_days__gte=days))
+        sums[f"x{days}"] = Count("id", filter=Q(observed_days__gte=days, next_order_days__lte=days))
+    return sums
+
+
+@dataclass(frozen=True)
+class SayDoRow:
+    group: str  # "intent" survey name, or "NPS"
+    said: str
+    label: str | Promise
+    rates: list[stats.Estimate]  # bought again within 30, 60, 90 days (Wilson)
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    label: str
+    yes: stats.Estimate  # said yes: bought again within 90 days
+    other: stats.Estimate  # said no or unsure
+    gap: stats.Comparison | None
+    q_value: float | None
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    reason: str
+    label: str | Promise
+    morning: stats.Estimate
+    afternoon: stats.Estimate
+    difference: stats.Comparison
+    q_value: float | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    customer_code: str
+    customer_name: str
+    store: str
+    survey: str
+    submitted_at: Any
+    days_since: int
+
+
+@dataclass(frozen=True)
+class SayDoReport:
+    rows: list[SayDoRow]
+    by: str
+    segments: list[SegmentRow]
+    reasons: list[ReasonRow]
+    reason_n: tuple[int, int]  # answers with a reason: morning, afternoon
+    follow_ups: list[FollowUp]
+    follow_up_total: int
+    windows: tuple[int, ...] = WINDOWS
+
+
+def saydo_rows(run: AnalysisRun, where: CellFilter) -> list[SayDoRow]:
+    facts = scoped(SayDoFact.objects.all(), run, where)
+    grouped = (
+        facts.values("kind", "said", "survey_id", survey_name=F("survey__name"))
+        .annotate(**_window_aggregates())
+        .order_by()
+    )
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in grouped:
+        # NPS groups are one set whichever survey asked; intent answers stay per survey,
+        # because "yes" means what that survey's question asked.
+        group = "NPS" if row["kind"] == "nps" else str(row["survey_name"] or "")
+        key = (group, row["said"])
+        total = rows.setdefault(key, {f"{p}{d}": 0 for p in "nx" for d in WINDOWS})
+        for name in total:
+            total[name] += int(row[name])
+    result = [
+        SayDoRow(
+            group,
+            said,
+            SAID_LABELS.get(said, said),
+            [stats.wilson(total[f"x{d}"], total[f"n{d}"]) for d in WINDOWS],
+        )
+        for (group, said), total in rows.items()
+    ]
+    return sorted(result, key=lambda r: (r.group == "NPS", r.group, SAID_ORDER.get(r.said, 9)))
+
+
+def saydo_segments(run: AnalysisRun, where: CellFilter, by: str) -> list[SegmentRow]:
+    """Said yes against said no/unsure, bought again within 90 days, per segment."""
+    column = "store_id" if by == "store" else by
+    facts = scoped(SayDoFact.objects.filter(kind=SayDoFact.Kind.INTENT), run, where)
+    grouped = (
+        facts.values(column)
+        .annotate(
+            n_yes=Count("id", filter=Q(said="yes", observed_days__gte=90)),
+            x_yes=Count("id", filter=Q(said="yes", observed_days__gte=90, next_order_days__lte=90)),
+            n_other=Count("id", filter=~Q(said="yes") & Q(observed_days__gte=90)),
+            x_other=Count(
+                "id", filter=~Q(said="yes") & Q(observed_days__gte=90, next_order_days__lte=90)
+            ),
+        )
+        .order_by(column)
+    )
+    labels = _segment_labels(by, [row[column] for row in grouped])
+    rows = []
+    for row in grouped:
+        gap = None
+        if min(row["n_yes"], row["n_other"]) >= MIN_N:
+            gap = stats.two_proportions(row["x_yes"], row["n_yes"], row["x_other"], row["n_other"])
+        rows.append(
+            SegmentRow(
+                labels.get(row[column], str(row[column])),
+                stats.wilson(row["x_yes"], row["n_yes"]),
+                stats.wilson(row["x_other"], row["n_other"]),
+                gap,
+                None,
+            )
+        )
+    tested = [i for i, r in enumerate(rows) if r.gap is not None and math.isfinite(r.gap.p_value)]
+    if tested:
+        _rejected, q = stats.benjamini_hochberg([rows[i].gap.p_value for i in tested])  # type: ignore[union-attr]
+        for i, value in zip(tested, q, strict=True):
+            rows[i] = SegmentRow(**{**rows[i].__dict__, "q_value": float(value)})
+    return sorted(rows, key=lambda r: r.label)
+
+
+def _segment_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    keys = list(keys)
+    if by == "store":
+        names = dict(Store.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+        return {k: names.get(k, str(_("Not recorded"))) for k in keys}
+    choices: dict[str, Any] = {}
+    if by == "daypart":
+        choices = dict(Daypart.choices)
+    elif by == "channel":
+        choices = dict(Channel.choices)
+    return {k: str(choices.get(k, k)) if k else str(_("Not recorded")) for k in keys}
+
+
+def reasons_by_daypart(run: AnalysisRun, where: CellFilter) -> tuple[list[ReasonRow], int, int]:
+    """The reasons chosen after "no"/"unsure", morning buyers against afternoon buyers."""
+    facts = scoped(
+        SayDoFact.objects.filter(kind=SayDoFact.Kind.INTENT, daypart__in=("morning", "afternoon")),
+        run,
+        where,
+    ).exclude(reason="")
+    counts = Counter(
+        {
+            (row["daypart"], row["reason"]): row["n"]
+            for row in facts.values("daypart", "reason").annotate(n=Count("id")).order_by()
+        }
+    )
+    n_morning = sum(v for (d, _r), v in counts.items() if d == "morning")
+    n_afternoon = sum(v for (d, _r), v in counts.items() if d == "afternoon")
+    reasons = sorted({r for _d, r in counts}, key=lambda r: list(REASON_LABELS).index(r)
+                     if r in REASON_LABELS else 99)  # fmt: skip
+    rows = []
+    for reason in reasons:
+        a, b = counts[("morning", reason)], counts[("afternoon", reason)]
+        rows.append(
+            ReasonRow(
+                reason,
+                REASON_LABELS.get(reason, reason),
+                stats.wilson(a, n_morning),
+                stats.wilson(b, n_afternoon),
+                stats.two_proportions(a, n_morning, b, n_afternoon),
+                None,
+            )
+        )
+    tested = [i for i, r in enumerate(rows) if math.isfinite(r.difference.p_value)]
+    if tested and min(n_morning, n_afternoon) >= MIN_N:
+        _rejected, q = stats.benjamini_hochberg([rows[i].difference.p_value for i in tested])
+        for i, value in zip(tested, q, strict=True):
+            rows[i] = ReasonRow(**{**rows[i].__dict__, "q_value": float(value)})
+    return rows, n_morning, n_afternoon
+
+
+def follow_up_facts(run: AnalysisRun, where: CellFilter) -> QuerySet[SayDoFact]:
+    """Customers who said yes at least 30 days ago and have not ordered since: their latest
+    such answer each, most recent first."""
+    facts = scoped(
+        SayDoFact.objects.filter(
+            kind=SayDoFact.Kind.INTENT,
+            said="yes",
+            next_order_days__isnull=True,
+            observed_days__gte=FOLLOW_UP_AFTER_DAYS,
+            customer__isnull=False,
+        ),
+        run,
+        where,
+    )
+    latest = facts.order_by("customer_id", "-submitted_at").distinct("customer_id").values("id")
+    return SayDoFact.objects.filter(pk__in=latest).order_by("-submitted_at", "-id")
+
+
+def follow_ups(facts: Iterable[SayDoFact]) -> list[FollowUp]:
+    rows = list(facts)
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=[f.customer_id for f in rows]).only(
+            "pk", "code", "name", "external_id"
+        )
+    }
+    stores = dict(
+        Store.objects.filter(pk__in=[f.store_id for f in rows if f.store_id]).values_list(
+            "pk", "name"
+        )
+    )
+    surveys = dict(
+        Survey.objects.filter(pk__in=[f.survey_id for f in rows if f.survey_id]).values_list(
+            "pk", "name"
+        )
+    )
+    result = []
+    for fact in rows:
+        customer = customers.get(fact.customer_id or 0)
+        if customer is None:
+            continue
+        result.append(
+            FollowUp(
+                str(customer.code),
+                customer.name or customer.external_id,
+                stores.get(fact.store_id or 0, ""),
+                surveys.get(fact.survey_id or 0, ""),
+                fact.submitted_at,
+                int(fact.observed_days),
+            )
+        )
+    return result
+
+
+def saydo_report(run: AnalysisRun, where: CellFilter, by: str = "store") -> SayDoReport:
+    by = by if by in SEGMENT_BY else "store"
+    reasons, n_morning, n_afternoon = reasons_by_daypart(run, where)
+    waiting = follow_up_facts(run, where)
+    return SayDoReport(
+        rows=saydo_rows(run, where),
+        by=by,
+        segments=saydo_segments(run, where, by),
+        reasons=reasons,
+        reason_n=(n_morning, n_afternoon),
+        follow_ups=follow_ups(waiting[:FOLLOW_UP_LIMIT]),
+        follow_up_total=waiting.count(),
+    )
+
+
+# -- Value x experience ----------------------------------------------------------------------
+
+QUADRANTS: dict[str, str | Promise] = {
+    ValuePoint.Quadrant.VALUABLE_UNHAPPY: _("Valuable and unhappy"),
+    ValuePoint.Quadrant.VALUABLE_HAPPY: _("Valuable and happy"),
+    ValuePoint.Quadrant.OTHER_UNHAPPY: _("Less valuable and unhappy"),
+    ValuePoint.Quadrant.OTHER_HAPPY: _("Less valuable and happy"),
+}
+SCATTER_LIMIT = 2000
+VALUE_LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class QuadrantRow:
+    key: str
+    label: str | Promise
+    count: int
+    share: stats.Estimate  # of the customers under the filters (Wilson)
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class ValueCustomer:
+    customer_code: str
+    customer_name: str
+    store: str
+    revenue: Decimal
+    contacts: int
+    cost_to_serve: Decimal
+    net_value: Decimal
+    measure: str
+    score: int
+    day: date
+
+
+@dataclass(frozen=True)
+class ValueReport:
+    n: int
+    quadrants: list[QuadrantRow]
+    threshold: Decimal | None  # company-wide net value from which a customer is "valuable"
+    unhappy_valuable: stats.Estimate  # share unhappy among valuable customers
+    unhappy_other: stats.Estimate
+    unhappy_gap: stats.Comparison
+    listed: str
+    customers: list[ValueCustomer]
+    points: list[tuple[float, float, str]]  # net value, score 0-100, quadrant (a sample)
+    points_total: int
+    cost_per_contact: Decimal = field(default=Decimal(0))
+
+
+def value_threshold(run: AnalysisRun) -> Decimal | None:
+    found = ValuePoint.objects.filter(
+        run=run,
+        quadrant__in=(ValuePoint.Quadrant.VALUABLE_UNHAPPY, ValuePoint.Quadrant.VALUABLE_HAPPY),
+    ).aggregate(low=Min("net_value"))
+    return found["low"]
+
+
+def value_customers(
+    run: AnalysisRun, where: CellFilter, quadrant: str, limit: int | None = VALUE_LIST_LIMIT
+) -> list[ValueCustomer]:
+    points = scoped(ValuePoint.objects.filter(quadrant=quadrant), run, where).order_by(
+        "-net_value", "customer_id"
+    )
+    if limit is not None:
+        points = points[:limit]
+    return _value_rows(points)
+
+
+def _value_rows(points: Iterable[ValuePoint]) -> list[ValueCustomer]:
+    rows = list(points)
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=[p.customer_id for p in rows]).only(
+            "pk", "code", "name", "external_id"
+        )
+    }
+    stores = dict(
+        Store.objects.filter(pk__in=[p.store_id for p in rows if p.store_id]).values_list(
+            "pk", "name"
+        )
+    )
+    result = []
+    for point in rows:
+        customer = customers.get(point.customer_id or 0)
+        if customer is None:
+            continue
+        result.append(
+            ValueCustomer(
+                str(customer.code), customer.name or customer.external_id,
+                stores.get(point.store_id or 0, ""), point.revenue, point.contacts,
+                point.cost_to_serve, point.net_value, point.measure, point.score, point.day,
+            )
+        )  # fmt: skip
+    return result
+
+
+def value_report(run: AnalysisRun, where: CellFilter, quadrant: str = "") -> ValueReport:
+    quadrant = quadrant if quadrant in QUADRANTS else ValuePoint.Quadrant.VALUABLE_UNHAPPY
+    points = scoped(ValuePoint.objects.all(), run, where)
+    grouped = {
+        row["quadrant"]: row
+        for row in points.values("quadrant")
+        .annotate(n=Count("id"), revenue=Sum("revenue"))
+        .order_by()
+    }
+    n = sum(int(row["n"]) for row in grouped.values())
+    quadrants = [
+        QuadrantRow(
+            key,
+            label,
+            int(grouped.get(key, {}).get("n", 0)),
+            stats.wilson(int(grouped.get(key, {}).get("n", 0)), n),
+            grouped.get(key, {}).get("revenue") or Decimal(0),
+        )
+        for key, label in QUADRANTS.items()
+    ]
+    vu, vh, ou, oh = (q.count for q in quadrants)
+    sample = list(
+        points.annotate(sample=RawSQL("md5(customer_id::text)", ()))
+        .order_by("sample")
+        .values_list("net_value", "score_100", "quadrant")[:SCATTER_LIMIT]
+    )
+    return ValueReport(
+        n=n,
+        quadrants=quadrants,
+        threshold=value_threshold(run),
+        unhappy_valuable=stats.wilson(vu, vu + vh),
+        unhappy_other=stats.wilson(ou, ou + oh),
+        unhappy_gap=stats.two_proportions(vu, vu + vh, ou, ou + oh),
+        listed=quadrant,
+        customers=value_customers(run, where, quadrant),
+        points=[(float(v), float(s), q) for v, s, q in sample],
+        points_total=n,
+    )
+
+
+# -- Text themes -----------------------------------------------------------------------------
+
+TOP_TERMS = 30
+DISTINCT_TERMS = 20
+TREND_TERMS = 6
+EXAMPLES = 3
+MIN_UNHAPPY_COUNT = 2
+
+
+@dataclass(frozen=True)
+class TermRow:
+    term: str
+    count: int
+    share: stats.Estimate  # share of texts mentioning it (Wilson)
+    z: float | None = None  # log-odds z, unhappy vs happy
+    count_happy: int | None = None
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemesReport:
+    texts: int
+    texts_unhappy: int
+    texts_happy: int
+    top: list[TermRow]
+    distinct: list[TermRow]
+    months: list[date]
+    trend: list[tuple[str, list[int]]]  # term, texts per month
+
+
+def _doc_count(rows: QuerySet[ThemeTerm]) -> int:
+    pairs = rows.values("response_id", "feedback_id").distinct().order_by()
+    return pairs.count()
+
+
+def themes_report(run: AnalysisRun, where: CellFilter, language: str = "") -> ThemesReport:
+    rows = scoped(ThemeTerm.objects.all(), run, where)
+    if language in ("ko", "en"):
+        rows = rows.filter(language=language)
+    texts = _doc_count(rows)
+    unhappy_rows, happy_rows = rows.filter(tone="unhappy"), rows.filter(tone="happy")
+    texts_unhappy, texts_happy = _doc_count(unhappy_rows), _doc_count(happy_rows)
+    top = [
+        TermRow(row["term"], row["n"], stats.wilson(row["n"], texts))
+        for row in rows.values("term").annotate(n=Count("id")).order_by("-n", "term")[:TOP_TERMS]
+    ]
+    by_tone: dict[str, dict[str, int]] = {"unhappy": {}, "happy": {}}
+    for row in (
+        rows.filter(tone__in=("unhappy", "happy"))
+        .values("tone", "term")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_tone[row["tone"]][row["term"]] = int(row["n"])
+    table = stats.log_odds_ratio(by_tone["unhappy"], by_tone["happy"])
+    if len(table):
+        table = table[(table["z"] > 0) & (table["count_a"] >= MIN_UNHAPPY_COUNT)].head(
+            DISTINCT_TERMS
+        )
+    chosen = [str(t) for t in table["term"]] if len(table) else []
+    examples = theme_examples(unhappy_rows, chosen)
+    distinct = [
+        TermRow(
+            str(row.term),
+            int(row.count_a),
+            stats.wilson(int(row.count_a), texts_unhappy),
+            float(row.z),
+            int(row.count_b),
+            examples.get(str(row.term), ()),
+        )
+        for row in table.itertuples(index=False)
+    ] if len(table) else []  # fmt: skip
+    months, trend = term_trend(rows, chosen[:TREND_TERMS])
+    return ThemesReport(texts, texts_unhappy, texts_happy, top, distinct, months, trend)
+
+
+def term_trend(
+    rows: QuerySet[ThemeTerm], terms: Sequence[str]
+) -> tuple[list[date], list[tuple[str, list[int]]]]:
+    if not terms:
+        return [], []
+    counts = {
+        (row["term"], row["month"]): int(row["n"])
+        for row in rows.filter(term__in=terms)
+        .annotate(month=TruncMonth("day"))
+        .values("term", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    months = sorted({month for _t, month in counts})
+    return months, [(term, [counts.get((term, m), 0) for m in months]) for term in terms]
+
+
+def theme_examples(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Up to EXAMPLES texts per term, newest first: one query for the term rows (capped per
+    term in Python over a bounded read) and one per source for the texts."""
+    if not terms:
+        return {}
+    picked: dict[str, list[tuple[str, int]]] = {term: [] for term in terms}
+    candidates = (
+        rows.filter(term__in=terms)
+        .order_by("-day", "-id")
+        .values_list("term", "response_id", "feedback_id")[: 200 * len(terms)]
+    )
+    for term, response, feedback in candidates:
+        chosen = picked[term]
+        key = ("r", response) if response else ("f", feedback)
+        if len(chosen) < EXAMPLES and key not in chosen:
+            chosen.append(key)
+    response_ids = {pk for keys in picked.values() for kind, pk in keys if kind == "r"}
+    feedback_ids = {pk for keys in picked.values() for kind, pk in keys if kind == "f"}
+    bodies: dict[tuple[str, int], str] = {
+        ("r", pk): body
+        for pk, body in Response.objects.filter(pk__in=response_ids).values_list("pk", "comment")
+    }
+    bodies.update(
+        {
+            ("f", pk): body
+            for pk, body in Feedback.objects.filter(pk__in=feedback_ids).values_list("pk", "text")
+        }
+    )
+    return {
+        term: tuple(bodies[key] for key in keys if key in bodies) for term, keys in picked.items()
+    }
