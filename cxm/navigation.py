@@ -23,6 +23,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), None, "work"),
     NavItem("xdata:responses", _("Responses"), "xdata.view_responses", "work"),
     NavItem("odata:customers", _("Customers"), "odata.view_customer", "work"),
+    NavItem("analysis:overview", _("Analysis"), "analysis.view_dashboards", "work"),
     NavItem("surveys:surveys", _("Surveys"), "surveys.manage_surveys", "manage"),
     NavItem("surveys:touchpoints", _("Touchpoints"), "surveys.manage_surveys", "manage"),
     NavItem("surveys:invitations", _("Invitations"), "surveys.manage_surveys", "manage"),

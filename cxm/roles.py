@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {
             "actions.manage_rules",
+            "analysis.run_analysis",
+            "analysis.view_dashboards",
             "actions.review_tasks",
             "actions.work_tasks",
             "cxm.manage_users",
@@ -38,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.MANAGER: frozenset(
         {
             "actions.review_tasks",
+            "analysis.run_analysis",
+            "analysis.view_dashboards",
             "actions.work_tasks",
             "cxm.view_system_status",
             "odata.view_customer",
@@ -48,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.STAFF: frozenset(
         {
             "actions.work_tasks",
+            "analysis.view_dashboards",
             "odata.view_customer",
             "xdata.view_responses",
         }

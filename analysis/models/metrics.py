@@ -147,3 +147,13 @@ class SegmentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_kind}={self.segment_key} {self.metric} {self.period}"
+
+    @property
+    def significant_rise(self) -> bool:
+        """BH-rejected and better than before (0.05 is the q the run tested at)."""
+        return (
+            self.q_value is not None
+            and self.q_value <= 0.05
+            and self.difference is not None
+            and self.difference > 0
+        )

@@ -1,0 +1,195 @@
+"""Plotly figures as plain dicts, built on the server and drawn by plotly.js in the browser.
+
+Figures are dicts in plotly's JSON schema (no `plotly.graph_objects` validation on the request
+path: it costs more than the page's queries). Every figure carries n and the interval in its
+hover text. Templates embed a figure with `{{ figure|json_script:"id" }}` next to a
+`<div class="chart" data-figure="id">`; `analysis/charts.js` draws it. Each chart on a page
+has a table with the same numbers beside or under it, so nothing depends on JavaScript.
+
+The colours and font follow `cxm/static/cxm/cxm.css`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+INK = "#1b1f24"
+MUTED = "#5a6472"
+LINE = "#d9dee5"
+BRAND = "#1f5fbf"
+BAND = "rgba(31, 95, 191, 0.15)"
+DOWN = "#b42318"
+UP = "#1e7a3c"
+FONT = 'system-ui, -apple-system, "Segoe UI", "Apple SD Gothic Neo", "Noto Sans KR", sans-serif'
+# A diverging scale for the heatmap: low red, middle pale, high blue.
+HEAT_SCALE = [[0.0, "#b42318"], [0.5, "#f5f7fa"], [1.0, "#1f5fbf"]]
+
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def clean(value: Any) -> Any:
+    """nan/inf become None (JSON has no NaN; plotly draws a gap), recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def layout(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "font": {"family": FONT, "color": INK, "size": 13},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+        "hoverlabel": {"font": {"family": FONT}},
+        "xaxis": {"gridcolor": LINE, "linecolor": LINE, "zeroline": False},
+        "yaxis": {"gridcolor": LINE, "linecolor": LINE, "zeroline": False},
+        "showlegend": False,
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def figure(data: list[dict[str, Any]], fig_layout: dict[str, Any]) -> dict[str, Any]:
+    return clean({"data": data, "layout": fig_layout, "config": CONFIG})
+
+
+def trend(
+    *,
+    x: Sequence[str],
+    values: Sequence[float | None],
+    lows: Sequence[float | None],
+    highs: Sequence[float | None],
+    ns: Sequence[int],
+    y_title: str,
+    n_label: str,
+    interval_label: str,
+    value_format: str = ".1f",
+) -> dict[str, Any]:
+    """A line with its 95 % interval as a band; hover shows value, interval and n."""
+    custom = [[n, lo, hi] for n, lo, hi in zip(ns, lows, highs, strict=True)]
+    hover = (
+        f"%{{x}}<br>%{{y:{value_format}}}<br>{interval_label}: "
+        f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
+        f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
+    )
+    data = [
+        {"type": "scatter", "x": list(x), "y": list(highs), "mode": "lines",
+         "line": {"width": 0}, "hoverinfo": "skip"},
+        {"type": "scatter", "x": list(x), "y": list(lows), "mode": "lines",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND, "hoverinfo": "skip"},
+        {"type": "scatter", "x": list(x), "y": list(values), "mode": "lines+markers",
+         "line": {"color": BRAND, "width": 2}, "marker": {"size": 6, "color": BRAND},
+         "customdata": custom, "hovertemplate": hover, "connectgaps": False},
+    ]  # fmt: skip
+    return figure(data, layout(yaxis={"title": {"text": y_title}}, height=320))
+
+
+def heatmap(
+    *,
+    x: Sequence[str],
+    y: Sequence[str],
+    z: Sequence[Sequence[float | None]],
+    ns: Sequence[Sequence[int]],
+    lows: Sequence[Sequence[float | None]],
+    highs: Sequence[Sequence[float | None]],
+    n_label: str,
+    interval_label: str,
+    value_format: str = ".1f",
+) -> dict[str, Any]:
+    """Rows (e.g. touchpoints) x columns (periods); empty cells stay blank."""
+    custom = [
+        [[n, lo, hi] for n, lo, hi in zip(n_row, lo_row, hi_row, strict=True)]
+        for n_row, lo_row, hi_row in zip(ns, lows, highs, strict=True)
+    ]
+    hover = (
+        f"%{{y}} · %{{x}}<br>%{{z:{value_format}}}<br>{interval_label}: "
+        f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
+        f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
+    )
+    data = [
+        {
+            "type": "heatmap",
+            "x": list(x),
+            "y": list(y),
+            "z": [list(row) for row in z],
+            "customdata": custom,
+            "hovertemplate": hover,
+            "colorscale": HEAT_SCALE,
+            "xgap": 2,
+            "ygap": 2,
+            "colorbar": {"thickness": 12, "outlinewidth": 0},
+        }
+    ]
+    height = max(200, 60 + 44 * len(y))
+    return figure(
+        data,
+        layout(
+            height=height, margin={"l": 140}, xaxis={"type": "category"}, yaxis={"automargin": True}
+        ),
+    )
+
+
+def intervals(
+    *,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    lows: Sequence[float | None],
+    highs: Sequence[float | None],
+    shrunk: Sequence[float | None],
+    ns: Sequence[int],
+    x_title: str,
+    n_label: str,
+    interval_label: str,
+    shrunk_label: str,
+    value_format: str = ".1f",
+) -> dict[str, Any]:
+    """One row per segment: the observed value with its interval, and the shrunk estimate."""
+    error_plus = [
+        None if v is None or h is None else h - v for v, h in zip(values, highs, strict=True)
+    ]
+    error_minus = [
+        None if v is None or lo is None else v - lo for v, lo in zip(values, lows, strict=True)
+    ]
+    custom = [[n, lo, hi] for n, lo, hi in zip(ns, lows, highs, strict=True)]
+    hover = (
+        f"%{{y}}<br>%{{x:{value_format}}}<br>{interval_label}: "
+        f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
+        f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
+    )
+    data = [
+        {"type": "scatter", "mode": "markers", "x": list(values), "y": list(labels),
+         "marker": {"color": BRAND, "size": 8},
+         "error_x": {"type": "data", "array": error_plus, "arrayminus": error_minus,
+                     "color": BRAND, "thickness": 1.5, "width": 0},
+         "customdata": custom, "hovertemplate": hover, "name": x_title},
+        {"type": "scatter", "mode": "markers", "x": list(shrunk), "y": list(labels),
+         "marker": {"symbol": "diamond-open", "color": INK, "size": 9},
+         "hovertemplate": f"%{{y}}<br>{shrunk_label}: %{{x:{value_format}}}<extra></extra>",
+         "name": shrunk_label},
+    ]  # fmt: skip
+    height = max(220, 70 + 26 * len(labels))
+    return figure(
+        data,
+        layout(
+            height=height,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.15 if len(labels) < 12 else -0.05},
+            margin={"l": 160},
+            xaxis={"title": {"text": x_title}},
+            yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
+        ),
+    )

@@ -1,0 +1,142 @@
+"""The dashboards' shared filter bar: dates, region, store, touchpoint, survey.
+
+Every analysis page (overview, segments, and the insight pages) parses the query string with
+`DashboardFilters` (or a subclass adding its own fields). An unknown store, a malformed date or
+a range that ends before it starts is a form error: the page answers 400 with the message next
+to the field, never a silently widened result.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from analysis.measures import METRICS
+from analysis.periods import PERIODS
+from analysis.selectors.cells import CellFilter
+from odata.models import Region, Store
+from surveys.models import Survey, Touchpoint
+
+# Without dates a page shows the twelve months up to the last complete day.
+DEFAULT_DAYS = 365
+# Longer ranges than this are refused: ten years of daily cells is a report, not a page.
+MAX_DAYS = 3660
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DashboardFilters(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All regions"),
+    )
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All stores"),
+    )
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=Touchpoint.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All touchpoints"),
+    )
+    survey = forms.ModelChoiceField(
+        label=_("Survey"),
+        queryset=Survey.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All surveys"),
+    )
+
+    # The names of the shared filter fields, for links that keep the filter.
+    FILTER_FIELDS = ("date_from", "date_to", "region", "store", "touchpoint", "survey")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        elif start and end and (end - start).days > MAX_DAYS:
+            self.add_error(
+                "date_from",
+                _("Choose at most ten years at once (%(days)s days).") % {"days": MAX_DAYS},
+            )
+        return data
+
+    def cell_filter(self, *, last_day: date | None) -> CellFilter:
+        """The valid filter as ids; missing dates default to the year up to `last_day`."""
+        data = self.cleaned_data
+        end = data.get("date_to") or last_day
+        start = data.get("date_from") or (end - timedelta(days=DEFAULT_DAYS - 1) if end else None)
+
+        def pk(name: str) -> int | None:
+            value = data.get(name)
+            return value.pk if value is not None else None
+
+        return CellFilter(
+            date_from=start,
+            date_to=end,
+            region_id=pk("region"),
+            store_id=pk("store"),
+            touchpoint_id=pk("touchpoint"),
+            survey_id=pk("survey"),
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filter part of the submitted query string (for links and exports)."""
+        return {name: str(self.data[name]) for name in self.FILTER_FIELDS if self.data.get(name)}
+
+
+METRIC_CHOICES = [(key, m.label) for key, m in METRICS.items()]
+PERIOD_CHOICES = [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))]
+assert tuple(p for p, _label in PERIOD_CHOICES) == PERIODS  # noqa: S101  # one list of periods
+
+
+class OverviewFilters(DashboardFilters):
+    metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Trend by"), choices=PERIOD_CHOICES, required=False)
+
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "metric", "period")
+
+
+SEGMENT_KIND_CHOICES = [
+    ("store", _("Store")),
+    ("region", _("Region")),
+    ("touchpoint", _("Touchpoint")),
+    ("survey", _("Survey")),
+    ("channel", _("Channel")),
+    ("segment", _("Customer segment")),
+    ("language", _("Language")),
+    ("daypart", _("Time of purchase")),
+    ("weekday", _("Weekday")),
+]
+SORT_CHOICES = [
+    ("rank", _("Rank (shrunk)")),
+    ("value", _("Value")),
+    ("n", _("Answers")),
+    ("label", _("Name")),
+]
+
+
+class SegmentFilters(DashboardFilters):
+    kind = forms.ChoiceField(label=_("Segments"), choices=SEGMENT_KIND_CHOICES, required=False)
+    metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    order = forms.ChoiceField(
+        label=_("Order"),
+        choices=[("asc", _("Ascending")), ("desc", _("Descending"))],
+        required=False,
+    )
+
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "kind", "metric", "sort", "order")

@@ -1,0 +1,49 @@
+"""Analysis jobs on the `bulk` queue: thin, id-based, idempotent (STYLE.md, "The loop's
+mechanics"). This module is an entry point, so it is where a finished run is handed on to the
+closed loop (`actions.services.analysis_finished`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.models import AnalysisRun
+from analysis.services.runs import execute_run, request_run, run_summary
+from cxm.models import User
+
+# The actions app reads SegmentChange rows after each run; it is built alongside this one,
+# so the hook is optional until its service exists.
+try:
+    from actions.services import analysis_finished
+except ImportError:  # actions has no such service (yet): nothing reads the results
+    analysis_finished = None
+
+
+def _execute(run_id: int) -> AnalysisRun | None:
+    run = execute_run(run_id=run_id)
+    if run is not None and run.status == AnalysisRun.Status.FINISHED and analysis_finished:
+        analysis_finished(run_id=run.pk)
+    return run
+
+
+def run_analysis(run_id: int) -> dict[str, Any]:
+    """Compute a queued run; a run already claimed or finished is left alone."""
+    run = _execute(run_id)
+    return run_summary(run) if run is not None else {}
+
+
+def hourly_analysis() -> dict[str, Any]:
+    """Every hour (cxm/cron.py): run now, taking over a waiting run if there is one (so a
+    run whose job Redis lost still happens)."""
+    run, _created = request_run(reason=AnalysisRun.Reason.HOURLY, enqueue=False)
+    done = _execute(run.pk)
+    return run_summary(done) if done is not None else {}
+
+
+def run_analysis_now(*, reason: str, by: User | None = None) -> AnalysisRun:
+    """Run in this process (the `run_analysis` command, the demo step); returns the run."""
+    run, _created = request_run(reason=reason, by=by, enqueue=False)
+    done = _execute(run.pk)
+    if done is None:  # claimed by a worker between our request and our claim
+        run.refresh_from_db()
+        return run
+    return done

@@ -1,0 +1,1 @@
+"""Analysis services: runs (requesting, executing, pruning) and the sections they compute."""

@@ -1,0 +1,1 @@
+"""Analysis pages: overview, segments and runs here; the insight pages in their own modules."""

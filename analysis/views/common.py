@@ -1,0 +1,53 @@
+"""What every analysis page does first: authorise, parse the filter bar, find the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.http import urlencode
+
+from analysis.forms import DashboardFilters
+from analysis.models import AnalysisRun
+from analysis.selectors.cells import CellFilter
+from analysis.selectors.runs import latest_finished_run, require_dashboards
+from cxm.models import User
+
+
+@dataclass
+class Dashboard:
+    """A parsed request: `where` is None when the filter is invalid (answer 400) or there is
+    no finished run yet (nothing to show)."""
+
+    form: DashboardFilters
+    run: AnalysisRun | None
+    where: CellFilter | None
+
+    @property
+    def status(self) -> int:
+        return 400 if self.form.errors else 200
+
+    def context(self, page: str, **more: Any) -> dict[str, Any]:
+        query = urlencode(self.form.query()) if not self.form.errors else ""
+        return {
+            "form": self.form,
+            "run": self.run,
+            "query": query,
+            "dashboard_page": page,
+            "window": self.where,
+            **more,
+        }
+
+
+def dashboard(request: HttpRequest, form_class: type[DashboardFilters]) -> Dashboard:
+    """Authorise (analysis.view_dashboards, else 403) and parse; one query for the run."""
+    user: User = request.user  # type: ignore[assignment]
+    require_dashboards(user)
+    form = form_class(request.GET)
+    run = latest_finished_run()
+    if not form.is_valid() or run is None:
+        return Dashboard(form, run, None)
+    last_day = run.as_of - timedelta(days=1) if run.as_of else None
+    return Dashboard(form, run, form.cell_filter(last_day=last_day))

@@ -1,0 +1,137 @@
+"""The overview: score tiles, the trend of one metric with its interval band, and the
+touchpoint x period heatmap, each with a table of the same numbers; CSV of the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from analysis import charts
+from analysis.forms import OverviewFilters
+from analysis.measures import METRICS
+from analysis.selectors.dashboards import Overview, method_note, overview
+from analysis.views.common import dashboard
+from cxm.csvsafe import safe_cell
+
+DEFAULT_METRIC = "nps"
+DEFAULT_PERIOD = "week"
+
+
+def _choices(form: OverviewFilters) -> tuple[str, str]:
+    data = form.cleaned_data if not form.errors else {}
+    return data.get("metric") or DEFAULT_METRIC, data.get("period") or DEFAULT_PERIOD
+
+
+def _figures(data: Overview) -> dict[str, Any]:
+    unit = METRICS[data.metric].unit
+    fmt = ".2f" if unit == "mean" else ".1f"
+    label = str(METRICS[data.metric].label) + (" (%)" if unit == "share" else "")
+    x = [start.isoformat() for start, _v in data.trend]
+    trend = charts.trend(
+        x=x,
+        values=[v.display for _s, v in data.trend],
+        lows=[v.display_low for _s, v in data.trend],
+        highs=[v.display_high for _s, v in data.trend],
+        ns=[v.n for _s, v in data.trend],
+        y_title=label,
+        n_label="n",
+        interval_label=_("95% interval"),
+        value_format=fmt,
+    )
+    heat = charts.heatmap(
+        x=[start.isoformat() for start in data.heat_periods],
+        y=data.touchpoints,
+        z=[[v.display for v in row] for row in data.heat],
+        ns=[[v.n for v in row] for row in data.heat],
+        lows=[[v.display_low for v in row] for row in data.heat],
+        highs=[[v.display_high for v in row] for row in data.heat],
+        n_label="n",
+        interval_label=_("95% interval"),
+        value_format=fmt,
+    )
+    return {"trend_figure": trend, "heat_figure": heat}
+
+
+@require_GET
+@login_required
+def overview_page(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, OverviewFilters)
+    if page.where is None or page.run is None:
+        return render(
+            request, "analysis/overview.html", page.context("overview"), status=page.status
+        )
+    metric, period = _choices(page.form)  # type: ignore[arg-type]
+    data = overview(page.run, page.where, metric=metric, period=period)
+    context = page.context(
+        "overview",
+        data=data,
+        metric_info=METRICS[metric],
+        method=method_note(metric, sum(v.n for _s, v in data.trend)),
+        export_url=reverse("analysis:overview-csv") + "?" + urlencode(page.form.query()),
+        **_figures(data),
+    )
+    return render(request, "analysis/overview.html", context)
+
+
+CSV_HEADER = ["touchpoint", "period_start", "metric", "value", "low", "high", "n", "method"]
+
+
+@require_GET
+@login_required
+def overview_csv(request: HttpRequest) -> HttpResponse:
+    """The trend (touchpoint "all") and heatmap cells of the chosen metric, as on the page."""
+    page = dashboard(request, OverviewFilters)
+    if page.where is None or page.run is None:
+        problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
+        return HttpResponse(
+            problem,
+            status=400 if page.form.errors else 404,
+            content_type="text/plain; charset=utf-8",
+        )
+    metric, period = _choices(page.form)  # type: ignore[arg-type]
+    data = overview(page.run, page.where, metric=metric, period=period)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for start, value in data.trend:
+        writer.writerow(_row("all", start.isoformat(), value))
+    for name, row in zip(data.touchpoints, data.heat, strict=True):
+        for start, value in zip(data.heat_periods, row, strict=True):
+            writer.writerow(_row(safe_cell(name), start.isoformat(), value))
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"overview-{metric}-{period}-{timezone.localtime():%Y%m%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _row(touchpoint: str, start: str, value: Any) -> list[Any]:
+    def number(x: float | None) -> str:
+        return "" if x is None else f"{x:.4f}"
+
+    return [
+        touchpoint,
+        start,
+        value.metric,
+        number(value.display),
+        number(value.display_low),
+        number(value.display_high),
+        value.n,
+        value.method,
+    ]
+
+
+urlpatterns: list[URLPattern] = [
+    path("", overview_page, name="overview"),
+    path("csv", overview_csv, name="overview-csv"),
+]
