@@ -2,6 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from actions.views import admin_plans, admin_rules, admin_taxonomy, admin_webhooks
+
 app_name = "actions"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *admin_rules.urlpatterns,
+    *admin_plans.urlpatterns,
+    *admin_taxonomy.urlpatterns,
+    *admin_webhooks.urlpatterns,
+]

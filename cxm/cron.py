@@ -9,6 +9,7 @@ from __future__ import annotations
 from rq import cron
 
 from actions.jobs import evaluate_operational_rules, reconcile, sweep_tasks
+from analysis.jobs import hourly_analysis
 from cxm.jobs import heartbeat
 from surveys.jobs import sweep_invitations
 
@@ -53,4 +54,11 @@ cron.register(
     ttl=600,
     result_ttl=0,
     name="operational-rules",
+)
+
+# Recompute the stored statistics every hour on `bulk` (imports also request a run). It takes
+# over a waiting run, so a run whose job Redis lost still happens; while a run is going, the
+# hour is skipped.
+cron.register(
+    hourly_analysis, "bulk", interval=3600, ttl=3600, result_ttl=0, name="analysis-hourly"
 )

@@ -1,0 +1,117 @@
+"""Admin pages for webhook endpoints: other systems (CRM, chat) that receive signed task
+events. The signing secret is shown once, when the endpoint is created; each endpoint has a
+delivery log of every attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from actions.forms import WebhookEditForm, WebhookForm
+from actions.models import WebhookDelivery
+from actions.services.rules import (
+    PERMISSION,
+    access_webhook,
+    create_webhook,
+    deactivate_webhook,
+    update_webhook,
+    webhook_deliveries,
+    webhook_list,
+)
+from cxm.models import User
+
+DELIVERIES_PER_PAGE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_GET
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def webhooks(request: HttpRequest) -> HttpResponse:
+    return render(request, "actions/admin/webhooks.html", {"endpoints": webhook_list()})
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def webhook_new(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "actions/admin/webhook_form.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "actions/admin/webhook_form.html", {"form": form}, status=400)
+    endpoint = create_webhook(**form.cleaned_data)
+    # Rendered, not redirected: the secret must not travel through the session or a URL.
+    return render(request, "actions/admin/webhook_created.html", {"endpoint": endpoint})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhook_edit(request: HttpRequest, code: UUID) -> HttpResponse:
+    endpoint = access_webhook(_user(request), code, write=request.method == "POST")
+    initial = {"name": endpoint.name, "url": endpoint.url, "is_active": endpoint.is_active}
+    form = WebhookEditForm(request.POST or None, initial=initial)
+    context = {"form": form, "endpoint": endpoint}
+    if request.method != "POST":
+        return render(request, "actions/admin/webhook_form.html", context)
+    if not form.is_valid():
+        return render(request, "actions/admin/webhook_form.html", context, status=400)
+    update_webhook(endpoint=endpoint, **form.cleaned_data)
+    messages.success(request, _("Saved."))
+    return redirect("actions:webhooks")
+
+
+@require_POST
+@login_required
+def webhook_deactivate(request: HttpRequest, code: UUID) -> HttpResponse:
+    endpoint = access_webhook(_user(request), code, write=True)
+    if deactivate_webhook(endpoint=endpoint):
+        messages.success(request, _("“%(name)s” no longer receives events.") % {"name": endpoint})
+    else:
+        messages.info(request, _("“%(name)s” was already inactive.") % {"name": endpoint})
+    return redirect("actions:webhooks")
+
+
+def _task_url(delivery: WebhookDelivery) -> str:
+    # The task page belongs to the tasks pages; link to it when it is there.
+    try:
+        return reverse("actions:task-detail", kwargs={"code": delivery.notification.task.code})
+    except NoReverseMatch:
+        return ""
+
+
+@require_GET
+@login_required
+def webhook_log(request: HttpRequest, code: UUID) -> HttpResponse:
+    endpoint = access_webhook(_user(request), code)
+    page = Paginator(webhook_deliveries(endpoint), DELIVERIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows: list[dict[str, Any]] = [
+        {"delivery": delivery, "task_url": _task_url(delivery)} for delivery in page
+    ]
+    context = {"endpoint": endpoint, "page": page, "rows": rows}
+    return render(request, "actions/admin/webhook_log.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("manage/webhooks/", webhooks, name="webhooks"),
+    path("manage/webhooks/new/", webhook_new, name="webhook-new"),
+    path("manage/webhooks/<uuid:code>/", webhook_edit, name="webhook-edit"),
+    path("manage/webhooks/<uuid:code>/deactivate/", webhook_deactivate, name="webhook-deactivate"),
+    path("manage/webhooks/<uuid:code>/deliveries/", webhook_log, name="webhook-log"),
+]
