@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+# What the sequence-taking functions accept: lists from callers, arrays from pandas columns.
+Floats = Sequence[float] | np.ndarray
+
 Z95 = 1.959963984540054
 NAN = float("nan")
 
@@ -406,7 +409,7 @@ def mann_whitney_counts(
 # --- many segments ---------------------------------------------------------------------------
 
 
-def benjamini_hochberg(p_values: Sequence[float], q: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def benjamini_hochberg(p_values: Floats, q: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Benjamini-Hochberg (1995) step-up procedure controlling the false discovery rate at q.
 
     Returns (rejected, adjusted q-values) in the input order. nan p-values mark segments below
@@ -431,7 +434,7 @@ def benjamini_hochberg(p_values: Sequence[float], q: float = 0.05) -> tuple[np.n
     return rejected, adjusted
 
 
-def eb_shrink_details(values: Sequence[float], standard_errors: Sequence[float]) -> Shrinkage:
+def eb_shrink_details(values: Floats, standard_errors: Floats) -> Shrinkage:
     """Normal-normal empirical Bayes shrinkage; see :func:`eb_shrink`."""
     y = np.asarray(values, dtype=float)
     se = np.asarray(standard_errors, dtype=float)
@@ -461,7 +464,7 @@ def eb_shrink_details(values: Sequence[float], standard_errors: Sequence[float])
     return Shrinkage(shrunk, mean, tau2, keep)
 
 
-def eb_shrink(values: Sequence[float], standard_errors: Sequence[float]) -> np.ndarray:
+def eb_shrink(values: Floats, standard_errors: Floats) -> np.ndarray:
     """Empirical-Bayes estimates for ranking small units (stores, agents).
 
     Model: observed y_i ~ N(theta_i, se_i²), theta_i ~ N(mu, tau²). tau² is estimated by the

@@ -251,9 +251,14 @@ def detractor_terms(
     detractors (z > 0) and mentioned by at least ``min_count`` detractors are returned: a word
     one customer used is an anecdote, not a theme. Each theme carries up to three detractor
     comments that mention it.
+
+    Without any promoter comment there is nothing to contrast with (every log-odds would be 0):
+    the most mentioned detractor terms are returned instead, with ``z`` None.
     """
     detractors = [t for t in detractor_texts if t and t.strip()]
     promoters = [t for t in promoter_texts if t and t.strip()]
+    if not promoters:
+        return [theme for theme in top_terms(detractors, limit) if theme.count >= min_count]
     doc_terms = _document_terms(detractors, None)
     counts_a: Counter[str] = Counter()
     for terms in doc_terms:
