@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 LATE_2 = {"event": "delivery_late", "min_days": 2}
 
 
-def _delivery(customer: Customer, *, late_days: float | None, store: Store | None = None) -> Delivery:
+def _delivery(
+    customer: Customer, *, late_days: float | None, store: Store | None = None
+) -> Delivery:
     """A delivery promised three days ago, delivered `late_days` after the promise (None: not
     delivered yet)."""
     now = timezone.now()

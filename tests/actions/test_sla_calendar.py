@@ -1,4 +1,4 @@
-"""The SLA calendar: business hours Monday to Friday 09:00–18:00 in Seoul, Korean holidays off."""
+"""The SLA calendar: business hours Monday to Friday 09:00-18:00 in Seoul, Korean holidays off."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def at(text: str) -> datetime:
         ("2026-11-23 20:00", 1, "2026-11-24 10:00"),  # after closing → next morning
         ("2026-11-23 07:00", 9, "2026-11-23 18:00"),  # before opening → the whole day
         ("2026-11-23 18:00", 0, "2026-11-24 09:00"),  # zero hours at closing → next opening
-        # Chuseok 2026: Thu 24 – Sat 26 September; Wednesday evening waits until Monday.
+        # Chuseok 2026: Thu 24 to Sat 26 September; Wednesday evening waits until Monday.
         ("2026-09-23 17:00", 2, "2026-09-28 10:00"),
         # Alternative holiday for National Foundation Day (Mon 5 Oct 2026).
         ("2026-10-02 17:00", 2, "2026-10-06 10:00"),

@@ -61,7 +61,8 @@ def test_resolving_needs_an_active_root_cause() -> None:
     with pytest.raises(TransitionNotAllowed):
         resolve_task(task=task, by=task.owner, root_cause=None, note="")  # type: ignore[arg-type]
     with pytest.raises(TransitionNotAllowed):
-        resolve_task(task=task, by=task.owner, root_cause=RootCauseFactory(is_active=False), note="")
+        retired = RootCauseFactory(is_active=False)
+        resolve_task(task=task, by=task.owner, root_cause=retired, note="")
     task.refresh_from_db()
     assert task.status == TaskStatus.NEW
 
