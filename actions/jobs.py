@@ -33,3 +33,18 @@ def reconcile() -> dict[str, int]:
 def evaluate_operational_rules() -> int:
     """Every five minutes (cxm/cron.py): operational rules over O-Data facts."""
     return evaluation.evaluate_operational_rules()
+
+
+def evaluate_aggregate_rules(run_id: int) -> int:
+    """After each analysis run (`realtime`, enqueued on commit by `analysis_finished`): the
+    aggregate rules against the run's segment changes; quiet when the run is not the latest."""
+    from actions.services.aggregate import evaluate_aggregate_rules as evaluate
+
+    return evaluate(run_id=run_id)
+
+
+def judge_outcomes() -> dict[str, int]:
+    """Hourly (cxm/cron.py): 30- and 90-day outcomes of closed tasks and holdouts, once."""
+    from actions.services.outcomes import judge_outcomes as judge
+
+    return judge()

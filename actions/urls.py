@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver
 
 from actions.views import admin_plans, admin_rules, admin_taxonomy, admin_webhooks
+from actions.views import outcomes as outcome_views
 
 app_name = "actions"
 
@@ -11,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *admin_plans.urlpatterns,
     *admin_taxonomy.urlpatterns,
     *admin_webhooks.urlpatterns,
+    *outcome_views.urlpatterns,
 ]

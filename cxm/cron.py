@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rq import cron
 
-from actions.jobs import evaluate_operational_rules, reconcile, sweep_tasks
+from actions.jobs import evaluate_operational_rules, judge_outcomes, reconcile, sweep_tasks
 from analysis.jobs import hourly_analysis
 from cxm.jobs import heartbeat
 from surveys.jobs import sweep_invitations
@@ -54,6 +54,12 @@ cron.register(
     ttl=600,
     result_ttl=0,
     name="operational-rules",
+)
+
+# Post-action evaluation: 30- and 90-day outcomes of closed tasks and holdouts. Windows are days
+# long, so hourly is plenty; conditional updates make an overlapping run harmless.
+cron.register(
+    judge_outcomes, "default", interval=3600, ttl=3600, result_ttl=0, name="judge-outcomes"
 )
 
 # Recompute the stored statistics every hour on `bulk` (imports also request a run). It takes

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from actions.services.aggregate import analysis_finished
 from actions.services.evaluation import response_recorded
 
-__all__ = ["response_recorded"]
+__all__ = ["analysis_finished", "response_recorded"]
