@@ -52,11 +52,12 @@ class _Due:
 
 def _levels_due(task: FollowUpTask, now: datetime) -> _Due:
     if now < task.due_at:
-        left = business_hours_between(now, task.due_at)
-        reminder = left <= task.sla_hours * (1 - REMIND_AT_SHARE)
+        # In whole seconds: 20% of 8 hours must equal 1.6 hours, float rounding aside.
+        left = round(business_hours_between(now, task.due_at) * 3600)
+        reminder = left <= round(task.sla_hours * 3600 * (1 - REMIND_AT_SHARE))
         return _Due(reminder=reminder, breach=False, admins=False)
-    over = business_hours_between(task.due_at, now)
-    return _Due(reminder=False, breach=True, admins=over >= task.sla_hours)
+    over = round(business_hours_between(task.due_at, now) * 3600)
+    return _Due(reminder=False, breach=True, admins=over >= task.sla_hours * 3600)
 
 
 def _candidates() -> QuerySet[FollowUpTask]:
