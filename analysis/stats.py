@@ -419,6 +419,8 @@ def benjamini_hochberg(p_values: Floats, q: float = 0.05) -> tuple[np.ndarray, n
     alerts are acceptable, missing every change is not.
     """
     p = np.asarray(p_values, dtype=float)
+    if ((p < 0) | (p > 1)).any():  # nan compares False: allowed
+        raise ValueError("p-values must lie between 0 and 1")
     rejected = np.zeros(p.shape, dtype=bool)
     adjusted = np.full(p.shape, np.nan)
     tested = np.flatnonzero(~np.isnan(p))
@@ -536,12 +538,17 @@ def relative_importance(
     the model's R². Cost is 2**p regressions, computed from the correlation matrix, fine for
     the handful of drivers this is for (at most MAX_DOMINANCE_DRIVERS).
 
-    Rows with a missing value in the target or any driver are dropped (listwise); constant
-    drivers explain nothing and are left out of the result. Returns {} when there are fewer
+    Drivers with no value at all are ignored; then rows with a missing value in the target or any
+    driver are dropped (listwise); constant drivers explain nothing and are left out of the
+    result. Returns {} when there are fewer
     than 3 complete rows, no usable driver, or the drivers explain nothing (R² = 0).
     """
     drivers = list(dict.fromkeys(drivers))
-    data = frame[[target, *drivers]].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
+    data = frame[[target, *drivers]].apply(pd.to_numeric, errors="coerce").astype(float)
+    # A driver with no value at all (a fact not imported yet) would empty the listwise deletion
+    # and hide every other driver; it cannot explain anything, so it goes first.
+    drivers = [d for d in drivers if data[d].notna().any()]
+    data = data[[target, *drivers]].dropna()
     usable = [d for d in drivers if data[d].nunique() > 1]
     if len(usable) > MAX_DOMINANCE_DRIVERS:
         raise ValueError(f"at most {MAX_DOMINANCE_DRIVERS} drivers, got {len(usable)}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,10 @@ def _korean_runs(tokens: Sequence[Token]) -> list[list[str]]:
 
 def _runs_of(texts: Sequence[str], language: str | None) -> Iterator[list[list[str]]]:
     """Content-term runs for each text, in order; Korean texts go to Kiwi in one batch."""
+    # NFC: text pasted from some systems (macOS file names, old exports) carries Hangul as
+    # decomposed jamo, which Kiwi would not recognise as the same syllables. Not NFKC: that
+    # would turn compatibility jamo (ㅋㅋ, ㅠㅠ) into conjoining ones.
+    texts = [unicodedata.normalize("NFC", t) for t in texts]
     languages = [language or detect_language(t) for t in texts]
     korean = [t for t, lang in zip(texts, languages, strict=True) if lang == KOREAN]
     # Kiwi analyses an iterable of texts on its worker threads, much faster per text than one
@@ -198,14 +203,22 @@ def tokenize(text: str, language: str | None = None) -> list[str]:
     return [term for run in next(_runs_of([text], language)) for term in run]
 
 
-def _document_terms(texts: Sequence[str], language: str | None) -> list[set[str]]:
+def document_terms(texts: Sequence[str], language: str | None = None) -> list[set[str]]:
+    """For each text, the set of its terms and two-word phrases (phrases contain a space).
+
+    The unit every count here is built from; analysis runs store it per comment so that pages
+    can sum terms under any filter. Korean texts of the batch go to Kiwi together.
+    """
     return [set(_terms_of(runs)) for runs in _runs_of(list(texts), language)]
+
+
+_document_terms = document_terms  # the earlier private name, still used by callers
 
 
 def terms_and_bigrams(texts: Iterable[str], language: str | None = None) -> Counter[str]:
     """Document frequency of each term and two-word phrase over ``texts``."""
     counts: Counter[str] = Counter()
-    for terms in _document_terms(list(texts), language):
+    for terms in document_terms(list(texts), language):
         counts.update(terms)
     return counts
 
@@ -227,7 +240,7 @@ def _examples(term: str, texts: Sequence[str], doc_terms: list[set[str]]) -> tup
 def top_terms(texts: Sequence[str], limit: int = 30, language: str | None = None) -> list[Theme]:
     """The most mentioned terms and phrases, by number of comments (ties alphabetical)."""
     texts = [t for t in texts if t and t.strip()]
-    doc_terms = _document_terms(texts, language)
+    doc_terms = document_terms(texts, language)
     counts: Counter[str] = Counter()
     for terms in doc_terms:
         counts.update(terms)
@@ -259,7 +272,7 @@ def detractor_terms(
     promoters = [t for t in promoter_texts if t and t.strip()]
     if not promoters:
         return [theme for theme in top_terms(detractors, limit) if theme.count >= min_count]
-    doc_terms = _document_terms(detractors, None)
+    doc_terms = document_terms(detractors, None)
     counts_a: Counter[str] = Counter()
     for terms in doc_terms:
         counts_a.update(terms)

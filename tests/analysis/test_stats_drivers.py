@@ -115,5 +115,8 @@ def test_relative_importance_degenerate_inputs() -> None:
     assert list(shares) == ["b"] and shares["b"] == pytest.approx(1.0)
     assert relative_importance(frame, "score", ["a"]) == {}
     assert relative_importance(frame.head(2), "score", ["b"]) == {}
+    # A driver nobody has data for yet does not wipe out the others.
+    frame["missing"] = np.nan
+    assert relative_importance(frame, "score", ["b", "missing"]) == pytest.approx({"b": 1.0})
     unrelated = pd.DataFrame({"score": [1.0, 2, 1, 2], "x": [1.0, 1, 2, 2]})
     assert relative_importance(unrelated, "score", ["x"]) == {}

@@ -52,6 +52,8 @@ def test_benjamini_hochberg_edge_cases() -> None:
     # Ties share one q-value.
     _, adjusted = benjamini_hochberg([0.01, 0.01, 0.5])
     assert adjusted[0] == adjusted[1] == pytest.approx(0.015)
+    with pytest.raises(ValueError):
+        benjamini_hochberg([0.2, 1.5])
 
 
 def _segment(

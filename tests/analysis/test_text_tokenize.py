@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 
 import kiwipiepy
 import pytest
 
 from analysis import text
-from analysis.text import detect_language, terms_and_bigrams, tokenize
+from analysis.text import detect_language, document_terms, terms_and_bigrams, tokenize
 
 PARTICLES_AND_ENDINGS = {
     "이",
@@ -140,3 +141,18 @@ def test_kiwi_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) ->
     assert len(created) == 1
     assert all(instance is created[0] for instance in instances)
     assert text.kiwi() is created[0]
+
+
+def test_decomposed_hangul_is_analysed_like_composed() -> None:
+    composed = "배송이 너무 늦게 도착했어요"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert detect_language(decomposed) == "ko"
+    assert tokenize(decomposed) == tokenize(composed)
+
+
+def test_document_terms_are_per_text_sets_with_phrases() -> None:
+    docs = document_terms(["배송이 늦어요 배송이 늦어요", "late delivery", ""])
+    assert docs[0] == {"배송", "늦다", "배송 늦다", "늦다 배송"}
+    assert docs[1] == {"late", "delivery", "late delivery"}
+    assert docs[2] == set()
