@@ -396,8 +396,9 @@ def mann_whitney_counts(
     else:
         low = high = NAN
     if var <= 0:
-        # Every answer on one level: there is no ordering information to test.
-        statistic, p_value = NAN, NAN
+        # Every answer of both groups on one level: the samples are identical, which is p = 1
+        # (as for two constant, equal groups in the other tests), not undefined.
+        statistic, p_value = 0.0, 1.0
     else:
         deviation = u_a - mu
         corrected = max(abs(deviation) - 0.5, 0.0)
