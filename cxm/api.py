@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from actions.api_schema import openapi_part as tasks_part
 from odata.api_schema import openapi_document
 from xdata.api_schema import openapi_part
 
@@ -15,11 +16,11 @@ def api_document() -> dict[str, Any]:
     document = openapi_document()
     document["info"]["title"] = "cxm API"
     document["info"]["description"] = (
-        "Operational events from an ERP or CRM, and feedback from other channels. Each "
-        "integration posts with its own bearer token (created by an admin under "
-        "/odata/integrations/)."
+        "Operational events from an ERP or CRM, feedback from other channels, and follow-up "
+        "tasks for other systems to read. Each integration uses its own bearer token "
+        "(created by an admin under /odata/integrations/)."
     )
-    for part in (openapi_part(),):
+    for part in (openapi_part(), tasks_part()):
         document["paths"].update(part["paths"])
         document["components"]["schemas"].update(part["schemas"])
     return document

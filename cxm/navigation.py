@@ -24,6 +24,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("xdata:responses", _("Responses"), "xdata.view_responses", "work"),
     NavItem("odata:customers", _("Customers"), "odata.view_customer", "work"),
     NavItem("analysis:overview", _("Analysis"), "analysis.view_dashboards", "work"),
+    NavItem("actions:my-tasks", _("My tasks"), "actions.work_tasks", "work"),
+    NavItem("actions:board", _("Follow-up board"), "actions.review_tasks", "work"),
     NavItem("actions:outcomes", _("Outcomes"), "actions.review_tasks", "work"),
     NavItem("surveys:surveys", _("Surveys"), "surveys.manage_surveys", "manage"),
     NavItem("surveys:touchpoints", _("Touchpoints"), "surveys.manage_surveys", "manage"),

@@ -66,6 +66,7 @@ urlpatterns = [
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
     path("api/v1/", include("odata.views.api")),
     path("api/v1/", include("xdata.views.api")),
+    path("api/v1/", include("actions.views.api")),
     path("odata/", include("odata.urls")),
     path("surveys/", include("surveys.urls")),
     path("", include("surveys.public_urls")),

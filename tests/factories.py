@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from cxm.models import User
 from cxm.roles import Role
@@ -83,3 +85,29 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
     )
     holdout_percent = 0
     is_enabled = False
+
+
+class FollowUpTaskFactory(factory.django.DjangoModelFactory):
+    """An open task (new) under a detractor rule, due in 8 hours, owned by a fresh user.
+
+    Pass `owner=` (and `customer=`/`store=` from the O-Data factories) to place it."""
+
+    class Meta:
+        model = "actions.FollowUpTask"
+
+    rule = factory.SubFactory(TriggerRuleFactory)
+    rule_version = 1
+    plan = factory.LazyAttribute(lambda t: t.rule.plan)
+    subject_key = factory.Sequence(lambda n: f"customer:{n}")
+    title = factory.Sequence(lambda n: f"Follow up detractor {n}")
+    owner = factory.SubFactory(UserFactory)
+    sla_hours = 8
+    created_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda t: t.created_at + timedelta(hours=8))
+    checklist = factory.LazyFunction(
+        lambda: [
+            {"text": "Call the customer", "done": False},
+            {"text": "Offer a remedy", "done": False},
+        ]
+    )
+    trigger = factory.LazyFunction(lambda: {"nps": 3})

@@ -1,0 +1,397 @@
+"""My tasks and the task page: frontline staff work their follow-up tasks, on a phone too.
+
+Every page works as plain HTML forms; htmx refreshes the inbox by polling the same partial the
+page includes, and ticks checklist steps in place. Writes go through `actions.services.tasks`,
+access through `actions.access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from actions.access import access_task
+from actions.models import FollowUpTask, RootCause
+from actions.selectors import (
+    MY_STATUS_CHOICES,
+    WORK_PERMISSION,
+    StatusFilter,
+    TaskFilters,
+    assignable_users,
+    checklist_lines,
+    my_tasks,
+    task_page,
+)
+from actions.services.tasks import (
+    TransitionNotAllowed,
+    add_comment,
+    close_task,
+    reassign_task,
+    reopen_task,
+    resolve_task,
+    resume_task,
+    set_checklist_item,
+    start_task,
+    wait_on_customer,
+)
+from cxm.models import User
+
+DEFAULT_POLL_SECONDS = 10
+
+
+def poll_seconds() -> int:
+    """How often open lists refresh themselves (setting `CXM_TASKS_POLL_SECONDS`)."""
+    return int(getattr(settings, "CXM_TASKS_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+
+
+def fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    # A history restore (back button) needs the whole page.
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def varies_on_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+# -- Forms -----------------------------------------------------------------------------------
+
+
+class MyTasksFilterForm(forms.Form):
+    """The inbox's query string; unknown values fall back to the open tasks."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=MY_STATUS_CHOICES, required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def filters(self) -> TaskFilters:
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return TaskFilters(
+            status=data.get("status") or StatusFilter.OPEN, overdue=bool(data.get("overdue"))
+        )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResolveForm(forms.Form):
+    root_cause = forms.ModelChoiceField(
+        label=_("Root cause"),
+        queryset=RootCause.objects.filter(is_active=True),
+        to_field_name="code",
+        empty_label=_("Choose the root cause"),
+        error_messages={
+            "required": _("Choose a root cause to resolve the task."),
+            "invalid_choice": _("Choose a root cause from the list."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Resolution note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you did for the customer, in a sentence or two."),
+        error_messages={"required": _("Write what you did for the customer.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["root_cause"]
+        field.label_from_instance = lambda cause: cause.label(_language())
+
+
+class CloseForm(forms.Form):
+    send_recovery_survey = forms.BooleanField(
+        label=_("Send the customer the recovery survey"), required=False
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the task is reopened.")},
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a comment first.")},
+    )
+
+
+class ChecklistForm(forms.Form):
+    done = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", empty_value=None
+    )
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("New owner"),
+        queryset=User.objects.none(),
+        to_field_name="code",
+        empty_label=_("Choose a person"),
+        error_messages={
+            "required": _("Choose who takes the task over."),
+            "invalid_choice": _("This person cannot work follow-up tasks."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Note for the new owner"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["owner"]
+        field.queryset = assignable_users()
+        field.label_from_instance = lambda user: user.display_name
+
+
+def _language() -> str:
+    return get_language() or "ko"
+
+
+# -- My tasks --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@permission_required(WORK_PERMISSION, raise_exception=True)
+def tasks_inbox(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = MyTasksFilterForm(request.GET)
+    result = my_tasks(user, filters=form.filters())
+    context = {
+        "form": form,
+        "result": result,
+        "poll_seconds": poll_seconds(),
+        "query": request.GET.urlencode(),
+    }
+    if fragment(request):
+        return varies_on_htmx(render(request, "actions/tasks/_inbox_list.html", context))
+    return varies_on_htmx(render(request, "actions/tasks/inbox.html", context))
+
+
+# -- The task page ---------------------------------------------------------------------------
+
+
+def _page_context(task: FollowUpTask, viewer: User, **forms_: forms.Form) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "page": task_page(task, viewer=viewer),
+        "task": task,
+        "resolve_form": ResolveForm(),
+        "close_form": CloseForm(),
+        "reopen_form": ReopenForm(),
+        "wait_form": NoteForm(),
+        "comment_form": CommentForm(),
+        "reassign_form": ReassignForm(),
+    }
+    context.update(forms_)
+    return context
+
+
+@require_GET
+@login_required
+def task_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    task = access_task(user, code)
+    return render(request, "actions/tasks/task.html", _page_context(task, user))
+
+
+def _refused(
+    request: HttpRequest, task: FollowUpTask, user: User, status: int, **extra: Any
+) -> HttpResponse:
+    """The task page again, with the form errors (400) or the conflict (409)."""
+    fresh = access_task(user, task.code)
+    return render(
+        request, "actions/tasks/task.html", _page_context(fresh, user, **extra), status=status
+    )
+
+
+def _act(
+    request: HttpRequest,
+    code: UUID,
+    *,
+    form_class: type[forms.Form] | None,
+    form_name: str,
+    apply: Callable[[FollowUpTask, User, dict[str, Any]], None],
+) -> HttpResponse:
+    """Validate the form, apply one service, back to the task page; 400 with the errors shown
+    beside the form, 409 when the task changed meanwhile."""
+    user: User = request.user  # type: ignore[assignment]
+    task = access_task(user, code, write=True)
+    form = form_class(request.POST) if form_class is not None else None
+    if form is not None and not form.is_valid():
+        return _refused(request, task, user, 400, **{form_name: form})
+    try:
+        apply(task, user, form.cleaned_data if form is not None else {})
+    except TransitionNotAllowed as error:
+        return _refused(request, task, user, 409, conflict=str(error))
+    return redirect("actions:task-detail", code=task.code)
+
+
+@require_POST
+@login_required
+def task_start(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=None,
+        form_name="",
+        apply=lambda task, user, data: start_task(task=task, by=user),
+    )
+
+
+@require_POST
+@login_required
+def task_wait(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=NoteForm,
+        form_name="wait_form",
+        apply=lambda task, user, data: wait_on_customer(task=task, by=user, note=data["note"]),
+    )
+
+
+@require_POST
+@login_required
+def task_resume(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=None,
+        form_name="",
+        apply=lambda task, user, data: resume_task(task=task, by=user),
+    )
+
+
+@require_POST
+@login_required
+def task_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=ResolveForm,
+        form_name="resolve_form",
+        apply=lambda task, user, data: resolve_task(
+            task=task, by=user, root_cause=data["root_cause"], note=data["note"]
+        ),
+    )
+
+
+@require_POST
+@login_required
+def task_close(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=CloseForm,
+        form_name="close_form",
+        apply=lambda task, user, data: close_task(
+            task=task, by=user, send_recovery_survey=data["send_recovery_survey"]
+        ),
+    )
+
+
+@require_POST
+@login_required
+def task_reopen(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=ReopenForm,
+        form_name="reopen_form",
+        apply=lambda task, user, data: reopen_task(task=task, by=user, reason=data["reason"]),
+    )
+
+
+@require_POST
+@login_required
+def task_comment(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=CommentForm,
+        form_name="comment_form",
+        apply=lambda task, user, data: add_comment(task=task, by=user, text=data["text"]),
+    )
+
+
+@require_POST
+@login_required
+def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        form_class=ReassignForm,
+        form_name="reassign_form",
+        apply=lambda task, user, data: reassign_task(
+            task=task, by=user, owner=data["owner"], note=data["note"]
+        ),
+    )
+
+
+@require_POST
+@login_required
+def task_checklist(request: HttpRequest, code: UUID, index: int) -> HttpResponse:
+    """Tick or untick one step. With htmx only the checklist is swapped (409 too, with the
+    message); without, back to the task page."""
+    user: User = request.user  # type: ignore[assignment]
+    task = access_task(user, code, write=True)
+    form = ChecklistForm(request.POST)
+    if not form.is_valid():
+        # Only a hand-made request sends anything but 1 or 0.
+        return HttpResponseBadRequest(_("Send done=1 or done=0."))
+    conflict = ""
+    try:
+        set_checklist_item(task=task, by=user, index=index, done=form.cleaned_data["done"])
+    except TransitionNotAllowed as error:
+        conflict = str(error)
+    if fragment(request):
+        context = {"task": task, "lines": checklist_lines(task), "conflict": conflict}
+        return render(
+            request, "actions/tasks/_checklist.html", context, status=409 if conflict else 200
+        )
+    if conflict:
+        return _refused(request, task, user, 409, conflict=conflict)
+    return redirect("actions:task-detail", code=task.code)
+
+
+urlpatterns: list[URLPattern] = [
+    path("tasks/", tasks_inbox, name="my-tasks"),
+    path("tasks/<uuid:code>/", task_detail, name="task-detail"),
+    path("tasks/<uuid:code>/start/", task_start, name="task-start"),
+    path("tasks/<uuid:code>/wait/", task_wait, name="task-wait"),
+    path("tasks/<uuid:code>/resume/", task_resume, name="task-resume"),
+    path("tasks/<uuid:code>/resolve/", task_resolve, name="task-resolve"),
+    path("tasks/<uuid:code>/close/", task_close, name="task-close"),
+    path("tasks/<uuid:code>/reopen/", task_reopen, name="task-reopen"),
+    path("tasks/<uuid:code>/comment/", task_comment, name="task-comment"),
+    path("tasks/<uuid:code>/reassign/", task_reassign, name="task-reassign"),
+    path("tasks/<uuid:code>/checklist/<int:index>/", task_checklist, name="task-checklist"),
+]

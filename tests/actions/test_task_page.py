@@ -1,0 +1,196 @@
+"""The task page: who may see it, the customer's story, the SLA state, the activity log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.utils import timezone, translation
+
+from actions.models import TaskEvent, TaskStatus
+from actions.selectors import SlaState, sla_of
+from cxm.models import User
+from cxm.roles import Role
+from tests.conftest import client_for
+from tests.factories import FollowUpTaskFactory, RootCauseFactory, UserFactory
+from tests.odata.test_customer_360 import (
+    CustomerFactory,
+    DeliveryFactory,
+    OrderFactory,
+    StoreFactory,
+)
+from tests.surveys.test_answer_pages import make_survey
+from xdata.models import Answer, Response
+
+pytestmark = pytest.mark.django_db
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def _url(task: Any) -> str:
+    return f"/actions/tasks/{task.code}/"
+
+
+def _get(user: User, url: str) -> Any:
+    with translation.override("en"):
+        return client_for(user).get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def _detractor_response(customer: Any, store: Any) -> Response:
+    survey = make_survey()
+    response = Response.objects.create(
+        survey=survey,
+        version=survey.current_version,
+        customer=customer,
+        touchpoint=survey.touchpoint,
+        store=store,
+        language="en",
+        submitted_at=timezone.now() - timedelta(hours=1),
+        nps=2,
+        csat=1,
+        intent="no",
+        comment="The parcel came a week late and nobody called.",
+    )
+    Answer.objects.create(response=response, question_key="nps", number=2)
+    Answer.objects.create(
+        response=response,
+        question_key="wrong",
+        text="The parcel came a week late and nobody called.",
+    )
+    Answer.objects.create(response=response, question_key="intent", text="no")
+    return response
+
+
+@time_machine.travel(datetime(2025, 6, 10, 10, 0, tzinfo=SEOUL), tick=False)
+def test_owner_sees_the_customers_story(agent: User) -> None:
+    now = timezone.now()
+    store = StoreFactory(name="강남점")
+    customer = CustomerFactory(name="김민지", phone="01012345678")
+    order = OrderFactory(customer=customer, external_id="O-777", amount=Decimal("125000"))
+    DeliveryFactory(
+        order=order,
+        external_id="D-888",
+        promised_at=now - timedelta(days=5),
+        delivered_at=now - timedelta(days=2),
+    )
+    response = _detractor_response(customer, store)
+    task = FollowUpTaskFactory(
+        owner=agent,
+        customer=customer,
+        store=store,
+        response=response,
+        trigger={"nps": 2, "comment": "late"},
+    )
+    task.plan.instructions = "Call within four hours and apologise."
+    task.plan.save()
+    TaskEvent.objects.create(
+        task=task, kind=TaskEvent.Kind.CREATED, at=now, data={"owner": agent.username}
+    )
+
+    page = _get(agent, _url(task))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert task.title in html and task.rule.name in html
+    # The answer in full, the customer with a link to the 360 page, their orders and deliveries.
+    assert "The parcel came a week late and nobody called." in html
+    assert "How likely are you to recommend us?" in html
+    assert f'href="/odata/customers/{customer.code}/"' in html
+    assert "O-777" in html and "D-888" in html
+    assert "Delivered 3 days late" in html
+    assert "Call within four hours and apologise." in html
+    # The checklist as buttons that post, the actions of a new task.
+    assert html.count('name="done" value="1"') == 2
+    assert "Start working on it" in html and "Resolve" in html
+    assert "Reopen the task" not in html
+    assert "On track" in html
+    assert "Opened" in html  # the activity log
+
+
+def test_another_staff_member_gets_404(agent: User) -> None:
+    task = FollowUpTaskFactory()  # someone else's, in no store the agent manages
+    assert _get(agent, _url(task)).status_code == 404
+
+
+def test_store_manager_sees_the_stores_tasks() -> None:
+    lead = UserFactory(role=Role.STAFF)
+    task = FollowUpTaskFactory(store=StoreFactory(manager=lead))
+    assert _get(lead, _url(task)).status_code == 200
+
+
+def test_reviewer_sees_every_task(manager: User) -> None:
+    assert _get(manager, _url(FollowUpTaskFactory())).status_code == 200
+
+
+def test_outsider_is_refused(outsider: User) -> None:
+    assert _get(outsider, _url(FollowUpTaskFactory())).status_code == 403
+
+
+def test_unknown_code_is_404(agent: User) -> None:
+    assert _get(agent, "/actions/tasks/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_sla_states() -> None:
+    now = timezone.now()
+    task = FollowUpTaskFactory.build(sla_hours=8, status=TaskStatus.NEW)
+    task.due_at = now - timedelta(minutes=1)
+    assert sla_of(task, now=now).state == SlaState.BREACHED
+    task.status = TaskStatus.WAITING
+    assert sla_of(task, now=now).state == SlaState.PAUSED
+    task.status = TaskStatus.RESOLVED
+    task.resolved_at = now - timedelta(minutes=2)
+    assert sla_of(task, now=now).state == SlaState.MET
+    task.resolved_at = now
+    assert sla_of(task, now=now).state == SlaState.MISSED
+
+
+def test_sla_at_risk_from_80_percent_of_business_hours() -> None:
+    # Tuesday 2025-06-10, 10:00 in Seoul; an 8-hour SLA due at 16:00 the same day (6 h left: 25 %
+    # used → on track); due at 11:00 (1 h left: 87.5 % used → at risk).
+    now = datetime(2025, 6, 10, 10, 0, tzinfo=SEOUL)
+    task = FollowUpTaskFactory.build(sla_hours=8, status=TaskStatus.IN_PROGRESS)
+    task.due_at = now.replace(hour=16)
+    assert sla_of(task, now=now).state == SlaState.ON_TRACK
+    task.due_at = now.replace(hour=11)
+    sla = sla_of(task, now=now)
+    assert sla.state == SlaState.AT_RISK and sla.percent == 88
+
+
+def test_resolved_task_shows_root_cause_and_reopen(agent: User) -> None:
+    cause = RootCauseFactory(label_en="Late delivery")
+    task = FollowUpTaskFactory(
+        owner=agent,
+        status=TaskStatus.RESOLVED,
+        root_cause=cause,
+        resolution_note="Refunded the shipping.",
+        resolved_at=timezone.now(),
+    )
+    html = _get(agent, _url(task)).content.decode()
+    assert "Late delivery" in html and "Refunded the shipping." in html
+    assert "Reopen the task" in html and "Close the task" in html
+    assert "Start working on it" not in html
+
+
+def test_page_query_count_is_bounded(agent: User, django_assert_num_queries: Any) -> None:
+    customer = CustomerFactory()
+    task = FollowUpTaskFactory(
+        owner=agent, customer=customer, response=_detractor_response(customer, None)
+    )
+    for _ in range(5):
+        OrderFactory(customer=customer)
+        TaskEvent.objects.create(
+            task=task, kind=TaskEvent.Kind.COMMENT, actor=agent, at=timezone.now(), text="hi"
+        )
+    client = client_for(agent)
+    with django_assert_num_queries(16):
+        assert client.get(_url(task)).status_code == 200
+    for _ in range(5):
+        OrderFactory(customer=customer)
+        TaskEvent.objects.create(
+            task=task, kind=TaskEvent.Kind.COMMENT, actor=agent, at=timezone.now(), text="hi"
+        )
+    with django_assert_num_queries(16):
+        assert client.get(_url(task)).status_code == 200
