@@ -129,6 +129,12 @@ def test_kiwi_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) ->
         def __init__(self) -> None:
             time.sleep(0.05)
             created.append(self)
+            self.loaded = False
+
+        def tokenize(self, _text: str) -> list[object]:
+            time.sleep(0.05)
+            self.loaded = True
+            return []
 
     monkeypatch.setattr(text, "_kiwi", None)
     monkeypatch.setattr(kiwipiepy, "Kiwi", SlowKiwi)
@@ -139,6 +145,7 @@ def test_kiwi_is_created_once_across_threads(monkeypatch: pytest.MonkeyPatch) ->
     for thread in threads:
         thread.join()
     assert len(created) == 1
+    assert created[0].loaded  # nobody got the instance before its model was loaded
     assert all(instance is created[0] for instance in instances)
     assert text.kiwi() is created[0]
 
