@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import django_rq
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,6 +20,7 @@ from redis.exceptions import RedisError
 from actions.conditions import FIELDS, ResponseFacts, response_matches
 from actions.models import OperationalFiring, TriggerRule
 from actions.services.tasks import Trigger, fire
+from cxm import queues
 from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Response
@@ -44,7 +44,7 @@ def response_recorded(*, response: Response) -> None:
 
     def enqueue() -> None:
         try:
-            django_rq.get_queue("realtime", commit_mode="auto").enqueue(
+            queues.get_queue("realtime", commit_mode="auto").enqueue(
                 EVALUATE_JOB, response_id, job_id=f"evaluate-response-{response_id}"
             )
         except RedisError:
@@ -194,7 +194,13 @@ def _operational_facts(
     """(fact key, customer id, store id, facts) for every fact in scope the rule has not acted
     on yet (at most 5,000 per call; the next sweep takes the rest)."""
     found = []
-    params: dict[str, Any] = {"now": now, "since": since, "rule": rule_id, "store": store_id, "region": region_id}
+    params: dict[str, Any] = {
+        "now": now,
+        "since": since,
+        "rule": rule_id,
+        "store": store_id,
+        "region": region_id,
+    }
     with connection.cursor() as cursor:
         if definition["event"] == "delivery_late":
             cursor.execute(_LATE_DELIVERIES, {**params, "days": definition["min_days"]})

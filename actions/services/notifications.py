@@ -12,12 +12,12 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import django_rq
 from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from actions.models import Notification
+from cxm import queues
 
 if TYPE_CHECKING:
     from actions.models import FollowUpTask
@@ -82,7 +82,7 @@ def enqueue_send(notification_id: int) -> None:
 
     def enqueue() -> None:
         try:
-            django_rq.get_queue("realtime", commit_mode="auto").enqueue(
+            queues.get_queue("realtime", commit_mode="auto").enqueue(
                 SEND_JOB, notification_id, job_id=f"notification-{notification_id}"
             )
         except RedisError:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from uuid import UUID, uuid4
 
-import django_rq
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -36,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rq.job import JobStatus
 
+from cxm import queues
 from cxm.mail import send_templated_email
 from cxm.models import User
 from odata.models import Customer, OperationalEvent, Order, Store
@@ -404,7 +404,7 @@ def request_bulk_invitations(
     if survey.status != Survey.Status.PUBLISHED:
         raise ValueError("only a published survey can be sent")
     requested_at = now or timezone.now()
-    queue = django_rq.get_queue("default")
+    queue = queues.get_queue("default")
     kwargs = {
         "survey_id": survey.pk,
         "segment": segment,
@@ -519,7 +519,7 @@ def _enqueue_once(func: str, invitation_id: int, job_id: str) -> None:
     """Queue a `realtime` job on commit, unless the same job still waits or runs (the sweep
     sees a due invitation every minute until its job has claimed it)."""
     # "auto": this callback already runs on commit; the check and the enqueue happen together.
-    queue = django_rq.get_queue("realtime", commit_mode="auto")
+    queue = queues.get_queue("realtime", commit_mode="auto")
 
     def enqueue() -> None:
         job = queue.fetch_job(job_id)
