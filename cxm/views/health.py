@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from actions.services.reconcile import backlog
 from cxm.health import run_checks
 from cxm.selectors import worker_overview
 
@@ -36,5 +37,7 @@ def system_status(request: HttpRequest) -> HttpResponse:
         "checks": checks,
         "all_ok": all(c.ok for c in checks.values()),
         "workers": worker_overview() if checks["redis"].ok else None,
+        # Follow-up work the database says is still to do, and when the reconciler last ran.
+        "followups": backlog() if checks["database"].ok and checks["redis"].ok else None,
     }
     return render(request, "cxm/system_status.html", context)

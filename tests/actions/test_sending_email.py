@@ -71,7 +71,7 @@ def test_owner_gets_one_email_in_their_language_with_the_task_link(settings: Any
 @time_machine.travel(T0, tick=False)
 def test_without_a_language_preference_the_email_is_korean(settings: Any) -> None:
     settings.LANGUAGE_CODE = "ko"
-    task, notification = _created(language="")
+    _task, notification = _created(language="")
 
     send_notification(notification_id=notification.pk)
 

@@ -102,7 +102,7 @@ def webhook_receiver(secret: str, statuses: list[int] | None = None) -> Iterator
     receiver = Receiver(secret=secret, statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- the stdlib's handler naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
             given = self.headers.get("X-Cxm-Signature", "")
@@ -122,7 +122,7 @@ def webhook_receiver(secret: str, statuses: list[int] | None = None) -> Iterator
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
