@@ -205,6 +205,11 @@ def _shown(field: str, value: Any, kind: str) -> str:
     return str(value)
 
 
+def _label(field: str) -> str:
+    model_field = TriggerRule._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field))
+
+
 @require_GET
 @login_required
 def rule_versions(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -217,7 +222,7 @@ def rule_versions(request: HttpRequest, code: UUID) -> HttpResponse:
             "first": row.first,
             "changes": [
                 {
-                    "label": TriggerRule._meta.get_field(change.field).verbose_name,
+                    "label": _label(change.field),
                     "before": _shown(change.field, change.before, rule.kind),
                     "after": _shown(change.field, change.after, rule.kind),
                 }

@@ -4,7 +4,6 @@ delivery log of every attempt."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -12,13 +11,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.forms import WebhookEditForm, WebhookForm
-from actions.models import WebhookDelivery
 from actions.services.rules import (
     PERMISSION,
     access_webhook,
@@ -86,14 +84,6 @@ def webhook_deactivate(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("actions:webhooks")
 
 
-def _task_url(delivery: WebhookDelivery) -> str:
-    # The task page belongs to the tasks pages; link to it when it is there.
-    try:
-        return reverse("actions:task-detail", kwargs={"code": delivery.notification.task.code})
-    except NoReverseMatch:
-        return ""
-
-
 @require_GET
 @login_required
 def webhook_log(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -101,10 +91,7 @@ def webhook_log(request: HttpRequest, code: UUID) -> HttpResponse:
     page = Paginator(webhook_deliveries(endpoint), DELIVERIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows: list[dict[str, Any]] = [
-        {"delivery": delivery, "task_url": _task_url(delivery)} for delivery in page
-    ]
-    context = {"endpoint": endpoint, "page": page, "rows": rows}
+    context = {"endpoint": endpoint, "page": page}
     return render(request, "actions/admin/webhook_log.html", context)
 
 
