@@ -13,7 +13,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -21,6 +20,7 @@ from rq import Queue
 from rq.job import JobStatus
 
 from actions.models import Notification
+from cxm.queues import get_queue
 from xdata.models import Response
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def reconcile(*, now: datetime | None = None) -> dict[str, Any]:
     """Queue evaluation of responses not evaluated within two minutes and sending of due
     notifications, oldest first, at most `BATCH` of each. Returns counts; idempotent."""
     now = now or timezone.now()
-    queue = django_rq.get_queue("realtime", commit_mode="auto")
+    queue = get_queue("realtime", commit_mode="auto")
     counts = {"responses": 0, "notifications": 0, "already_queued": 0}
     response_ids = (
         unevaluated_responses(now).order_by("submitted_at").values_list("pk", flat=True)[:BATCH]
