@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -60,7 +60,8 @@ def _in_flight(queue: Queue, job_id: str) -> bool:
         return True
     if status == JobStatus.STARTED and job.started_at is not None:
         started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
-        limit = timedelta(seconds=job.timeout or settings.RQ_QUEUES["realtime"]["DEFAULT_TIMEOUT"])
+        default = cast(int, settings.RQ_QUEUES["realtime"]["DEFAULT_TIMEOUT"])
+        limit = timedelta(seconds=job.timeout or default)
         return datetime.now(UTC) - started < limit + STARTED_GRACE
     return False
 

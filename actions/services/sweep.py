@@ -47,7 +47,9 @@ class _Due:
     admins: bool
 
     def includes(self, level: int) -> bool:
-        return {Level.REMINDER: self.reminder, Level.BREACH: self.breach}.get(level, self.admins)
+        if level == Level.REMINDER:
+            return self.reminder
+        return self.breach if level == Level.BREACH else self.admins
 
 
 def _levels_due(task: FollowUpTask, now: datetime) -> _Due:
