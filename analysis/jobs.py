@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.models import AnalysisRun
-from analysis.services.runs import execute_run, request_run, run_summary
+from analysis.services.runs import execute_run, request_run, run_summary, running_run
 from cxm.models import User
 
 # The actions app reads SegmentChange rows after each run; it is built alongside this one,
@@ -33,7 +33,9 @@ def run_analysis(run_id: int) -> dict[str, Any]:
 
 def hourly_analysis() -> dict[str, Any]:
     """Every hour (cxm/cron.py): run now, taking over a waiting run if there is one (so a
-    run whose job Redis lost still happens)."""
+    run whose job Redis lost still happens); skipped while another run is going."""
+    if running_run() is not None:
+        return {}
     run, _created = request_run(reason=AnalysisRun.Reason.HOURLY, enqueue=False)
     done = _execute(run.pk)
     return run_summary(done) if done is not None else {}

@@ -71,6 +71,7 @@ DEMO_STEPS: list[str] = [
     "odata.demo.seed_odata",
     "surveys.demo.seed_surveys",
     "xdata.demo.seed_responses",
+    "analysis.demo.run_demo_analysis",
 ]
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import ExtractIsoWeekDay, TruncMonth, TruncWeek
+from django.db.models.functions import ExtractIsoWeekDay
 from django.utils.translation import gettext as _
 
 from analysis.measures import COUNT_FIELDS
 from analysis.models import MetricCell
+from analysis.periods import period_start
 from odata.models import Channel, Region, Store
 from surveys.models import Daypart, Survey, Touchpoint
 
@@ -61,16 +62,6 @@ def _cells(run_id: int, dim: str, where: CellFilter) -> QuerySet[MetricCell]:
     return cells
 
 
-def _period_expression(period: str) -> Any:
-    if period == "day":
-        return F("day")
-    if period == "week":
-        return TruncWeek("day", output_field=MetricCell._meta.get_field("day"))
-    if period == "month":
-        return TruncMonth("day", output_field=MetricCell._meta.get_field("day"))
-    raise ValueError(f"unknown period {period!r}")
-
-
 def summed_counts(
     *, run_id: int, where: CellFilter, kind: str = "all", period: str | None = None
 ) -> list[dict[str, Any]]:
@@ -88,18 +79,29 @@ def summed_counts(
     elif column:
         group["key"] = F(column)
     if period is not None:
-        group["period"] = _period_expression(period)
+        # Grouped by day in SQL and folded into weeks or months here: date_trunc on a date
+        # casts every row to a timestamp with time zone, which costs more than the sums.
+        group["on"] = F("day")
     sums = {name: Sum(name) for name in COUNT_FIELDS}
     if group:
         rows = list(cells.values(**group).annotate(**sums).order_by())
     else:
         rows = [cells.aggregate(**sums)]
+    folded: dict[tuple[Any, Any], dict[str, Any]] = {}
     for row in rows:
-        row.setdefault("key", None)
-        row.setdefault("period", None)
-        for name in COUNT_FIELDS:
-            row[name] = int(row[name] or 0)
-    return rows
+        start = period_start(row.pop("on"), period) if period is not None else None
+        key = row.get("key")
+        target = folded.get((key, start))
+        if target is None:
+            folded[(key, start)] = {
+                "key": key,
+                "period": start,
+                **{name: int(row[name] or 0) for name in COUNT_FIELDS},
+            }
+        else:
+            for name in COUNT_FIELDS:
+                target[name] += int(row[name] or 0)
+    return list(folded.values())
 
 
 def segment_keys(kind: str, raw_keys: Iterable[Any]) -> dict[Any, tuple[str, str]]:

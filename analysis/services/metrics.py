@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from analysis.measures import COUNT_FIELDS
 from analysis.models import SEGMENT_DIMS, AnalysisRun, MetricCell
@@ -38,6 +38,7 @@ _STREAM_AGGREGATES: dict[str, str] = {
 assert tuple(_STREAM_AGGREGATES) == COUNT_FIELDS  # noqa: S101  # one list of columns, checked at import
 
 _BASE = "day, survey_id, touchpoint_id, store_id, region_id"
+WORK_MEM = "256MB"
 
 
 def rating_as_csat() -> list[tuple[int, str]]:
@@ -111,10 +112,15 @@ def build_cells(run: AnalysisRun, progress: Any) -> dict[str, int]:
     if ratings:
         params += [[pk for pk, _key in ratings], [key for _pk, key in ratings]]
     params += [tz, tz]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # GROUPING SETS sorts the stream once per set unless it can hash in memory; the
+        # default work_mem (4 MB) spills to disk at a few thousand answers. Only this
+        # statement gets more (SET LOCAL ends with the transaction).
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(cells_sql(with_ratings=bool(ratings)), params)
         cells = cursor.rowcount
-        progress(0.9)
+    progress(0.9)
+    with connection.cursor() as cursor:
         # Fresh statistics: the pages' plans depend on how many rows a run has.
         cursor.execute("ANALYZE analysis_metriccell")
     return {"cells": cells}

@@ -106,6 +106,7 @@ def execute_run(*, run_id: int) -> AnalysisRun | None:
         AnalysisRun.objects.filter(pk=run_id).update(
             step=section.name, steps_done=index, percent=int(100 * index / len(SECTIONS))
         )
+        began = time.monotonic()
         try:
             result = section.compute(run, _Progress(run_id, index, len(SECTIONS)))
         except Exception as exc:  # any failure marks the run failed; logged in full
@@ -119,6 +120,7 @@ def execute_run(*, run_id: int) -> AnalysisRun | None:
             run.refresh_from_db()
             return run
         summary.update(result or {})
+        summary[f"{section.name}_seconds"] = round(time.monotonic() - began, 3)
     AnalysisRun.objects.filter(pk=run_id).update(
         status=AnalysisRun.Status.FINISHED,
         finished_at=timezone.now(),
@@ -130,6 +132,13 @@ def execute_run(*, run_id: int) -> AnalysisRun | None:
     prune_runs()
     run.refresh_from_db()
     return run
+
+
+def running_run() -> AnalysisRun | None:
+    """A run being computed now by a live worker (not one whose worker died)."""
+    return AnalysisRun.objects.filter(
+        status=AnalysisRun.Status.RUNNING, started_at__gte=timezone.now() - STALE_AFTER
+    ).first()
 
 
 def prune_runs() -> int:
