@@ -21,7 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.models import AnalysisRun
 from analysis.services.changes import detect_changes
+from analysis.services.drivers import driver_section
 from analysis.services.metrics import build_cells
+from analysis.services.saydo import saydo_section
+from analysis.services.themes import theme_section
+from analysis.services.value import value_section
 
 Progress = Callable[[float], None]
 
@@ -36,4 +40,8 @@ class Section:
 SECTIONS: list[Section] = [
     Section("cells", _("Counting answers per segment and day"), build_cells),
     Section("changes", _("Testing changes since the previous period"), detect_changes),
+    Section("drivers", _("Joining answers with orders, deliveries and service"), driver_section),
+    Section("say_do", _("Following what customers did after they answered"), saydo_section),
+    Section("value", _("Weighing customers' value against their experience"), value_section),
+    Section("themes", _("Finding themes in comments"), theme_section),
 ]

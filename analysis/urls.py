@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from analysis.views import overview, runs, segments
+from analysis.views import insights, overview, runs, segments
 
 app_name = "analysis"
 
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *overview.urlpatterns,
     *segments.urlpatterns,
     *runs.urlpatterns,
+    *insights.urlpatterns,
 ]

@@ -342,7 +342,7 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
         importance_n=len(complete),
         importance_r2=r2,
         value_edges=edges,
-        difference_method="nps_z" if measure.unit == "points" else "welch_t",
+        difference_method="nps-z" if measure.unit == "points" else "welch-t",
     )
 
 
@@ -792,6 +792,7 @@ TOP_TERMS = 30
 DISTINCT_TERMS = 20
 TREND_TERMS = 6
 EXAMPLES = 3
+EXAMPLE_CANDIDATES = 20  # texts read per term to find EXAMPLES different ones
 MIN_UNHAPPY_COUNT = 2
 
 
@@ -880,8 +881,9 @@ def term_trend(
 
 
 def theme_examples(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Up to EXAMPLES texts per term, newest first: one query for the term rows (capped per
-    term in Python over a bounded read) and one per source for the texts."""
+    """Up to EXAMPLES different texts per term, newest first: one bounded read of the term rows
+    and one query per source for the texts (many comments repeat word for word; an example
+    list of three identical lines says nothing)."""
     if not terms:
         return {}
     picked: dict[str, list[tuple[str, int]]] = {term: [] for term in terms}
@@ -893,7 +895,7 @@ def theme_examples(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> dict[str,
     for term, response, feedback in candidates:
         chosen = picked[term]
         key = ("r", response) if response else ("f", feedback)
-        if len(chosen) < EXAMPLES and key not in chosen:
+        if len(chosen) < EXAMPLE_CANDIDATES and key not in chosen:
             chosen.append(key)
     response_ids = {pk for keys in picked.values() for kind, pk in keys if kind == "r"}
     feedback_ids = {pk for keys in picked.values() for kind, pk in keys if kind == "f"}
@@ -907,6 +909,8 @@ def theme_examples(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> dict[str,
             for pk, body in Feedback.objects.filter(pk__in=feedback_ids).values_list("pk", "text")
         }
     )
-    return {
-        term: tuple(bodies[key] for key in keys if key in bodies) for term, keys in picked.items()
-    }
+    result: dict[str, tuple[str, ...]] = {}
+    for term, keys in picked.items():
+        texts = dict.fromkeys(bodies[key].strip() for key in keys if key in bodies)
+        result[term] = tuple(texts)[:EXAMPLES]
+    return result

@@ -124,7 +124,7 @@ def test_nps_drivers_compare_nps_points() -> None:
     report = drivers_report(run, CellFilter(), "nps")
     driver = next(d for d in report.drivers if d.key == "complaint_30d")
     assert driver.difference == stats.nps_difference(1, 2, 3, 3, 1, 5)
-    assert report.difference_method == "nps_z"
+    assert report.difference_method == "nps-z"
 
 
 def test_filters_pick_the_facts_of_one_store_and_date_range() -> None:

@@ -1,0 +1,66 @@
+"""Formatting for the insight pages: an `analysis.stats.Estimate` (or a plain number) as text
+with its interval, in the reader's locale; a dash where there is no value (n = 0, or too few
+answers for an interval)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+DASH = "\u2013"  # an en dash
+
+
+def _text(value: Any, digits: int, scale: float = 1.0) -> str:
+    try:
+        number = float(value) * scale
+    except (TypeError, ValueError):
+        return DASH
+    if not math.isfinite(number):
+        return DASH
+    return number_format(
+        round(number, digits), decimal_pos=digits, use_l10n=True, force_grouping=True
+    )
+
+
+@register.filter
+def num(value: Any, digits: int = 2) -> str:
+    """An estimate's value (or a number) with `digits` decimals."""
+    return _text(getattr(value, "value", value), int(digits))
+
+
+@register.filter
+def interval(estimate: Any, digits: int = 2) -> str:
+    """The interval "low - high" of an estimate or comparison."""
+    low, high = _text(estimate.low, int(digits)), _text(estimate.high, int(digits))
+    return DASH if DASH in (low, high) else f"{low} {DASH} {high}"
+
+
+@register.filter
+def pct(value: Any, digits: int = 1) -> str:
+    """A proportion (an estimate's value or a number in 0..1) as a percentage."""
+    text = _text(getattr(value, "value", value), int(digits), 100.0)
+    return DASH if text == DASH else f"{text}%"
+
+
+@register.filter
+def pct_interval(estimate: Any, digits: int = 1) -> str:
+    low = _text(estimate.low, int(digits), 100.0)
+    high = _text(estimate.high, int(digits), 100.0)
+    return DASH if DASH in (low, high) else f"{low}% {DASH} {high}%"
+
+
+@register.filter
+def pvalue(value: Any) -> str:
+    """p or q: "< 0.001" below that, else three decimals."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return DASH
+    if not math.isfinite(number):
+        return DASH
+    return "< 0.001" if number < 0.001 else _text(number, 3)

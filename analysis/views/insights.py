@@ -1,0 +1,618 @@
+"""The insight pages: drivers, the say-do gap, value x experience and text themes.
+
+Each page parses the shared filter bar (plus one choice of its own), reads the latest finished
+run's facts through `analysis.selectors.insights`, and shows every chart with a table of the
+same numbers, a "how this is computed" note and a CSV export of what it shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from analysis import charts, stats
+from analysis.forms import DashboardFilters
+from analysis.models.insights import ValuePoint
+from analysis.selectors import insights as reads
+from analysis.services.value import WINDOW_DAYS, cost_per_contact
+from analysis.views.common import Dashboard, dashboard
+from cxm.csvsafe import safe_cell
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+# -- Forms: the shared filter bar plus each page's own choice ---------------------------------
+
+
+class DriversFilters(DashboardFilters):
+    measure = forms.ChoiceField(
+        label=gettext_lazy("Score"),
+        choices=[("", gettext_lazy("Most answers"))]
+        + [(key, m.label) for key, m in reads.MEASURES.items()],
+        required=False,
+    )
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "measure")
+
+
+class SayDoFilters(DashboardFilters):
+    by = forms.ChoiceField(
+        label=gettext_lazy("Compare by"), choices=list(reads.SEGMENT_BY.items()), required=False
+    )
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "by")
+
+
+class ValueFilters(DashboardFilters):
+    quadrant = forms.ChoiceField(
+        label=gettext_lazy("List"), choices=list(reads.QUADRANTS.items()), required=False
+    )
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "quadrant")
+
+
+class ThemeFilters(DashboardFilters):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=[("", gettext_lazy("Korean and English")), ("ko", "한국어"), ("en", "English")],
+        required=False,
+    )
+    FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "language")
+
+
+# -- Shared helpers --------------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _export_url(name: str, page: Dashboard) -> str:
+    return reverse(name) + "?" + urlencode(page.form.query())
+
+
+def _not_ready(request: HttpRequest, template: str, page: Dashboard, name: str) -> HttpResponse:
+    return render(request, template, page.context(name), status=page.status)
+
+
+def _csv_refusal(page: Dashboard) -> HttpResponse:
+    problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
+    return HttpResponse(
+        problem,
+        status=400 if page.form.errors else 404,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _cell(value: Any) -> Any:
+    """Numbers this page computed stay numbers (a negative one is not a formula); every other
+    cell (names, labels, comments) goes through the formula guard."""
+    if isinstance(value, int | float | Decimal) or (
+        isinstance(value, str) and NUMBER.fullmatch(value)
+    ):
+        return value
+    return safe_cell(value)
+
+
+def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(cell) for cell in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    stamp = f"{timezone.localtime():%Y%m%d-%H%M}"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
+
+
+def _estimate_cells(value: stats.Estimate, digits: int = 2) -> list[str | int]:
+    return [
+        _number(value.value, digits),
+        _number(value.low, digits),
+        _number(value.high, digits),
+        value.n,
+    ]
+
+
+def _method(
+    label: str, n: int, interval: str, scale: str = "", extra: Sequence[str] = ()
+) -> dict[str, Any]:
+    return {"label": label, "n": n, "interval": interval, "scale": scale, "extra": list(extra)}
+
+
+def _gap(high: float | None, low: float | None) -> float | None:
+    """An error bar's length, None where either end is missing or not finite."""
+    if high is None or low is None or not (math.isfinite(high) and math.isfinite(low)):
+        return None
+    return high - low
+
+
+def _point_figure(
+    labels: Sequence[str],
+    values: Sequence[stats.Estimate],
+    *,
+    title: str,
+    horizontal: bool = False,
+    zero_line: bool = False,
+) -> dict[str, Any]:
+    """Points with their 95 % intervals as error bars; hover shows the interval and n."""
+    v = [reads.finite(e.value) for e in values]
+    plus = [_gap(e.high, x) for x, e in zip(v, values, strict=True)]
+    minus = [_gap(x, e.low) for x, e in zip(v, values, strict=True)]
+    custom = [[e.n, reads.finite(e.low), reads.finite(e.high)] for e in values]
+    axis = "x" if horizontal else "y"
+    other = "y" if horizontal else "x"
+    hover = (
+        f"%{{{other}}}<br>%{{{axis}:.2f}}<br>{_('95% interval')}: "
+        f"%{{customdata[1]:.2f}} \u2013 %{{customdata[2]:.2f}}"
+        "<br>n = %{customdata[0]:,}<extra></extra>"
+    )
+    trace: dict[str, Any] = {
+        "type": "scatter",
+        "mode": "markers" if horizontal else "lines+markers",
+        axis: v,
+        other: list(labels),
+        f"error_{axis}": {
+            "type": "data", "array": plus, "arrayminus": minus, "color": charts.BRAND,
+            "thickness": 1.5, "width": 4,
+        },
+        "marker": {"color": charts.BRAND, "size": 9},
+        "line": {"color": charts.BRAND, "width": 2},
+        "customdata": custom,
+        "hovertemplate": hover,
+    }  # fmt: skip
+    value_axis: dict[str, Any] = {"title": {"text": title}}
+    if zero_line:
+        value_axis.update(zeroline=True, zerolinecolor=charts.MUTED, zerolinewidth=1)
+    category_axis: dict[str, Any] = {"type": "category", "automargin": True}
+    if horizontal:
+        category_axis["autorange"] = "reversed"
+        fig_layout = charts.layout(
+            height=max(220, 70 + 34 * len(labels)),
+            margin={"l": 220},
+            xaxis=value_axis,
+            yaxis=category_axis,
+        )
+    else:
+        fig_layout = charts.layout(height=320, xaxis=category_axis, yaxis=value_axis)
+    return charts.figure([trace], fig_layout)
+
+
+# -- Drivers ---------------------------------------------------------------------------------
+
+
+def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, Any]:
+    measure = report.measure
+    unit = _("NPS points") if measure.unit == "points" else _("mean score")
+    late = next(d for d in report.drivers if d.key == "days_late")
+    dose = _point_figure(
+        [str(b.label) for b in late.buckets],
+        [b.value for b in late.buckets],
+        title=f"{measure.label} ({unit})",
+    )
+    effects = [d for d in report.drivers if d.difference is not None]
+    effect_figure = _point_figure(
+        [f"{d.label}: {d.contrast}" for d in effects],
+        [
+            stats.Estimate(
+                d.difference.difference, d.difference.low, d.difference.high,
+                d.difference.n_a + d.difference.n_b, d.difference.method,
+            )
+            for d in effects
+            if d.difference is not None
+        ],
+        title=_("Difference (%(unit)s)") % {"unit": unit},
+        horizontal=True,
+        zero_line=True,
+    )  # fmt: skip
+    interval = (
+        _("adjusted Wald for NPS; the difference of two NPS values by z")
+        if measure.unit == "points"
+        else _("t interval for means; differences by Welch's t")
+    )
+    method = _method(
+        str(measure.label),
+        report.n,
+        interval,
+        measure.scale,
+        [
+            _(
+                "Each answer is joined with its order (or, without one, the customer's latest "
+                "order in the 90 days before), that order's delivery (days late: whole days "
+                "after the promise, a started day counts) and the customer's service records "
+                "of the 30 days before the answer."
+            ),
+            _(
+                "Spearman's rho with a Fisher-z interval (Bonett-Wright variance). "
+                "q: Benjamini-Hochberg across this page's differences (tested when both groups "
+                "have at least %(n)s answers)."
+            )
+            % {"n": reads.MIN_N},
+            _(
+                "Relative importance: general dominance analysis (the Shapley split of R²) "
+                "over the ordered drivers, on the %(n)s answers that have all of them."
+            )
+            % {"n": report.importance_n},
+        ],
+    )
+    return {
+        "report": report,
+        "late": late,
+        "dose_figure": dose,
+        "effect_figure": effect_figure,
+        "method": method,
+        "export_url": _export_url("analysis:drivers-csv", page),
+    }
+
+
+@require_GET
+@login_required
+def drivers_page(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, DriversFilters)
+    if page.where is None or page.run is None:
+        return _not_ready(request, "analysis/drivers.html", page, "drivers")
+    requested = page.form.cleaned_data.get("measure") or ""
+    report = reads.drivers_report(page.run, page.where, requested)
+    return render(
+        request, "analysis/drivers.html", page.context("drivers", **_drivers_context(page, report))
+    )
+
+
+@require_GET
+@login_required
+def drivers_csv(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, DriversFilters)
+    if page.where is None or page.run is None:
+        return _csv_refusal(page)
+    report = reads.drivers_report(page.run, page.where, page.form.cleaned_data.get("measure") or "")
+    rows: list[list[Any]] = []
+    for driver in report.drivers:
+        for bucket in driver.buckets:
+            rows.append(
+                [report.measure.key, driver.key, "bucket", str(bucket.label),
+                 *_estimate_cells(bucket.value), "", "", bucket.value.method]
+            )  # fmt: skip
+        if driver.difference is not None:
+            d = driver.difference
+            rows.append(
+                [report.measure.key, driver.key, "difference", str(driver.contrast),
+                 _number(d.difference), _number(d.low), _number(d.high), d.n_a + d.n_b,
+                 _number(d.p_value, 6), _number(driver.q_value, 6), d.method]
+            )  # fmt: skip
+        if driver.rho is not None:
+            rows.append(
+                [report.measure.key, driver.key, "spearman_rho", "",
+                 *_estimate_cells(driver.rho, 4), "", "", driver.rho.method]
+            )  # fmt: skip
+        if driver.importance is not None:
+            rows.append(
+                [report.measure.key, driver.key, "relative_importance", "",
+                 _number(driver.importance, 4), "", "", report.importance_n, "", "", "dominance"]
+            )  # fmt: skip
+    header = ["measure", "driver", "row", "group", "value", "low", "high", "n", "p", "q", "method"]
+    return _csv(f"drivers-{report.measure.key}", header, rows)
+
+
+# -- Say-do ----------------------------------------------------------------------------------
+
+
+def _saydo_context(page: Dashboard, report: reads.SayDoReport) -> dict[str, Any]:
+    yes_rows = [r for r in report.rows if r.said in ("yes", "no", "unsure")]
+    figure = (
+        _point_figure(
+            [f"{r.group}: {r.label}" for r in yes_rows],
+            [r.rates[-1] for r in yes_rows],
+            title=_("Share who bought again within 90 days"),
+            horizontal=True,
+        )
+        if yes_rows
+        else None
+    )
+    n = sum(r.rates[0].n for r in report.rows)
+    method = _method(
+        _("Share who ordered again"),
+        n,
+        _("Wilson interval for proportions; differences by the two-proportion z-test"),
+        "0..1",
+        [
+            _(
+                "An answer counts for a 30-, 60- or 90-day window only once that many days have "
+                "passed by the run, so recent answers never look like broken promises. The "
+                "order the answer was about does not count; cancelled orders do not count."
+            ),
+            _(
+                'Intent answers stay per survey ("yes" means what that survey asked); NPS '
+                "groups come from every survey with an NPS question."
+            ),
+            _(
+                "The follow-up list: customers who said yes at least %(days)s days ago and have "
+                "not ordered since, newest first."
+            )
+            % {"days": reads.FOLLOW_UP_AFTER_DAYS},
+        ],
+    )
+    return {
+        "report": report,
+        "saydo_figure": figure,
+        "by_label": reads.SEGMENT_BY[report.by],
+        "method": method,
+        "export_url": _export_url("analysis:say-do-csv", page),
+    }
+
+
+@require_GET
+@login_required
+def saydo_page(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, SayDoFilters)
+    if page.where is None or page.run is None:
+        return _not_ready(request, "analysis/say_do.html", page, "say-do")
+    report = reads.saydo_report(page.run, page.where, page.form.cleaned_data.get("by") or "")
+    return render(
+        request, "analysis/say_do.html", page.context("say-do", **_saydo_context(page, report))
+    )
+
+
+@require_GET
+@login_required
+def saydo_csv(request: HttpRequest) -> HttpResponse:
+    """The follow-up list in full (customers who said yes and did not come back), after the
+    rates per group."""
+    page = dashboard(request, SayDoFilters)
+    if page.where is None or page.run is None:
+        return _csv_refusal(page)
+    rows: list[list[Any]] = []
+    for row in reads.saydo_rows(page.run, page.where):
+        for days, rate in zip(reads.WINDOWS, row.rates, strict=True):
+            rows.append(
+                ["rate", row.group, row.said, days, *_estimate_cells(rate, 4), "", "", "", ""]
+            )
+    base = reverse("odata:customer-detail", kwargs={"code": "00000000-0000-0000-0000-000000000000"})
+    waiting = reads.follow_up_facts(page.run, page.where)
+    for item in reads.follow_ups(waiting.iterator(chunk_size=2000)):
+        rows.append(
+            ["follow_up", item.survey, "yes", "", "", "", "", "", item.customer_name, item.store,
+             timezone.localtime(item.submitted_at).isoformat(timespec="minutes"),
+             base.replace("00000000-0000-0000-0000-000000000000", item.customer_code)]
+        )  # fmt: skip
+    header = ["row", "group", "said", "within_days", "share", "low", "high", "n",
+              "customer", "store", "answered_at", "customer_page"]  # fmt: skip
+    return _csv("say-do", header, rows)
+
+
+# -- Value x experience ----------------------------------------------------------------------
+
+QUADRANT_COLOURS: dict[str, str] = {
+    ValuePoint.Quadrant.VALUABLE_UNHAPPY: charts.DOWN,
+    ValuePoint.Quadrant.VALUABLE_HAPPY: charts.UP,
+    ValuePoint.Quadrant.OTHER_UNHAPPY: "#e6a23c",
+    ValuePoint.Quadrant.OTHER_HAPPY: charts.MUTED,
+}
+
+
+def _value_figure(report: reads.ValueReport) -> dict[str, Any]:
+    traces = []
+    for key, label in reads.QUADRANTS.items():
+        points = [p for p in report.points if p[2] == key]
+        traces.append(
+            {
+                "type": "scattergl" if len(report.points) > 1000 else "scatter",
+                "mode": "markers",
+                "name": str(label),
+                "x": [p[0] for p in points],
+                "y": [p[1] for p in points],
+                "marker": {"color": QUADRANT_COLOURS[key], "size": 6, "opacity": 0.6},
+                "hovertemplate": f"{label}<br>%{{x:,.0f}}<br>%{{y:.0f}} / 100<extra></extra>",
+            }
+        )
+    shapes = []
+    if report.threshold is not None:
+        shapes.append(
+            {"type": "line", "xref": "x", "yref": "paper", "x0": float(report.threshold),
+             "x1": float(report.threshold), "y0": 0, "y1": 1,
+             "line": {"color": charts.INK, "dash": "dot", "width": 1}}
+        )  # fmt: skip
+    return charts.figure(
+        traces,
+        charts.layout(
+            height=380,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.2},
+            shapes=shapes,
+            xaxis={"title": {"text": _("Net value (revenue - cost to serve)")}},
+            yaxis={"title": {"text": _("Latest score, 0-100")}, "range": [-5, 105]},
+        ),
+    )
+
+
+def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]:
+    cost = cost_per_contact()
+    method = _method(
+        _("Customers by net value and latest score"),
+        report.n,
+        _("Wilson interval for shares; the unhappy shares compared by the two-proportion z-test"),
+        "",
+        [
+            _(
+                "Revenue: completed orders of the %(days)s days before the run. Cost to serve: "
+                "service contacts in those days x %(cost)s per contact (setting "
+                "CXM_COST_PER_CONTACT). Net value = revenue - cost to serve."
+            )
+            % {"days": WINDOW_DAYS, "cost": f"{cost:,.0f}"},
+            _(
+                "Latest score: the customer's most recent NPS, CSAT or CES answer on a 0-100 "
+                "scale; unhappy means NPS 0-6, CSAT 1-2 or CES 1-3."
+            ),
+            _(
+                "Valuable: net value in the top quarter of all scored customers (from %(value)s), "
+                "the same line whatever the filter. The chart shows up to %(limit)s customers, "
+                "a fixed pseudo-random sample; the counts and lists use all of them."
+            )
+            % {
+                "value": f"{report.threshold:,.0f}" if report.threshold is not None else "-",
+                "limit": reads.SCATTER_LIMIT,
+            },
+        ],
+    )
+    return {
+        "report": report,
+        "value_figure": _value_figure(report) if report.points else None,
+        "listed_label": reads.QUADRANTS[report.listed],
+        "method": method,
+        "export_url": _export_url("analysis:value-experience-csv", page),
+    }
+
+
+@require_GET
+@login_required
+def value_page(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, ValueFilters)
+    if page.where is None or page.run is None:
+        return _not_ready(request, "analysis/value.html", page, "value-experience")
+    report = reads.value_report(page.run, page.where, page.form.cleaned_data.get("quadrant") or "")
+    return render(
+        request,
+        "analysis/value.html",
+        page.context("value-experience", **_value_context(page, report)),
+    )
+
+
+@require_GET
+@login_required
+def value_csv(request: HttpRequest) -> HttpResponse:
+    """Every customer under the filter, valuable-and-unhappy first, then by net value."""
+    page = dashboard(request, ValueFilters)
+    if page.where is None or page.run is None:
+        return _csv_refusal(page)
+    rows: list[list[Any]] = []
+    for quadrant in reads.QUADRANTS:
+        for item in reads.value_customers(page.run, page.where, quadrant, limit=None):
+            rows.append(
+                [quadrant, item.customer_name, item.store, _decimal(item.revenue),
+                 item.contacts, _decimal(item.cost_to_serve), _decimal(item.net_value),
+                 item.measure, item.score, item.day.isoformat()]
+            )  # fmt: skip
+    header = ["quadrant", "customer", "store", "revenue", "contacts", "cost_to_serve",
+              "net_value", "latest_measure", "latest_score", "latest_answer_day"]  # fmt: skip
+    return _csv("value-experience", header, rows)
+
+
+def _decimal(value: Decimal) -> str:
+    return f"{value:.0f}"
+
+
+# -- Text themes -----------------------------------------------------------------------------
+
+
+def _themes_figure(report: reads.ThemesReport) -> dict[str, Any] | None:
+    if not report.trend:
+        return None
+    x = [m.isoformat() for m in report.months]
+    traces = [
+        {"type": "scatter", "mode": "lines+markers", "name": term, "x": x, "y": counts,
+         "hovertemplate": f"{term}<br>%{{x|%Y-%m}}: %{{y}}<extra></extra>"}
+        for term, counts in report.trend
+    ]  # fmt: skip
+    return charts.figure(
+        traces,
+        charts.layout(
+            height=320,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.2},
+            yaxis={"title": {"text": _("Comments per month")}},
+        ),
+    )
+
+
+def _themes_context(page: Dashboard, report: reads.ThemesReport) -> dict[str, Any]:
+    method = _method(
+        _("Comments and feedback texts"),
+        report.texts,
+        _("Wilson interval for the share of texts that mention a term"),
+        "",
+        [
+            _(
+                "Korean is split into morphemes by Kiwi (nouns, and verb and adjective stems); "
+                "English into words without stopwords. Each text counts a term once; two-word "
+                "phrases are adjacent content words."
+            ),
+            _(
+                "Over-represented among unhappy customers (NPS 0-6, CSAT 1-2, CES 1-3, rating "
+                "1-2; n = %(unhappy)s texts) against happy ones (NPS 9-10, CSAT 4-5, CES 6-7, "
+                "rating 4-5; n = %(happy)s): weighted log-odds with an informative Dirichlet "
+                "prior (Monroe, Colaresi & Quinn 2008), ranked by z; at least %(min)s unhappy "
+                "texts per term."
+            )
+            % {
+                "unhappy": report.texts_unhappy,
+                "happy": report.texts_happy,
+                "min": reads.MIN_UNHAPPY_COUNT,
+            },
+        ],
+    )
+    return {
+        "report": report,
+        "themes_figure": _themes_figure(report),
+        "method": method,
+        "export_url": _export_url("analysis:themes-csv", page),
+    }
+
+
+@require_GET
+@login_required
+def themes_page(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, ThemeFilters)
+    if page.where is None or page.run is None:
+        return _not_ready(request, "analysis/themes.html", page, "themes")
+    report = reads.themes_report(page.run, page.where, page.form.cleaned_data.get("language") or "")
+    return render(
+        request, "analysis/themes.html", page.context("themes", **_themes_context(page, report))
+    )
+
+
+@require_GET
+@login_required
+def themes_csv(request: HttpRequest) -> HttpResponse:
+    page = dashboard(request, ThemeFilters)
+    if page.where is None or page.run is None:
+        return _csv_refusal(page)
+    report = reads.themes_report(page.run, page.where, page.form.cleaned_data.get("language") or "")
+    rows: list[list[Any]] = []
+    for term in report.top:
+        rows.append(["top", term.term, term.count, *_estimate_cells(term.share, 4)[:3],
+                     report.texts, "", "", ""])  # fmt: skip
+    for term in report.distinct:
+        rows.append(["unhappy_vs_happy", term.term, term.count,
+                     *_estimate_cells(term.share, 4)[:3], report.texts_unhappy,
+                     term.count_happy, _number(term.z, 3), " | ".join(term.examples)])  # fmt: skip
+    for word, counts in report.trend:
+        for month, count in zip(report.months, counts, strict=True):
+            rows.append(["month", word, count, "", "", "", "", "", "", month.isoformat()])
+    header = ["row", "term", "texts", "share", "low", "high", "n", "texts_happy", "z",
+              "examples_or_month"]  # fmt: skip
+    return _csv("themes", header, rows)
+
+
+urlpatterns: list[URLPattern] = [
+    path("drivers/", drivers_page, name="drivers"),
+    path("drivers/csv", drivers_csv, name="drivers-csv"),
+    path("say-do/", saydo_page, name="say-do"),
+    path("say-do/csv", saydo_csv, name="say-do-csv"),
+    path("value/", value_page, name="value-experience"),
+    path("value/csv", value_csv, name="value-experience-csv"),
+    path("themes/", themes_page, name="themes"),
+    path("themes/csv", themes_csv, name="themes-csv"),
+]
