@@ -86,7 +86,12 @@ class Processes:
 
     @staticmethod
     def kill(process: subprocess.Popen[bytes]) -> None:
-        """SIGKILL the worker and its work horse: no handler runs, nothing is cleaned up."""
+        """SIGKILL the worker and its work horse (RQ puts the horse in a process group of
+        its own): no handler runs, nothing is cleaned up, as when the machine dies."""
+        horses = _children(process.pid)
+        assert horses, "the worker has no work horse: it is not running a job"
+        for pid in horses:
+            os.killpg(pid, signal.SIGKILL)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=WAIT_SECONDS)
 
@@ -101,6 +106,19 @@ class Processes:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=20)
             log.close()
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of `pid`, from /proc (Linux)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 @pytest.fixture
