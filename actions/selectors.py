@@ -39,7 +39,7 @@ from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Store
 from odata.selectors import TIMELINE_SOURCES, Timeline, customer_timeline
-from xdata.selectors import ResponseDetail, response_detail
+from xdata.selectors import ResponseDetail, intent_label, response_detail
 
 MY_TASKS_LIMIT = 100
 BOARD_LIST_LIMIT = 200
@@ -152,7 +152,10 @@ FACT_LABELS: dict[str, Any] = {
     "metric": _("Metric"),
     "value": _("Value"),
     "n": "n",
+    "survey": _("Survey"),
 }
+# Shown elsewhere on the page (the response has its own panel).
+HIDDEN_FACTS = frozenset({"response"})
 
 
 def trigger_facts(task: FollowUpTask) -> list[Fact]:
@@ -162,9 +165,12 @@ def trigger_facts(task: FollowUpTask) -> list[Fact]:
     if not isinstance(facts, dict):
         return []
     return [
-        Fact(str(FACT_LABELS.get(key, key)), _fact_value(value))
+        Fact(
+            str(FACT_LABELS.get(key, key)),
+            intent_label(str(value)) if key == "intent" else _fact_value(value),
+        )
         for key, value in facts.items()
-        if value not in (None, "", [], {})
+        if key not in HIDDEN_FACTS and value not in (None, "", [], {})
     ]
 
 
@@ -350,7 +356,7 @@ def task_page(task: FollowUpTask, *, viewer: User, now: datetime | None = None) 
     """
     now = now or timezone.now()
     response = None
-    if task.response_id is not None:
+    if task.response is not None:
         response = response_detail(task.response, viewer=viewer)
     timeline = contact = None
     if task.customer is not None:
