@@ -114,16 +114,28 @@ class RuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     plan = PlanChoiceField(label=_("Action plan"), queryset=ActionPlan.objects.none())
     survey = forms.ModelChoiceField(
-        label=_("Only for the survey"), queryset=Survey.objects.none(), required=False
+        label=_("Only for the survey"),
+        queryset=Survey.objects.none(),
+        required=False,
+        empty_label=_("Every survey"),
     )
     touchpoint = forms.ModelChoiceField(
-        label=_("Only for the touchpoint"), queryset=Touchpoint.objects.none(), required=False
+        label=_("Only for the touchpoint"),
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        empty_label=_("Every touchpoint"),
     )
     region = forms.ModelChoiceField(
-        label=_("Only in the region"), queryset=Region.objects.none(), required=False
+        label=_("Only in the region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("Every region"),
     )
     store = forms.ModelChoiceField(
-        label=_("Only at the store"), queryset=Store.objects.none(), required=False
+        label=_("Only at the store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("Every store"),
     )
     holdout_percent = forms.IntegerField(
         label=_("Holdout (%)"),
@@ -145,7 +157,6 @@ class RuleForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         initial="all",
-        required=False,
     )
     # Operational
     event = forms.ChoiceField(
@@ -427,6 +438,7 @@ class PlanForm(forms.Form):
         label=_("Recovery survey"),
         queryset=Survey.objects.none(),
         required=False,
+        empty_label=_("No recovery survey"),
         help_text=_("Closing a task can send the customer this short survey."),
     )
     reassign_on_breach = forms.BooleanField(
