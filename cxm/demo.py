@@ -72,6 +72,8 @@ DEMO_STEPS: list[str] = [
     "surveys.demo.seed_surveys",
     "xdata.demo.seed_responses",
     "analysis.demo.run_demo_analysis",
+    # After the analysis run: its aggregate rule is evaluated against the run's segments.
+    "actions.demo.seed_actions",
 ]
 
 

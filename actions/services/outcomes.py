@@ -14,12 +14,15 @@ Scores are on the NPS scale, 0-10. A response's score is its NPS answer; without
 (4-5) lands where NPS passives and promoters are. Feedback from other channels maps its 1-5 rating
 the same way.
 
-The verdict (`VERDICT_RULE`): *recovered* when the customer bought again within 90 days or gave a
-later score of 7 or more (passive or better); *not recovered* when neither happened; *no evidence*
-only when there is no customer to follow (segment tasks of aggregate rules).
+The verdict (`VERDICT_RULE`): the customer's own word counts first. With a later score, the task
+is *recovered* when it is 7 or more (passive or better) and *not recovered* below; a purchase
+does not outweigh a customer who still says they are unhappy. Without a later score, their
+purchases speak: *recovered* when they bought again within 90 days, *not recovered* otherwise.
+*No evidence* only when there is no customer to follow (segment tasks of aggregate rules).
 
-Every write is a conditional UPDATE on the field it fills (`repurchased_30d IS NULL`,
-`judged_at IS NULL`), so two sweeps at once, or one re-run, change nothing twice.
+Every write is a conditional UPDATE (one per batch) on the field it fills
+(`repurchased_30d IS NULL`, `judged_at IS NULL`), so two sweeps at once, or one re-run, change
+nothing twice.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import FollowUpTask, Holdout, TaskEvent, TaskStatus
@@ -50,9 +54,10 @@ RECOVERED_FROM = 7  # a later score of 7 or more (passive or better on 0-10) cou
 BATCH = 500
 
 VERDICT_RULE = _(
-    "Recovered: the customer bought again within 90 days, or a later survey score was 7 or "
-    "more (passive or better on the 0-10 scale; CSAT 4-5). Not recovered: neither. No evidence: "
-    "no customer to follow (segment tasks)."
+    "The customer's own word counts first: with a later score, recovered when it is 7 or more "
+    "(passive or better on the 0-10 scale; CSAT 4-5), not recovered below. Without a later "
+    "score, recovered when the customer bought again within 90 days, not recovered otherwise. "
+    "No evidence: no customer to follow (segment tasks)."
 )
 LATER_SCORE_RULE = _(
     "Later score: the customer's first survey answer after the task was closed (a holdout: after "
@@ -80,9 +85,9 @@ def score_of(*, nps: int | None, csat: int | None) -> int | None:
 
 def verdict_for(*, later_score: int | None, repurchased_90d: bool | None) -> str:
     """The verdict of one followed customer (see the module docstring)."""
-    if repurchased_90d or (later_score is not None and later_score >= RECOVERED_FROM):
-        return FollowUpTask.Verdict.RECOVERED
-    return FollowUpTask.Verdict.NOT_RECOVERED
+    # The customer's own later answer outweighs what they bought.
+    recovered = later_score >= RECOVERED_FROM if later_score is not None else bool(repurchased_90d)
+    return FollowUpTask.Verdict.RECOVERED if recovered else FollowUpTask.Verdict.NOT_RECOVERED
 
 
 # -- The recovery survey ------------------------------------------------------------------------
@@ -141,6 +146,13 @@ _RECOVERY_TEXT = {
 }
 
 
+def recovery_event_text(status: str) -> str:
+    """The log line for a recovery-survey outcome, in the site's language (event texts are
+    stored, like the rest of a task's data)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_RECOVERY_TEXT[status])
+
+
 def _recovery_event(
     task: FollowUpTask,
     result: RecoverySurveyResult,
@@ -158,7 +170,7 @@ def _recovery_event(
         kind=TaskEvent.Kind.NOTIFIED,
         actor=by,
         at=timezone.now(),
-        text=str(_RECOVERY_TEXT[result.status]),
+        text=recovery_event_text(result.status),
         data=data,
     )
     return result
@@ -222,14 +234,47 @@ def _first_stage(
         .order_by(start)[:BATCH]
     )
     later = _scores({r.later_id for r in batch if r.later_id is not None})
-    done = 0
-    for row in batch:
-        done += model.objects.filter(pk=row.pk, repurchased_30d__isnull=True).update(
-            baseline_score=_baseline(row),
-            later_score=later.get(row.later_id) if row.later_id is not None else None,
-            repurchased_30d=row.bought_30,
-        )
-    return done
+    filled = _update_where_null(
+        model,
+        "repurchased_30d",
+        [
+            (
+                row.pk,
+                _baseline(row),
+                later.get(row.later_id) if row.later_id is not None else None,
+                row.bought_30,
+            )
+            for row in batch
+        ],
+        ("baseline_score", "smallint"),
+        ("later_score", "smallint"),
+        ("repurchased_30d", "boolean"),
+    )
+    return len(filled)
+
+
+def _update_where_null(
+    model: type[FollowUpTask] | type[Holdout],
+    guard: str,
+    rows: list[tuple[Any, ...]],
+    *columns: tuple[str, str],
+) -> set[int]:
+    """One UPDATE for a batch: set `columns` from `rows` (id first) where `guard` is still
+    null, so a concurrent sweep's rows are left alone; returns the ids this call updated."""
+    if not rows:
+        return set()
+    table = model._meta.db_table
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name, _type in columns)
+    query = (
+        f"UPDATE {table} AS t SET {assignments} "  # noqa: S608  # names from this module only
+        f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {names}) "
+        f"WHERE t.id = v.id AND t.{guard} IS NULL RETURNING t.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [[row[i] for row in rows] for i in range(len(columns) + 1)])
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _second_stage(
@@ -249,18 +294,23 @@ def _second_stage(
         .order_by(start)[:BATCH]
     )
     later = _scores({r.later_id for r in batch if r.later_id is not None and r.later_score is None})
-    judged = []
+    values = []
     for row in batch:
         score = row.later_score
         if score is None and row.later_id is not None:
             score = later.get(row.later_id)
         verdict = verdict_for(later_score=score, repurchased_90d=row.bought_90)
-        updated = model.objects.filter(pk=row.pk, judged_at__isnull=True).update(
-            later_score=score, repurchased_90d=row.bought_90, verdict=verdict, judged_at=now
-        )
-        if updated:
-            judged.append((row, verdict, score, row.bought_90))
-    return judged
+        values.append((row, verdict, score, row.bought_90))
+    judged = _update_where_null(
+        model,
+        "judged_at",
+        [(row.pk, score, bought, verdict, now) for row, verdict, score, bought in values],
+        ("later_score", "smallint"),
+        ("repurchased_90d", "boolean"),
+        ("verdict", "text"),
+        ("judged_at", "timestamptz"),
+    )
+    return [value for value in values if value[0].pk in judged]
 
 
 def _judge_customerless(now: datetime) -> list[FollowUpTask]:
@@ -273,13 +323,14 @@ def _judge_customerless(now: datetime) -> list[FollowUpTask]:
             customer__isnull=True,
         ).order_by("closed_at")[:BATCH]
     )
-    judged = []
-    for task in rows:
-        if FollowUpTask.objects.filter(pk=task.pk, judged_at__isnull=True).update(
-            verdict=FollowUpTask.Verdict.UNKNOWN, judged_at=now
-        ):
-            judged.append(task)
-    return judged
+    judged = _update_where_null(
+        FollowUpTask,
+        "judged_at",
+        [(task.pk, FollowUpTask.Verdict.UNKNOWN.value, now) for task in rows],
+        ("verdict", "text"),
+        ("judged_at", "timestamptz"),
+    )
+    return [task for task in rows if task.pk in judged]
 
 
 def judge_outcomes(*, now: datetime | None = None) -> dict[str, int]:
@@ -335,6 +386,7 @@ __all__ = [
     "RecoverySurveyResult",
     "csat_on_nps_scale",
     "judge_outcomes",
+    "recovery_event_text",
     "score_of",
     "send_recovery_survey",
     "verdict_for",

@@ -75,6 +75,8 @@ def test_repurchase_counts_only_orders_after_the_close_within_the_window() -> No
         ({"nps": 6}, False, "not_recovered"),
         ({"csat": 4}, False, "recovered"),
         ({"csat": 3}, False, "not_recovered"),
+        ({"nps": 5}, True, "not_recovered"),  # still unhappy, though they bought
+        ({"nps": 9}, True, "recovered"),
         (None, True, "recovered"),
         (None, False, "not_recovered"),
     ],
