@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from actions.calendar import business_hours_between
 from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
@@ -183,8 +184,8 @@ class StatusFilter:
 
 
 MY_STATUS_CHOICES: list[tuple[str, Any]] = [
-    (StatusFilter.OPEN, _("Open")),
-    (StatusFilter.ALL, _("All")),
+    (StatusFilter.OPEN, pgettext_lazy("tasks", "Open")),
+    (StatusFilter.ALL, pgettext_lazy("tasks", "All")),
     *TaskStatus.choices,
 ]
 
