@@ -29,9 +29,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from actions.calendar import business_hours_between
 from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
