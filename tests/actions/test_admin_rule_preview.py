@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from actions.models import TriggerRule
 from cxm.models import User
+from odata.models import Customer, Delivery
 from tests.actions.builders import make_customer, make_response, make_store, make_survey
 from tests.conftest import client_for
 from tests.factories import TriggerRuleFactory
+from tests.surveys.test_invitations_helpers import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +151,43 @@ def test_preview_of_invalid_conditions_says_what_to_fix(admin: User) -> None:
     plain = client.post(f"{LIST}new/response/", data)
     assert plain.status_code == 400
     assert "would have opened" not in plain.content.decode()
+
+
+def late_delivery(customer: Customer, *, promised_days_ago: int, late_days: int) -> None:
+    now = timezone.now()
+    promised = now - timedelta(days=promised_days_ago)
+    Delivery.objects.create(
+        external_id=f"D-{Delivery.objects.count() + 1}",
+        order=make_order(customer),
+        promised_at=promised,
+        delivered_at=promised + timedelta(days=late_days),
+    )
+
+
+def test_an_operational_rules_page_counts_customers_with_late_deliveries(admin: User) -> None:
+    ann, bo, cy, dee = (make_customer() for _ in range(4))
+    late_delivery(ann, promised_days_ago=10, late_days=4)
+    late_delivery(bo, promised_days_ago=5, late_days=1)  # not late enough
+    late_delivery(cy, promised_days_ago=50, late_days=5)  # before the 30 days
+    late_delivery(dee, promised_days_ago=20, late_days=3)
+    late_delivery(dee, promised_days_ago=12, late_days=6)  # the same customer: one task
+    rule = TriggerRuleFactory(
+        kind="operational", definition={"event": "delivery_late", "min_days": 3}
+    )
+    html = english(admin).get(f"{LIST}{rule.code}/").content.decode()
+    assert count_on(html) == 2
+    assert "A delivery arrived 3 or more days late" in html
+
+
+def test_an_aggregate_rules_page_counts_nothing_before_the_first_analysis_run(admin: User) -> None:
+    definition = {
+        "metric": "nps",
+        "segment_kind": "store",
+        "below": 0,
+        "min_n": 30,
+        "significant_drop": True,
+    }
+    rule = TriggerRuleFactory(kind="aggregate", definition=definition)
+    response = english(admin).get(f"{LIST}{rule.code}/")
+    assert response.status_code == 200
+    assert count_on(response.content.decode()) == 0
