@@ -98,7 +98,10 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver(secret: str, statuses: list[int] | None = None) -> Iterator[Receiver]:
+def webhook_receiver(
+    secret: str, statuses: list[int] | None = None, *, port: int = 0
+) -> Iterator[Receiver]:
+    """Serve on `port` (0: any free one) until the block ends."""
     receiver = Receiver(secret=secret, statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
@@ -125,7 +128,7 @@ def webhook_receiver(secret: str, statuses: list[int] | None = None) -> Iterator
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     receiver.port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
