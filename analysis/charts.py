@@ -86,7 +86,7 @@ def trend(
         f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
         f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
     )
-    data = [
+    data: list[dict[str, Any]] = [
         {"type": "scatter", "x": list(x), "y": list(highs), "mode": "lines",
          "line": {"width": 0}, "hoverinfo": "skip"},
         {"type": "scatter", "x": list(x), "y": list(lows), "mode": "lines",
@@ -170,7 +170,7 @@ def intervals(
         f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
         f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
     )
-    data = [
+    data: list[dict[str, Any]] = [
         {"type": "scatter", "mode": "markers", "x": list(values), "y": list(labels),
          "marker": {"color": BRAND, "size": 8},
          "error_x": {"type": "data", "array": error_plus, "arrayminus": error_minus,

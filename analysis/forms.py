@@ -60,7 +60,14 @@ class DashboardFilters(forms.Form):
     )
 
     # The names of the shared filter fields, for links that keep the filter.
-    FILTER_FIELDS = ("date_from", "date_to", "region", "store", "touchpoint", "survey")
+    FILTER_FIELDS: tuple[str, ...] = (
+        "date_from",
+        "date_to",
+        "region",
+        "store",
+        "touchpoint",
+        "survey",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -15,12 +15,16 @@ from cxm.models import User
 try:
     from actions.services import analysis_finished
 except ImportError:  # actions has no such service (yet): nothing reads the results
-    analysis_finished = None
+    analysis_finished = None  # type: ignore[assignment]
 
 
 def _execute(run_id: int) -> AnalysisRun | None:
     run = execute_run(run_id=run_id)
-    if run is not None and run.status == AnalysisRun.Status.FINISHED and analysis_finished:
+    if (
+        run is not None
+        and run.status == AnalysisRun.Status.FINISHED
+        and analysis_finished is not None
+    ):
         analysis_finished(run_id=run.pk)
     return run
 

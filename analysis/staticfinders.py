@@ -35,7 +35,9 @@ class PlotlyFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(  # type: ignore[override]  # one body for both overloads
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
         find_all = bool(kwargs.get("all", find_all))
         match = str(plotly_js_file()) if path == PLOTLY_STATIC_PATH else None
         if find_all:

@@ -24,7 +24,7 @@ CES_LEVELS = tuple(range(1, 8))
 REVIEW_LEVELS = tuple(range(1, 6))
 
 
-def _ref(model: type[models.Model]) -> models.ForeignKey:  # type: ignore[type-arg]
+def _ref(model: type[models.Model]) -> models.ForeignKey:
     # No database constraint and no index of its own: the run's rows are written in one
     # INSERT … SELECT and deleted with the run; a deleted store must not block or cascade.
     return models.ForeignKey(

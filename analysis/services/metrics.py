@@ -105,7 +105,7 @@ GROUP BY GROUPING SETS ({sets})
 
 def build_cells(run: AnalysisRun, progress: Any) -> dict[str, int]:
     """Write the run's `MetricCell` rows; returns {"cells": count}. Idempotent per run."""
-    MetricCell.objects.filter(run=run)._raw_delete(MetricCell.objects.db)  # type: ignore[attr-defined]
+    MetricCell.objects.filter(run=run)._raw_delete(MetricCell.objects.db)
     tz = settings.TIME_ZONE
     ratings = rating_as_csat()
     params: list[Any] = [run.pk, tz]

@@ -164,8 +164,8 @@ def prune_runs() -> int:
         return 0
     # The fact table holds ~10^5 rows per run at scale: delete them in SQL, not through the
     # ORM's cascade collector (which would load every row first).
-    MetricCell.objects.filter(run_id__in=ids)._raw_delete(MetricCell.objects.db)  # type: ignore[attr-defined]
-    SegmentChange.objects.filter(run_id__in=ids)._raw_delete(SegmentChange.objects.db)  # type: ignore[attr-defined]
+    MetricCell.objects.filter(run_id__in=ids)._raw_delete(MetricCell.objects.db)
+    SegmentChange.objects.filter(run_id__in=ids)._raw_delete(SegmentChange.objects.db)
     deleted, _by_model = AnalysisRun.objects.filter(pk__in=ids).delete()
     return len(ids) if deleted else 0
 
