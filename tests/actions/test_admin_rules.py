@@ -322,3 +322,14 @@ def test_list_runs_a_fixed_number_of_queries(admin: User, django_assert_num_quer
     with django_assert_num_queries(6):
         response = client.get(LIST)
     assert response.content.decode().count("/actions/manage/rules/") >= 8
+
+
+def test_a_rule_with_invalid_conditions_cannot_be_enabled(admin: User) -> None:
+    rule = TriggerRuleFactory(definition={"match": "all", "conditions": []})
+    client = english(admin)
+    response = client.post(f"{LIST}{rule.code}/enable/", follow=True)
+    assert response.status_code == 200
+    assert "Add at least one condition." in response.content.decode()
+    rule.refresh_from_db()
+    assert (rule.is_enabled, rule.version) == (False, 1)
+    assert not rule.versions.exists()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from actions.models import FollowUpTask, Notification, WebhookDelivery, WebhookEndpoint
 from cxm.models import User
@@ -190,3 +190,13 @@ def test_list_shows_endpoints_in_a_fixed_number_of_queries(
     html = response.content.decode()
     assert "CRM" in html and "Chat 4" in html
     assert html.count("Deactivate</button>") == 4
+
+
+def test_a_bad_url_is_refused_in_korean_by_default(admin: User) -> None:
+    with translation.override("ko"):
+        expected = translation.gettext("Enter a valid URL.")
+    assert expected != "Enter a valid URL."
+    response = client_for(admin).post(f"{LIST}new/", {"name": "CRM", "url": "not a url"})
+    assert response.status_code == 400
+    assert response["Content-Language"] == "ko"
+    assert expected in response.content.decode()
