@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_document_lists_events_and_feedback() -> None:
     document = Client().get("/api/v1/openapi.json").json()
-    assert set(document["paths"]) == {"/events/", "/feedback/"}
+    assert set(document["paths"]) == {"/events/", "/feedback/", "/tasks/"}
     assert "Feedback" in document["components"]["schemas"]
     assert "Event" in document["components"]["schemas"]
 
