@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -98,7 +98,7 @@ def access_webhook(user: User, code: UUID, *, write: bool = False) -> WebhookEnd
 # -- reads -----------------------------------------------------------------------------------
 
 
-def rule_list(*, now: Any = None) -> QuerySet[TriggerRule]:
+def rule_list(*, now: datetime | None = None) -> QuerySet[TriggerRule]:
     """Every rule with its plan and scope, and `recent_tasks`: tasks opened in the last
     `RECENT_DAYS` days (one query)."""
     since = (now or timezone.now()) - timedelta(days=RECENT_DAYS)
@@ -107,7 +107,7 @@ def rule_list(*, now: Any = None) -> QuerySet[TriggerRule]:
     ).annotate(recent_tasks=Count("tasks", filter=Q(tasks__created_at__gte=since)))
 
 
-def recent_task_count(rule: TriggerRule, *, now: Any = None) -> int:
+def recent_task_count(rule: TriggerRule, *, now: datetime | None = None) -> int:
     since = (now or timezone.now()) - timedelta(days=RECENT_DAYS)
     return rule.tasks.filter(created_at__gte=since).count()
 
