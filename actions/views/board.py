@@ -88,6 +88,7 @@ def _board_page(
     context: dict[str, Any] = {
         "form": form,
         "query": query.urlencode(),
+        "back_url": _board_url(query),
         "poll_seconds": poll_seconds(),
         "reassign_form": ReassignForm(),
         "selected": set(),
@@ -175,15 +176,23 @@ def bulk_reassign(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _board_url(query: QueryDict) -> str:
+    encoded = query.urlencode()
+    return reverse("actions:board") + (f"?{encoded}" if encoded else "")
+
+
 def _back(request: HttpRequest) -> str:
-    """Where to return: the board with the filters the reviewer had (only board URLs)."""
-    board_url = reverse("actions:board")
+    """Where to return: the board with the filters the reviewer had (the board only)."""
     back = request.POST.get("back", "")
-    if back.startswith(board_url) and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    parts = urlsplit(back)
+    if (
+        parts.path == reverse("actions:board")
+        and not parts.scheme
+        and not parts.netloc
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
     ):
         return back
-    return board_url
+    return reverse("actions:board")
 
 
 urlpatterns: list[URLPattern] = [

@@ -204,9 +204,15 @@ def test_bulk_bad_input_is_a_400(manager: User) -> None:
     response = client.post(BULK, {"tasks": [task.code], "owner": UserFactory().code})
     assert response.status_code == 400
     assert "This person cannot work follow-up tasks." in response.content.decode()
-    # The selection survives the error.
-    assert f'value="{task.code}" id="pick-{task.code}"' in response.content.decode()
-    assert "checked" in response.content.decode()
+    # The selection and the filters survive the error.
+    response = client.post(
+        BULK,
+        {"tasks": [task.code], "owner": UserFactory().code, "back": f"{URL}?status=all"},
+    )
+    html = response.content.decode()
+    assert f'value="{task.code}" id="pick-{task.code}"' in html
+    assert "checked" in html.split(f'id="pick-{task.code}"')[1].split(">")[0]
+    assert f'name="back" value="{URL}?status=all"' in html
 
 
 def test_bulk_back_only_goes_to_the_board(manager: User) -> None:
