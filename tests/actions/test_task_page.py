@@ -194,3 +194,18 @@ def test_page_query_count_is_bounded(agent: User, django_assert_num_queries: Any
         )
     with django_assert_num_queries(16):
         assert client.get(_url(task)).status_code == 200
+
+
+def test_segment_task_without_customer_or_response(agent: User) -> None:
+    task = FollowUpTaskFactory(
+        owner=agent,
+        subject_key="segment:store:S0001",
+        trigger={"metric": "nps", "value": -12.5, "n": 48, "response": "response-code-zz9"},
+        checklist=[],
+    )
+    html = _get(agent, _url(task)).content.decode()
+    assert "No customer" not in html  # the inbox wording; the page shows a dash
+    assert "Metric" in html and "-12.5" in html and "48" in html
+    assert "response-code-zz9" not in html  # the response has its own panel
+    assert "This plan has no checklist." in html
+    assert "Recent orders, deliveries and service" not in html
