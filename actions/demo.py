@@ -1,4 +1,4 @@
-"""The demo company's closed loop: root causes, action plans, four enabled rules and a year of
+"""The demo company's closed loop: root causes, action plans, five enabled rules and a year of
 follow-up history with outcomes.
 
 Setup goes through the services admins use (`actions.services.rules`, the survey builder). The
@@ -15,7 +15,8 @@ It follows the rules' own logic on the demo data:
   sweep does not fire it again);
 - *VIP 저평가* for CSAT 1-2 answers of customers with at least `VIP_REVENUE_KRW` of orders in the
   12 months before the answer, to the named manager;
-- *매장 NPS 하락* (aggregate) is evaluated for real against the latest analysis run.
+- *매장 NPS 유의미한 하락* and *매장 배송 만족도(CSAT) 3.5 미만* (aggregate) are evaluated for
+  real against the latest analysis run.
 
 Each task lives a simulated life on the SLA calendar (first action, an occasional wait on the
 customer, resolution with a root cause, closing, a few reopened, some left overdue and
@@ -320,6 +321,22 @@ def _set_up(demo: Demo, *, admin: User, manager: User, now: datetime) -> Setup:
                 "below": None,
                 "min_n": 30,
                 "significant_drop": True,
+            },
+            is_enabled=True,
+        ),
+        # A store's month rarely has the 30 NPS answers the drop test needs at the small
+        # scale; delivery CSAT has them, and the declining store falls below 3.5.
+        "segment_csat": create_rule(
+            by=admin,
+            name="매장 배송 만족도(CSAT) 3.5 미만",
+            kind=TriggerRule.Kind.AGGREGATE,
+            plan=plans["segment"],
+            definition={
+                "metric": "csat",
+                "segment_kind": "store",
+                "below": 3.5,
+                "min_n": 30,
+                "significant_drop": False,
             },
             is_enabled=True,
         ),

@@ -197,7 +197,15 @@ def recovery_rates(*, by: str, language: str, since: datetime | None = None) -> 
     if by == "rule":
         labels = dict(TriggerRule.objects.filter(pk__in=ids).values_list("pk", "name"))
     elif by == "owner":
-        labels = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+        users = list(User.objects.filter(pk__in=ids))
+        names = [u.display_name for u in users]
+        # Two people with the same name stay apart by their username.
+        labels = {
+            u.pk: u.display_name
+            if names.count(u.display_name) == 1
+            else f"{u.display_name} ({u.get_username()})"
+            for u in users
+        }
     else:
         labels = {c.pk: c.label(language) for c in RootCause.objects.filter(pk__in=ids)}
         labels[None] = str(_("No root cause"))

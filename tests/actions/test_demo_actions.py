@@ -59,7 +59,7 @@ def test_demo_loop_has_every_state_outcomes_and_a_visible_uplift_once() -> None:
 
     # Setup: every rule enabled, plans with Korean checklists, the root-cause taxonomy.
     rules = {r.kind: r for r in TriggerRule.objects.filter(is_enabled=True)}
-    assert TriggerRule.objects.filter(is_enabled=True).count() == 4
+    assert TriggerRule.objects.filter(is_enabled=True).count() == 5
     assert set(rules) == {"response", "operational", "aggregate"}
     assert TriggerRule.objects.filter(holdout_percent=10).count() == 1
     assert all(r.versions.count() == 1 for r in TriggerRule.objects.all())

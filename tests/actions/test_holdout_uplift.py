@@ -8,7 +8,6 @@ import pytest
 from actions.selectors_outcomes import MIN_UPLIFT_N, holdout_uplift
 from analysis.stats import mean_difference, two_proportions
 from tests.actions.test_outcomes_helpers import (
-    T0,
     make_customer,
     make_holdout,
     make_rule,

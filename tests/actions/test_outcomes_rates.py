@@ -43,15 +43,19 @@ def test_rates_by_rule_owner_and_root_cause_use_wilson() -> None:
 
     by_owner = [(r.label, r.judged) for r in recovery_rates(by="owner", language="ko")]
     assert by_owner == [("김점장", 12), ("이점장", 3)]
+    namesake = staff_user(name="김점장", username="kim2")
+    _judged(rule_b, "recovered", owner=namesake)
+    labels = {r.label for r in recovery_rates(by="owner", language="ko")}
+    assert {"김점장 (kim2)", f"김점장 ({kim.get_username()})"} <= labels
 
     causes = {r.label: r.judged for r in recovery_rates(by="root_cause", language="en")}
     assert causes["Late delivery"] == 12
-    assert causes["No root cause"] == 3
+    assert causes["No root cause"] == 4
 
     totals = outcome_totals()
-    assert (totals.closed, totals.judged, totals.recovered) == (17, 15, 10)
+    assert (totals.closed, totals.judged, totals.recovered) == (18, 16, 11)
     assert (totals.awaiting, totals.no_evidence) == (1, 1)
-    assert totals.estimate == wilson(10, 15)
+    assert totals.estimate == wilson(11, 16)
 
 
 def test_since_keeps_only_tasks_closed_after_it() -> None:
