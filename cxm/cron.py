@@ -10,7 +10,6 @@ from rq import cron
 
 from actions.jobs import evaluate_operational_rules, judge_outcomes, reconcile, sweep_tasks
 from analysis.jobs import hourly_analysis
-from analysis.jobs import hourly_analysis
 from cxm.jobs import heartbeat
 from surveys.jobs import sweep_invitations
 
@@ -61,13 +60,6 @@ cron.register(
 # long, so hourly is plenty; conditional updates make an overlapping run harmless.
 cron.register(
     judge_outcomes, "default", interval=3600, ttl=3600, result_ttl=0, name="judge-outcomes"
-)
-
-# Recompute the stored statistics every hour on `bulk` (imports also request a run). It takes
-# over a waiting run, so a run whose job Redis lost still happens; while a run is going, the
-# hour is skipped.
-cron.register(
-    hourly_analysis, "bulk", interval=3600, ttl=3600, result_ttl=0, name="analysis-hourly"
 )
 
 # Recompute the stored statistics every hour on `bulk` (imports also request a run). It takes
