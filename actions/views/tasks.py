@@ -238,7 +238,7 @@ def _act(
     *,
     form_class: type[forms.Form] | None,
     form_name: str,
-    apply: Callable[[FollowUpTask, User, dict[str, Any]], None],
+    apply: Callable[[FollowUpTask, User, dict[str, Any]], object],
 ) -> HttpResponse:
     """Validate the form, apply one service, back to the task page; 400 with the errors shown
     beside the form, 409 when the task changed meanwhile."""
