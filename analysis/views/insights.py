@@ -204,7 +204,11 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
         [b.value for b in late.buckets],
         title=f"{measure.label} ({unit})",
     )
-    effects = [d for d in report.drivers if d.difference is not None]
+    effects = [
+        d
+        for d in report.drivers
+        if d.difference is not None and math.isfinite(d.difference.difference)
+    ]
     effect_figure = _point_figure(
         [f"{d.label}: {d.contrast}" for d in effects],
         [

@@ -39,17 +39,20 @@ def _fact(run: AnalysisRun, score: int, **fields: object) -> DriverFact:
     return DriverFact.objects.create(run=run, score=score, **fields)
 
 
-def demo_like_deliveries(count: int, store: Store, seed: int = 7) -> None:
+def demo_like_deliveries(
+    count: int, store: Store, seed: int = 7, now: datetime = NOW, prefix: str = "D"
+) -> None:
     """Delivered orders answered with CSAT drawn as the demo draws it: by days late."""
     rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
     version = published()
     customers = Customer.objects.bulk_create(
-        Customer(external_id=f"DL{i}", created_at=NOW - timedelta(days=400)) for i in range(count)
+        Customer(external_id=f"{prefix}L{i}", created_at=now - timedelta(days=400))
+        for i in range(count)
     )
-    placed = [NOW - timedelta(days=rng.randint(10, 200)) for _ in customers]
+    placed = [now - timedelta(days=rng.randint(15, 200)) for _ in customers]
     orders = Order.objects.bulk_create(
         Order(
-            external_id=f"DO{i}", customer=c, store=store, channel="online", placed_at=at,
+            external_id=f"{prefix}O{i}", customer=c, store=store, channel="online", placed_at=at,
             amount=Decimal(rng.randint(10, 200) * 1000), status=Order.Status.COMPLETED,
         )
         for i, (c, at) in enumerate(zip(customers, placed, strict=True))
@@ -57,7 +60,7 @@ def demo_like_deliveries(count: int, store: Store, seed: int = 7) -> None:
     lateness = [rng.choice([0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 6, 9]) for _ in orders]
     Delivery.objects.bulk_create(
         Delivery(
-            external_id=f"DD{i}", order=o, promised_at=o.placed_at + timedelta(days=2),
+            external_id=f"{prefix}D{i}", order=o, promised_at=o.placed_at + timedelta(days=2),
             delivered_at=o.placed_at + timedelta(days=2 + late, hours=-3),
             status=Delivery.Status.DELIVERED,
         )
