@@ -99,6 +99,8 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
     "bulk": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
 }
+# Loads jobs modules, URLconf and catalogues once, before RQ forks a work horse per job.
+RQ = {"WORKER_CLASS": "cxm.worker.Worker"}
 # A worker counts as alive while its heartbeat job ran within this many seconds.
 CXM_WORKER_STALE_SECONDS = env.integer("CXM_WORKER_STALE_SECONDS", default=180, minimum=30)
 
