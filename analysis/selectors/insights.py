@@ -291,9 +291,9 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
             importance.get("days_late"),
         ),
         Driver(
-            "contacts_30d", DRIVER_LABELS["contacts_30d"], _("1+ contacts minus none"),
+            "contacts_30d", DRIVER_LABELS["contacts_30d"], _("2+ contacts minus 0-1"),
             _ranged_buckets(contacts, scores, CONTACT_BUCKETS, measure),
-            comparison(contacts >= 1, contacts == 0), None, rho("contacts_30d"),
+            comparison(contacts >= 2, contacts <= 1), None, rho("contacts_30d"),
             importance.get("contacts_30d"),
         ),
         Driver(

@@ -20,7 +20,7 @@ from analysis.services.drivers import compute_driver_facts
 from odata.models import Customer, Delivery, Order, Store
 from tests.odata.test_customer_360 import StoreFactory
 from tests.xdata.test_explorer import published
-from xdata.demo import CSAT_BY_LATENESS
+from xdata.demo import CES_BY_CONTACTS, CSAT_BY_LATENESS, NPS_AFTER_COMPLAINT, NPS_BASE
 from xdata.models import Response
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,36 @@ def test_no_facts_give_empty_figures_not_errors() -> None:
     report = drivers_report(_run(), CellFilter(), "")
     assert report.n == 0
     assert all(d.difference is None or d.difference.n_a == 0 for d in report.drivers)
+
+
+def test_more_contacts_mean_harder_service_and_complaints_cost_nps_as_planted() -> None:
+    # The demo's weights: CES by contacts (1, 2, 3, 4+) and NPS with or without a complaint
+    # in the 30 days before (xdata.demo).
+    rng = random.Random(5)  # noqa: S311  # reproducible test data, not security
+    run = _run()
+    facts = []
+    for _ in range(400):
+        contacts = rng.choice([1, 1, 1, 2, 2, 3, 4])
+        weights = CES_BY_CONTACTS[min(contacts, 4) - 1]
+        ces = 1 + rng.choices(range(7), weights=weights)[0]
+        facts.append(DriverFact(run=run, day=NOW.date(), measure="ces", score=ces,
+                                contacts_30d=contacts))  # fmt: skip
+    for complaint in [True] * 120 + [False] * 400:
+        weights = NPS_AFTER_COMPLAINT if complaint else NPS_BASE
+        nps = rng.choices(range(11), weights=weights)[0]
+        facts.append(DriverFact(run=run, day=NOW.date(), measure="nps", score=nps,
+                                complaint_30d=complaint))  # fmt: skip
+    DriverFact.objects.bulk_create(facts)
+
+    ces = drivers_report(run, CellFilter(), "ces")
+    contacts = next(d for d in ces.drivers if d.key == "contacts_30d")
+    assert contacts.difference is not None and contacts.difference.high < 0
+    assert contacts.rho is not None and contacts.rho.high < 0
+    means = [b.value.value for b in contacts.buckets[1:]]
+    assert means == sorted(means, reverse=True)  # 1, 2, 3+ contacts: ever harder
+
+    nps = drivers_report(run, CellFilter(), "nps")
+    complaint = next(d for d in nps.drivers if d.key == "complaint_30d")
+    assert complaint.difference is not None and complaint.difference.high < 0
+    assert complaint.difference.method == "nps-z"
+    assert complaint.q_value is not None and complaint.q_value < 0.05
