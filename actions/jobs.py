@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from django.template.loader import get_template
+from django.utils import timezone
+
+from actions.calendar import is_business_day
 from actions.services import evaluation, sending, sweep
 from actions.services import reconcile as reconciling
+
+
+def warm_up() -> None:
+    """Run once in the worker before it forks (`cxm.worker`): the holiday tables the SLA
+    calendar loads on first use (hundreds of modules) and the compiled task e-mail templates
+    are then shared by every job."""
+    is_business_day(timezone.localdate())
+    for name in ("task_subject.txt", "task.txt", "task.html", "_headline.txt"):
+        get_template(f"actions/email/{name}")
 
 
 def evaluate_response(response_id: int) -> int:

@@ -25,14 +25,20 @@ log = logging.getLogger(__name__)
 
 
 def warm_up() -> None:
-    """Import every app's `jobs` module and the URLconf; load the translation catalogues."""
+    """Import every app's `jobs` module (and run its `warm_up()`, if any) and the URLconf;
+    load the translation catalogues."""
     for app in apps.get_app_configs():
         name = f"{app.name}.jobs"
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ModuleNotFoundError as missing:
             if missing.name != name:  # a jobs module whose own import fails is a real error
                 raise
+            continue
+        # An app may load more of what its jobs fill lazily (a calendar's holiday tables).
+        hook = getattr(module, "warm_up", None)
+        if callable(hook):
+            hook()
     get_resolver().url_patterns  # noqa: B018 -- the attribute access imports every URLconf
     for code, _name in settings.LANGUAGES:
         trans_real.translation(code)
