@@ -36,6 +36,7 @@ from actions.models import (
 from actions.services.outcomes import csat_on_nps_scale, recovery_event_text
 from actions.services.tasks import SEVERITY_PRIORITY, high_value_threshold
 from cxm.models import User
+from cxm.roles import Role
 from odata.models import Customer, Delivery, Milestone, OperationalEvent, Order
 from odata.services.milestones import mark_processed, record_milestones
 from surveys.answering import asked_questions
@@ -192,6 +193,11 @@ class History:
         self.planted_orders = 0
         self._team_turn = 0
         self.bosses = dict(User.objects.values_list("pk", "reports_to__username"))
+        self.admins = sorted(
+            User.objects.filter(groups__name=Role.ADMIN.value, is_active=True).values_list(
+                "username", flat=True
+            )
+        )
 
     # -- triggers ---------------------------------------------------------------------------
 
@@ -356,10 +362,10 @@ class History:
         """The task's life, and the life it has if its reopen is cancelled (or None)."""
         rng, now = self.rng, self.now
         due = add_business_hours(created, sla)
-        # A fifth start late; work takes from a fraction of the SLA to two SLAs.
-        late = rng.random() < 0.2
+        # Some start late; work takes from a fraction of the SLA to about two SLAs.
+        late = rng.random() < 0.15
         start = rng.uniform(0.7, 1.3) if late else rng.uniform(0.05, 0.6)
-        work = rng.uniform(0.5, 2.0) if late else rng.uniform(0.2, 0.8)
+        work = rng.uniform(0.4, 1.6) if late else rng.uniform(0.2, 0.8)
         first = add_business_hours(created, start * sla)
         resolved = add_business_hours(created, (start + work) * sla)
         waited = None
@@ -611,28 +617,34 @@ class History:
     def _escalations(
         self, planned: _Planned, task: FollowUpTask, log: Any, escalations: list[Escalation]
     ) -> None:
-        """Reminder at 80 % of the SLA, breach at 100 %, admins at 200 %, each once, for the
-        current episode, when the task was still running then (as the sweep does)."""
+        """Reminder at 80 % of the SLA, breach at `due_at`, admins at `due_at` plus the SLA
+        again (business hours), each once, for the current episode, while the SLA clock ran
+        (as `actions.services.sweep` does; a wait on the customer moves the later points)."""
         life = planned.life
-        assert life is not None  # noqa: S101
+        assert life is not None  # noqa: S101  # simulated when planned
         start = life.episode_start or planned.at
         end = life.resolved or life.paused or self.now
-        if life.status == TaskStatus.WAITING:
-            end = life.paused or self.now
-        boss = self.bosses.get(task.owner_id) or self.setup.manager.get_username()
+        sla = task.sla_hours
+
+        def shifted(moment: datetime) -> datetime:
+            if life.waited is not None and moment > life.waited[0]:
+                return _resumed_due(moment, *life.waited)
+            return moment
+
         steps = (
-            (Escalation.Level.REMINDER, add_business_hours(start, 0.8 * task.sla_hours)),
+            (Escalation.Level.REMINDER, shifted(add_business_hours(start, 0.8 * sla))),
             (Escalation.Level.BREACH, life.due),
-            (Escalation.Level.ADMINS, add_business_hours(start, 2 * task.sla_hours)),
+            (Escalation.Level.ADMINS, add_business_hours(life.due, sla)),
         )
+        boss = self.bosses.get(task.owner_id) or self.setup.manager.get_username()
         for level, at in steps:
             if at >= end or at > self.now:
                 continue
             escalations.append(Escalation(task_id=task.pk, level=level, at=at))
             if level == Escalation.Level.REMINDER:
-                log(TaskEvent.Kind.REMINDED, at, None, level=int(level))
+                log(TaskEvent.Kind.REMINDED, at, None, level=int(level), to=[task.owner.username])
             else:
-                to = "admins" if level == Escalation.Level.ADMINS else boss
+                to = self.admins if level == Escalation.Level.ADMINS else [boss]
                 log(TaskEvent.Kind.ESCALATED, at, None, level=int(level), to=to)
 
     def _recovery_surveys(
