@@ -121,6 +121,8 @@ def execute_run(*, run_id: int) -> AnalysisRun | None:
             return run
         summary.update(result or {})
         summary[f"{section.name}_seconds"] = round(time.monotonic() - began, 3)
+        # Visible while the run goes on: which sections took how long so far.
+        AnalysisRun.objects.filter(pk=run_id).update(summary=summary)
     AnalysisRun.objects.filter(pk=run_id).update(
         status=AnalysisRun.Status.FINISHED,
         finished_at=timezone.now(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -32,11 +33,16 @@ def _choices(form: OverviewFilters) -> tuple[str, str]:
     return data.get("metric") or DEFAULT_METRIC, data.get("period") or DEFAULT_PERIOD
 
 
+def _label(start: date, period: str) -> str:
+    """Axis labels: a month as 2025-08, a day or week by its (first) day."""
+    return start.strftime("%Y-%m") if period == "month" else start.isoformat()
+
+
 def _figures(data: Overview) -> dict[str, Any]:
     unit = METRICS[data.metric].unit
     fmt = ".2f" if unit == "mean" else ".1f"
     label = str(METRICS[data.metric].label) + (" (%)" if unit == "share" else "")
-    x = [start.isoformat() for start, _v in data.trend]
+    x = [_label(start, data.period) for start, _v in data.trend]
     trend = charts.trend(
         x=x,
         values=[v.display for _s, v in data.trend],
@@ -49,7 +55,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         value_format=fmt,
     )
     heat = charts.heatmap(
-        x=[start.isoformat() for start in data.heat_periods],
+        x=[_label(start, data.period) for start in data.heat_periods],
         y=data.touchpoints,
         z=[[v.display for v in row] for row in data.heat],
         ns=[[v.n for v in row] for row in data.heat],
