@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -32,6 +31,7 @@ from actions.models import FollowUpTask, Holdout, TriggerRule
 from actions.services.tasks import Trigger, fire
 from analysis.models import SegmentChange
 from analysis.selectors import latest_segment_changes
+from cxm import queues
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
 
@@ -48,7 +48,7 @@ def analysis_finished(*, run_id: int) -> None:
 
     def enqueue() -> None:
         try:
-            django_rq.get_queue("realtime", commit_mode="auto").enqueue(
+            queues.get_queue("realtime", commit_mode="auto").enqueue(
                 EVALUATE_JOB, run_id, job_id=f"evaluate-aggregate-{run_id}"
             )
         except RedisError:
