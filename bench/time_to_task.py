@@ -52,7 +52,7 @@ from bench._throwaway import throwaway_database  # noqa: E402 -- after the path 
 
 RATE = 2.0  # answers per second
 DURATION = 60.0
-NOOP_EVERY_S = 0.5
+NOOP_EVERY_S = 1.0
 POLL_S = 0.01
 IMPORT_ROWS = 1_000_000
 TARGET_EXTRA_S = 1.0
@@ -175,6 +175,20 @@ def started(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.Po
             process.kill()
             process.wait(timeout=30)
         log.close()
+
+
+def wait_for_worker(queue_name: str) -> None:
+    """Until a worker on `queue_name` has finished a no-op (it has started and warmed up)."""
+    from rq.job import JobStatus
+
+    from cxm.queues import get_queue
+
+    job = get_queue(queue_name, commit_mode="auto").enqueue("os.getpid", result_ttl=60)
+    deadline = time.monotonic() + 180
+    while job.get_status(refresh=True) != JobStatus.FINISHED:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no worker ran a job on {queue_name}")
+        time.sleep(0.1)
 
 
 def wait_for_gunicorn(port: int) -> None:
@@ -423,6 +437,8 @@ def measure(workdir: Path, t_start: float) -> int:
         started("worker-bulk", [*manage, "rqworker", "bulk"], workdir),
     ):
         wait_for_gunicorn(port)
+        for queue_name in ("realtime", "bulk"):
+            wait_for_worker(queue_name)
         Submitter(port, code).submit()  # warm up both gunicorn workers' first request
         say(f"answering for {DURATION:.0f} s, idle")
         idle = phase(port, code, seconds=DURATION)
