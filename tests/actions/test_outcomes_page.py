@@ -116,3 +116,34 @@ def test_csv_has_every_figure_and_escapes_formulas(manager: User) -> None:
     assert float(uplift["difference_low"]) > 0
     by_rule = next(r for r in rows if r["section"] == "recovery_rate" and r["group"] == "rule")
     assert by_rule["name"].startswith("'=")
+
+
+def test_period_filter_keeps_recent_tasks_and_ignores_bad_values(manager: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rule = make_rule(name="최근 규칙")
+    for _ in range(12):
+        make_task(
+            rule,
+            make_customer(),
+            verdict="recovered",
+            judged_at=timezone.now(),
+            closed_at=timezone.now() - timedelta(days=95),
+        )
+    old = make_rule(name="오래된 규칙")
+    for _ in range(12):
+        make_task(
+            old,
+            make_customer(),
+            verdict="recovered",
+            judged_at=T0,
+            closed_at=timezone.now() - timedelta(days=400),
+        )
+    client = client_for(_speaks(manager, "en"))
+    recent = client.get(URL, {"period": "180"}).content.decode()
+    assert "최근 규칙" in recent and "오래된 규칙" not in recent
+    everything = client.get(URL, {"period": "abc"})
+    assert everything.status_code == 200
+    assert "오래된 규칙" in everything.content.decode()
