@@ -1,11 +1,12 @@
 """The value x experience step of an analysis run: each scored customer's value and cost to
 serve against their latest score.
 
-- Revenue: completed orders placed in the 365 days before the run (cancelled and returned
-  orders bring nothing in).
-- Cost to serve: service contacts in those 365 days x `CXM_COST_PER_CONTACT` (settings; 5,000
-  KRW when unset: a round figure for one handled call or chat, meant to be replaced by the
-  company's own). Net value = revenue - cost to serve.
+As on the customer 360 page (`odata.selectors.customer_figures`), so both show the same figures:
+- Revenue: KRW orders placed or completed in the year before the run (cancelled and returned
+  orders earned nothing).
+- Cost to serve: service contacts of the records opened in that year x the cost of one contact
+  (`CXM_SERVICE_CONTACT_COST_KRW`, `odata.selectors.contact_cost`). Net value = revenue - cost
+  to serve.
 - Latest score: the customer's most recent NPS, CSAT or CES answer (in that order when one
   response has several), put on a 0-100 scale; "unhappy" is NPS 0-6, CSAT 1-2 or CES 1-3.
 - "Valuable": net value in the top quarter of the scored customers (the 75th percentile,
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -25,10 +25,9 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import ValuePoint
+from odata.selectors import contact_cost, year_before
 
-WINDOW_DAYS = 365
 SCORE_WINDOW_DAYS = 730
-DEFAULT_COST_PER_CONTACT = Decimal("5000")
 VALUABLE_PERCENTILE = 0.75
 
 Progress = Callable[[float], None]
@@ -48,7 +47,8 @@ _INSERT = """
     money AS (
         SELECT o.customer_id, SUM(o.amount) AS revenue, COUNT(*) AS orders
         FROM odata_order o
-        WHERE o.status = 'completed' AND o.placed_at >= %(since)s
+        WHERE o.status IN ('placed', 'completed') AND o.currency = 'KRW'
+          AND o.placed_at >= %(since)s
           AND o.customer_id IN (SELECT customer_id FROM latest)
         GROUP BY o.customer_id
     ),
@@ -96,18 +96,14 @@ _QUADRANTS = """
 """
 
 
-def cost_per_contact() -> Decimal:
-    return Decimal(str(getattr(settings, "CXM_COST_PER_CONTACT", DEFAULT_COST_PER_CONTACT)))
-
-
 def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `ValuePoint` rows; returns how many. Idempotent per run."""
     params: dict[str, Any] = {
         "run": run.pk,
         "tz": settings.TIME_ZONE,
-        "since": now - timedelta(days=WINDOW_DAYS),
+        "since": year_before(now),
         "score_since": now - timedelta(days=SCORE_WINDOW_DAYS),
-        "cost": cost_per_contact(),
+        "cost": contact_cost(),
         "percentile": VALUABLE_PERCENTILE,
     }
     with transaction.atomic():

@@ -30,9 +30,9 @@ from analysis import charts, stats
 from analysis.forms import DashboardFilters
 from analysis.models.insights import ValuePoint
 from analysis.selectors import insights as reads
-from analysis.services.value import WINDOW_DAYS, cost_per_contact
 from analysis.views.common import Dashboard, dashboard
 from cxm.csvsafe import safe_cell
+from odata.selectors import contact_cost
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -443,7 +443,7 @@ def _value_figure(report: reads.ValueReport) -> dict[str, Any]:
 
 
 def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]:
-    cost = cost_per_contact()
+    cost = contact_cost()
     method = _method(
         _("Customers by net value and latest score"),
         report.n,
@@ -451,11 +451,12 @@ def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]
         "",
         [
             _(
-                "Revenue: completed orders of the %(days)s days before the run. Cost to serve: "
-                "service contacts in those days x %(cost)s per contact (setting "
-                "CXM_COST_PER_CONTACT). Net value = revenue - cost to serve."
+                "As on the customer 360 page: revenue is the KRW orders placed or completed in "
+                "the year before the run; cost to serve is the service contacts of that year x "
+                "%(cost)s KRW per contact (setting CXM_SERVICE_CONTACT_COST_KRW). Net value = "
+                "revenue - cost to serve."
             )
-            % {"days": WINDOW_DAYS, "cost": f"{cost:,.0f}"},
+            % {"cost": f"{cost:,.0f}"},
             _(
                 "Latest score: the customer's most recent NPS, CSAT or CES answer on a 0-100 "
                 "scale; unhappy means NPS 0-6, CSAT 1-2 or CES 1-3."

@@ -84,7 +84,7 @@ def test_the_page_lists_valuable_unhappy_customers_with_links(manager: User) -> 
     assert 'data-figure="value-figure"' in html and 'id="value-customers"' in html
     assert f'href="/odata/customers/{vip.code}/"' in html
     assert html.index("김단골") < html.index("How this is computed")
-    assert "CXM_COST_PER_CONTACT" in html
+    assert "CXM_SERVICE_CONTACT_COST_KRW" in html
 
 
 def test_filters_and_another_quadrant(manager: User) -> None:

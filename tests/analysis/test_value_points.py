@@ -12,6 +12,7 @@ from analysis.models import AnalysisRun
 from analysis.models.insights import ValuePoint
 from analysis.services.value import compute_value_points
 from odata.models import Order
+from odata.selectors import customer_figures
 from tests.odata.test_customer_360 import (
     CustomerFactory,
     OrderFactory,
@@ -33,12 +34,18 @@ def _compute() -> AnalysisRun:
 
 
 def test_revenue_cost_to_serve_and_the_latest_score_make_the_quadrant(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.CXM_COST_PER_CONTACT = 1000
+    settings.CXM_SERVICE_CONTACT_COST_KRW = 1000
     version = published()
     home = StoreFactory()
     rich = CustomerFactory(home_store=home)
     OrderFactory(customer=rich, placed_at=NOW - timedelta(days=30), amount=Decimal("500000"))
     OrderFactory(customer=rich, placed_at=NOW - timedelta(days=20), amount=Decimal("100000"))
+    OrderFactory(  # cancelled: brings nothing in
+        customer=rich,
+        placed_at=NOW - timedelta(days=12),
+        amount=Decimal("700000"),
+        status=Order.Status.CANCELLED,
+    )
     OrderFactory(  # returned: brings nothing in
         customer=rich,
         placed_at=NOW - timedelta(days=10),
@@ -84,3 +91,21 @@ def test_csat_and_ces_are_put_on_one_scale_with_their_own_unhappy_band() -> None
     assert (csat.score_100, csat.unhappy) == (25.0, True)
     ces = ValuePoint.objects.get(run=run, customer=mid_ces.customer)
     assert (ces.score_100, ces.unhappy) == (pytest.approx(50.0), False)
+
+
+def test_revenue_and_cost_to_serve_match_the_customer_360_page() -> None:
+    customer = CustomerFactory()
+    OrderFactory(customer=customer, placed_at=NOW - timedelta(days=3), amount=Decimal("12000"))
+    OrderFactory(
+        customer=customer, placed_at=NOW - timedelta(days=2), amount=Decimal("30000"),
+        status=Order.Status.PLACED,
+    )  # fmt: skip
+    ServiceRecordFactory(customer=customer, opened_at=NOW - timedelta(days=200), contacts=2)
+    make_response(published(), at=NOW - timedelta(days=1), nps=5, customer=customer)
+    run = _compute()
+
+    point = ValuePoint.objects.get(run=run, customer=customer)
+    figures = customer_figures(customer, now=NOW)
+    assert point.revenue == figures.revenue_12m == Decimal("42000")
+    assert point.cost_to_serve == figures.cost_to_serve_12m
+    assert point.contacts == figures.service_contacts_12m == 2
