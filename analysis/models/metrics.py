@@ -39,7 +39,9 @@ def _ref(model: type[models.Model]) -> models.ForeignKey:
 
 
 class MetricCell(models.Model):
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: (run, dim, day) serves every lookup by run, and a run-only index
+    # tempts the planner into reading all of a run's rows to keep the base ones.
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+", db_index=False)
     dim = models.CharField(max_length=16, blank=True)  # "" = base row
     value = models.CharField(max_length=64, blank=True)
     day = models.DateField()
