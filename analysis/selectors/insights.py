@@ -103,7 +103,8 @@ class DriversReport:
     measures: list[tuple[MeasureInfo, int]]  # every measure with its n under the filters
     n: int
     drivers: list[Driver]
-    importance_n: int  # rows complete in every ordered driver
+    importance_n: int  # rows complete in every modelled driver
+    modelled: list[str]  # the ordered drivers in the relative-importance model
     importance_r2: float | None
     value_edges: list[float]  # order-value quartile edges used for its buckets
     difference_method: str
@@ -246,10 +247,14 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
         float(v)
         for v in frame["order_value"].dropna().quantile([0.25, 0.5, 0.75]).to_numpy()
     ] if frame["order_value"].notna().any() else []  # fmt: skip
-    importance = (
-        stats.relative_importance(frame, "score", list(ORDERED_DRIVERS)) if len(frame) else {}
-    )
-    complete = frame[["score", *ORDERED_DRIVERS]].dropna()
+    # Relative importance needs every driver on each row (listwise). A driver most answers
+    # lack (days late for relationship NPS: no delivery) would shrink the model to that
+    # minority, so only drivers known for at least half of the answers enter it.
+    modelled = [
+        name for name in ORDERED_DRIVERS if len(frame) and frame[name].notna().mean() >= 0.5
+    ]
+    importance = stats.relative_importance(frame, "score", modelled) if modelled else {}
+    complete = frame[["score", *modelled]].dropna()
 
     def comparison(mask_a: pd.Series, mask_b: pd.Series) -> stats.Comparison:
         return _difference(scores[mask_a.to_numpy()], scores[mask_b.to_numpy()], measure)
@@ -340,6 +345,7 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
         n=len(frame),
         drivers=drivers,
         importance_n=len(complete),
+        modelled=modelled,
         importance_r2=r2,
         value_edges=edges,
         difference_method="nps-z" if measure.unit == "points" else "welch-t",

@@ -248,9 +248,13 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
             % {"n": reads.MIN_N},
             _(
                 "Relative importance: general dominance analysis (the Shapley split of R²) "
-                "over the ordered drivers, on the %(n)s answers that have all of them."
+                "over the ordered drivers known for at least half of the answers (%(drivers)s), "
+                "on the %(n)s answers that have all of them."
             )
-            % {"n": report.importance_n},
+            % {
+                "n": report.importance_n,
+                "drivers": ", ".join(str(reads.DRIVER_LABELS[d]) for d in report.modelled) or "-",
+            },
         ],
     )
     return {

@@ -189,3 +189,22 @@ def test_more_contacts_mean_harder_service_and_complaints_cost_nps_as_planted() 
     assert complaint.difference is not None and complaint.difference.high < 0
     assert complaint.difference.method == "nps-z"
     assert complaint.q_value is not None and complaint.q_value < 0.05
+
+
+def test_drivers_most_answers_lack_stay_out_of_relative_importance() -> None:
+    run = _run()
+    for i in range(10):
+        _fact(
+            run,
+            5 - (i % 5),
+            measure="ces",
+            contacts_30d=i % 5,
+            complaint_30d=i % 2 == 0,
+            days_late=i if i < 3 else None,  # only 3 of 10 had a delivery
+        )
+    report = drivers_report(run, CellFilter(), "ces")
+    assert "days_late" not in report.modelled and "contacts_30d" in report.modelled
+    assert report.importance_n == 10
+    by_key = {d.key: d for d in report.drivers}
+    assert by_key["days_late"].importance is None
+    assert by_key["contacts_30d"].importance is not None
