@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from analysis.measures import METRICS
 from analysis.periods import PERIODS
@@ -28,8 +29,12 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardFilters(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DATE_WIDGET
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=DATE_WIDGET
+    )
     region = forms.ModelChoiceField(
         label=_("Region"),
         queryset=Region.objects.order_by("name"),
