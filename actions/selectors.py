@@ -360,8 +360,13 @@ def task_page(task: FollowUpTask, *, viewer: User, now: datetime | None = None) 
         response = response_detail(task.response, viewer=viewer)
     timeline = contact = None
     if task.customer is not None:
+        # The owner of an open task must be able to call the customer back, even from a
+        # staff account that otherwise sees contact details partly hidden.
+        owner_at_work = task.is_open and task.owner_id == viewer.pk
         contact = contact_for(
-            email=task.customer.email, phone=task.customer.phone, reveal=may_see_contact(viewer)
+            email=task.customer.email,
+            phone=task.customer.phone,
+            reveal=owner_at_work or may_see_contact(viewer),
         )
         timeline = customer_timeline(
             task.customer,

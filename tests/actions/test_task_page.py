@@ -209,3 +209,18 @@ def test_segment_task_without_customer_or_response(agent: User) -> None:
     assert "response-code-zz9" not in html  # the response has its own panel
     assert "This plan has no checklist." in html
     assert "Recent orders, deliveries and service" not in html
+
+
+def test_the_owner_of_an_open_task_sees_the_full_contact_to_call_back(agent: User) -> None:
+    customer = CustomerFactory(email="kim.minji@example.com", phone="01012345678")
+    colleague = UserFactory(role=Role.STAFF)
+    task = FollowUpTaskFactory(
+        owner=agent, customer=customer, store=StoreFactory(manager=colleague)
+    )
+    assert "kim.minji@example.com" in _get(agent, _url(task)).content.decode()
+    # The store's other staff see the task but not the whole address; nor does the owner
+    # once the task is closed.
+    assert "kim.minji@example.com" not in _get(colleague, _url(task)).content.decode()
+    task.status = TaskStatus.CLOSED
+    task.save(update_fields=["status"])
+    assert "kim.minji@example.com" not in _get(agent, _url(task)).content.decode()
