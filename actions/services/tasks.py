@@ -244,12 +244,12 @@ def _holdout(trigger: Trigger) -> Holdout | None:
 
 
 def _baseline(response: Response | None) -> int | None:
+    """The triggering answer on the outcome scale (0-10), as the outcome sweep judges it."""
     if response is None:
         return None
-    for score in (response.nps, response.csat, response.ces):
-        if score is not None:
-            return score
-    return None
+    from actions.services.outcomes import score_of
+
+    return score_of(nps=response.nps, csat=response.csat)
 
 
 def _open(trigger: Trigger) -> FollowUpTask:
@@ -395,7 +395,7 @@ def close_task(*, task: FollowUpTask, by: User, send_recovery_survey: bool = Fal
     if send_recovery_survey:
         from actions.services.outcomes import send_recovery_survey as send_survey
 
-        send_survey(task=task)
+        send_survey(task=task, by=by)
 
 
 @transaction.atomic

@@ -18,7 +18,15 @@ from typing import IO, Protocol
 PR_SET_PDEATHSIG = 1
 
 # ANSI colours for the terminal prefixes, by child name.
-COLOURS = {"web": "32", "worker": "36", "cron": "35", "setup": "33", "apt": "34", "pip": "34"}
+COLOURS = {
+    "web": "32",
+    "worker": "36",
+    "bulk": "36",
+    "cron": "35",
+    "setup": "33",
+    "apt": "34",
+    "pip": "34",
+}
 
 
 class Writer(Protocol):

@@ -31,7 +31,7 @@ from .signals import Interrupted, Signals
 
 DEFAULT_PORT = 8000
 HEALTH_TIMEOUT = 120.0
-APP_NAMES = ("web", "worker", "cron")
+APP_NAMES = ("web", "worker", "bulk", "cron")
 
 
 @dataclass
@@ -246,7 +246,10 @@ def _start_app(
             # by every gunicorn of this user (another checkout's make run, say).
             "--no-control-socket",
         ],
-        "worker": [*manage_py, "rqworker", "--with-scheduler", "realtime", "default", "bulk"],
+        # Urgent work has its own worker, so a long import or analysis run on `bulk` never
+        # delays a follow-up task or an e-mail.
+        "worker": [*manage_py, "rqworker", "--with-scheduler", "realtime", "default"],
+        "bulk": [*manage_py, "rqworker", "bulk"],
         "cron": [*manage_py, "rqcron", "cxm.cron"],
     }
     children: list[Child] = []

@@ -52,7 +52,7 @@ def test_closing_with_the_survey_invites_the_customer_once(
     invitation = Invitation.objects.get(customer=customer)
     assert invitation.survey == rule.plan.recovery_survey
     assert invitation.source == Invitation.Source.MANUAL
-    assert invitation.created_by == task.owner
+    assert invitation.created_by == closer  # who closed the task sent it
     assert again.status == "already"
     assert [e["recovery_survey"] for e in _events(task)] == ["invited"]
 

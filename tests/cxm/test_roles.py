@@ -75,6 +75,14 @@ def test_navigation_shows_each_role_what_it_may_use(
         "/",
         "/xdata/responses/",
         "/odata/customers/",
+        "/analysis/",
+        "/actions/tasks/",
+        "/actions/board/",
+        "/actions/outcomes/",
+        "/actions/manage/rules/",
+        "/actions/manage/plans/",
+        "/actions/manage/root-causes/",
+        "/actions/manage/webhooks/",
         "/surveys/",
         "/surveys/touchpoints/",
         "/surveys/invitations/",
@@ -88,9 +96,19 @@ def test_navigation_shows_each_role_what_it_may_use(
         "/",
         "/xdata/responses/",
         "/odata/customers/",
+        "/analysis/",
+        "/actions/tasks/",
+        "/actions/board/",
+        "/actions/outcomes/",
         "/manage/system/",
     }
-    assert _nav_links(agent) == {"/", "/xdata/responses/", "/odata/customers/"}
+    assert _nav_links(agent) == {
+        "/",
+        "/xdata/responses/",
+        "/odata/customers/",
+        "/analysis/",
+        "/actions/tasks/",
+    }
 
 
 def test_role_badge_is_shown_in_the_shell(manager: User) -> None:
