@@ -9,7 +9,9 @@ The patterns the analysis dashboards should find:
 
 - post-delivery CSAT falls with lateness (on time mostly 4-5, a day late lower, three days or
   more mostly 1-2), and the low scores say why ("늦게 도착했어요", comments about 배송 지연);
-- one store (`DECLINING_STORE`) got clearly worse in the last two months;
+- one store (`DECLINING_STORE`) got clearly worse from the first day of last month (so last
+  month, the latest complete one, is worse than the month before: the month-on-month change
+  test flags it, and only it);
 - relationship NPS: customers with a complaint in the 30 days before are more often detractors;
 - after-service CES: the more contacts a service request took, the harder it felt;
 - store revisit intent: morning buyers name waiting time and staff as the main reason, afternoon
@@ -62,7 +64,16 @@ if TYPE_CHECKING:
 
 # The store whose scores fall in the last two months (its dispatch and staff changed).
 DECLINING_STORE = "S003"
-DECLINE_DAYS = 61
+
+
+def decline_start(now: datetime) -> datetime:
+    """The first moment of last month (local time): the declining store's turn for the worse."""
+    first_of_this = timezone.localtime(now).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    return (first_of_this - timedelta(days=1)).replace(day=1)
+
+
 BATCH = 2000
 
 # Shares of the population that take part (the odata scale multiplies the population).
@@ -344,7 +355,7 @@ class _Seeder:
         self.rng = rng
         self.now = now
         self.declining_store = declining_store
-        self.decline_from = now - timedelta(days=DECLINE_DAYS)
+        self.decline_from = decline_start(now)
         self.customers: dict[int, tuple[str, bool]] = {}  # id: (language, can be invited)
         self.complaints: dict[int, list[datetime]] = defaultdict(list)
         self.passed_over: list[int] = []
@@ -430,7 +441,7 @@ class _Seeder:
             rng = self.rng
             csat = _weighted(rng, 1, CSAT_BY_LATENESS[min(late, 3)])
             declined = self._declined(store_id, at)
-            if declined and rng.random() < 0.75:
+            if declined and rng.random() < 0.9:
                 csat = max(1, csat - rng.choice((1, 2, 2)))
             result: dict[str, Any] = {"csat": csat, "comment": None}
             if csat <= 2:
@@ -683,7 +694,7 @@ class _Seeder:
 
     def _visit_answers(self, daypart: str, declined: bool, language: str) -> dict[str, Any]:
         rng = self.rng
-        rating = _weighted(rng, 1, (8, 12, 25, 35, 20) if declined else (2, 5, 15, 40, 38))
+        rating = _weighted(rng, 1, (15, 20, 30, 25, 10) if declined else (2, 5, 15, 40, 38))
         p_yes = (0.1, 0.25, 0.55, 0.85, 0.95)[rating - 1]
         revisit = "yes" if rng.random() < p_yes else rng.choice(("no", "unsure", "unsure"))
         result: dict[str, Any] = {"visit_rating": rating, "revisit": revisit, "comment": None}

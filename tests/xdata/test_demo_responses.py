@@ -17,7 +17,7 @@ from odata.models import Order, ServiceRecord
 from surveys.answering import asked_questions
 from surveys.demo import seed_surveys
 from surveys.models import Invitation, Survey
-from xdata.demo import DECLINE_DAYS, DECLINING_STORE, seed_responses
+from xdata.demo import DECLINING_STORE, decline_start, seed_responses
 from xdata.models import Answer, Response
 
 pytestmark = pytest.mark.django_db
@@ -100,8 +100,8 @@ def test_demo_history_has_the_patterns_and_is_seeded_once() -> None:
     low_late = Response.objects.filter(survey=csat, csat__lte=2).exclude(comment="")
     assert low_late.filter(comment__contains="배송 지연").exists()
 
-    # The declining store: its last two months are clearly worse than before.
-    cutoff = now - timedelta(days=DECLINE_DAYS)
+    # The declining store: clearly worse since the start of last month.
+    cutoff = decline_start(now)
     store_csat = Response.objects.filter(survey=csat, store__external_id=DECLINING_STORE)
     before = [s for s in store_csat.filter(submitted_at__lt=cutoff).values_list("csat", flat=True)]
     after = [s for s in store_csat.filter(submitted_at__gte=cutoff).values_list("csat", flat=True)]
