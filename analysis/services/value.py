@@ -82,16 +82,18 @@ _INSERT = """
     LEFT JOIN served s ON s.customer_id = l.customer_id
 """
 
+# The threshold is read first and passed as a value: as a CTE joined into the UPDATE, the
+# planner (without statistics on the run's fresh rows) re-ran the percentile per row.
+_THRESHOLD = """
+    SELECT percentile_cont(%(percentile)s) WITHIN GROUP (ORDER BY net_value)
+    FROM analysis_valuepoint WHERE run_id = %(run)s
+"""
+
 _QUADRANTS = """
-    WITH threshold AS (
-        SELECT percentile_cont(%(percentile)s) WITHIN GROUP (ORDER BY net_value) AS value
-        FROM analysis_valuepoint WHERE run_id = %(run)s
-    )
     UPDATE analysis_valuepoint v SET quadrant =
-        CASE WHEN v.net_value >= t.value
+        CASE WHEN v.net_value >= %(threshold)s
              THEN CASE WHEN v.unhappy THEN 'valuable_unhappy' ELSE 'valuable_happy' END
              ELSE CASE WHEN v.unhappy THEN 'other_unhappy' ELSE 'other_happy' END END
-    FROM threshold t
     WHERE v.run_id = %(run)s
 """
 
@@ -112,7 +114,10 @@ def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime)
             cursor.execute(_INSERT, params)
             written = cursor.rowcount
             progress(0.8)
-            cursor.execute(_QUADRANTS, params)
+            cursor.execute(_THRESHOLD, params)
+            (threshold,) = cursor.fetchone()
+            if threshold is not None:
+                cursor.execute(_QUADRANTS, {**params, "threshold": threshold})
     progress(1.0)
     return written
 
