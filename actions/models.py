@@ -213,9 +213,7 @@ class TriggerRuleVersion(models.Model):
 
     class Meta:
         ordering = ["rule", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "number"], name="rule_version_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["rule", "number"], name="rule_version_once")]
 
     def __str__(self) -> str:
         return f"{self.rule_id} v{self.number}"
@@ -365,7 +363,7 @@ class Escalation(models.Model):
     """A reminder or escalation step, once per task and level (the sweep claims it by insert)."""
 
     class Level(models.IntegerChoices):
-        REMINDER = 1, _("Reminder at 80% of the SLA")
+        REMINDER = 1, _("Reminder near the SLA end (80%)")
         BREACH = 2, _("Escalated at breach")
         ADMINS = 3, _("Escalated to admins at twice the SLA")
 

@@ -6,26 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions.services import analysis_finished
 from analysis.models import AnalysisRun
 from analysis.services.runs import execute_run, request_run, run_summary, running_run
 from cxm.models import User
 
-# The actions app reads SegmentChange rows after each run; it is built alongside this one,
-# so the hook is optional until its service exists.
-try:
-    from actions.services import analysis_finished
-except ImportError:  # actions has no such service (yet): nothing reads the results
-    analysis_finished = None  # type: ignore[assignment]
-
 
 def _execute(run_id: int) -> AnalysisRun | None:
     run = execute_run(run_id=run_id)
-    if (
-        run is not None
-        and run.status == AnalysisRun.Status.FINISHED
-        and analysis_finished is not None
-    ):
-        analysis_finished(run_id=run.pk)
+    if run is not None and run.status == AnalysisRun.Status.FINISHED:
+        analysis_finished(run_id=run.pk)  # aggregate trigger rules read the new results
     return run
 
 

@@ -235,7 +235,7 @@ class Migration(migrations.Migration):
             name='Escalation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Reminder at 80% of the SLA'), (2, 'Escalated at breach'), (3, 'Escalated to admins at twice the SLA')])),
+                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Reminder near the SLA end (80%)'), (2, 'Escalated at breach'), (3, 'Escalated to admins at twice the SLA')])),
                 ('at', models.DateTimeField()),
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='actions.followuptask')),
             ],

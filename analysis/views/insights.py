@@ -157,7 +157,7 @@ def _point_figure(
     axis = "x" if horizontal else "y"
     other = "y" if horizontal else "x"
     hover = (
-        f"%{{{other}}}<br>%{{{axis}:.2f}}<br>{_('95% interval')}: "
+        f"%{{{other}}}<br>%{{{axis}:.2f}}<br>{_('Interval (95%)')}: "
         f"%{{customdata[1]:.2f}} \u2013 %{{customdata[2]:.2f}}"
         "<br>n = %{customdata[0]:,}<extra></extra>"
     )

@@ -51,7 +51,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         ns=[v.n for _s, v in data.trend],
         y_title=label,
         n_label="n",
-        interval_label=_("95% interval"),
+        interval_label=_("Interval (95%)"),
         value_format=fmt,
     )
     heat = charts.heatmap(
@@ -62,7 +62,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         lows=[[v.display_low for v in row] for row in data.heat],
         highs=[[v.display_high for v in row] for row in data.heat],
         n_label="n",
-        interval_label=_("95% interval"),
+        interval_label=_("Interval (95%)"),
         value_format=fmt,
     )
     return {"trend_figure": trend, "heat_figure": heat}

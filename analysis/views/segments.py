@@ -57,7 +57,7 @@ def _figure(table: SegmentTable) -> dict[str, Any]:
         ns=[r.value.n for r in ranked],
         x_title=str(METRICS[table.metric].label) + (" (%)" if unit == "share" else ""),
         n_label="n",
-        interval_label=_("95% interval"),
+        interval_label=_("Interval (95%)"),
         shrunk_label=_("Shrunk estimate (ranks)"),
         value_format=".2f" if unit == "mean" else ".1f",
     )

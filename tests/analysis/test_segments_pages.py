@@ -63,7 +63,7 @@ def test_the_page_lists_segments_with_n_interval_and_rank(agent: User, stores: o
     text = page.content.decode()
     for name in ("작은점 (TINY)", "큰점 (BIG)", "아쉬운점 (LOW)"):
         assert name in text
-    assert "Rank (shrunk)" in text and "95% interval" in text
+    assert "Rank (shrunk)" in text and "Interval (95%)" in text
     assert "How this is computed" in text
 
 
