@@ -16,17 +16,16 @@ read against the analysis app's stored segment changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from odata.models import Delivery, Order, ServiceRecord
+from odata.models import Delivery, ServiceRecord
+from odata.selectors import revenue_12m
 from xdata.models import Response
 
 
@@ -278,17 +277,7 @@ class ResponseFacts:
     def _revenue_12m(self) -> int:
         if self.response.customer_id is None:
             return 0
-        since = self.response.submitted_at - timedelta(days=365)
-        total = (
-            Order.objects.filter(
-                customer_id=self.response.customer_id,
-                placed_at__gte=since,
-                placed_at__lte=self.response.submitted_at,
-            )
-            .exclude(status__in=[Order.Status.CANCELLED, Order.Status.RETURNED])
-            .aggregate(total=Sum("amount"))["total"]
-        )
-        return int(total or Decimal(0))
+        return int(revenue_12m(self.response.customer_id, at=self.response.submitted_at))
 
     def _delivery_late(self) -> bool:
         if self.response.order_id is None:

@@ -193,6 +193,19 @@ def contact_cost() -> Decimal:
     return Decimal(str(value))
 
 
+# Orders that earned money: placed or completed, in KRW (cancelled and returned ones did not).
+EARNING = Q(status__in=[Order.Status.PLACED, Order.Status.COMPLETED], currency="KRW")
+
+
+def revenue_12m(customer_id: int, *, at: datetime) -> Decimal:
+    """The customer's revenue in the 12 months before `at`, counted as on the customer 360
+    page (trigger rules and task priorities read the same figure)."""
+    total: Decimal = Order.objects.filter(
+        EARNING, customer_id=customer_id, placed_at__gte=year_before(at), placed_at__lte=at
+    ).aggregate(total=Sum("amount", default=Decimal("0")))["total"]
+    return total
+
+
 def customer_figures(customer: Customer, *, now: datetime | None = None) -> CustomerFigures:
     """Orders, revenue and cost-to-serve of one customer, in three queries.
 
@@ -204,7 +217,7 @@ def customer_figures(customer: Customer, *, now: datetime | None = None) -> Cust
     """
     now = now or timezone.now()
     since = year_before(now)
-    earning = Q(status__in=[Order.Status.PLACED, Order.Status.COMPLETED], currency="KRW")
+    earning = EARNING
     returned = Q(status=Order.Status.RETURNED, placed_at__gte=since)
     zero = Decimal("0")
     orders = customer.orders.aggregate(

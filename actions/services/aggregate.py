@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
-from redis.exceptions import RedisError
 
 from actions.conditions import METRICS
 from actions.models import FollowUpTask, Holdout, TriggerRule
@@ -46,15 +45,9 @@ def analysis_finished(*, run_id: int) -> None:
     once the transaction commits (`realtime` queue). If Redis is down the next run's call
     catches up, since a (rule, segment, month) fires once whichever run sees it first."""
 
-    def enqueue() -> None:
-        try:
-            queues.get_queue("realtime", commit_mode="auto").enqueue(
-                EVALUATE_JOB, run_id, job_id=f"evaluate-aggregate-{run_id}"
-            )
-        except RedisError:
-            log.warning("aggregate rules for run %s not queued", run_id)
-
-    transaction.on_commit(enqueue)
+    queues.enqueue_on_commit(
+        "realtime", EVALUATE_JOB, run_id, job_id=f"evaluate-aggregate-{run_id}"
+    )
 
 
 @dataclass(frozen=True)

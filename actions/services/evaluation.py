@@ -8,14 +8,12 @@ The chain from a submitted survey to a task: the answer view calls `response_rec
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from actions.conditions import FIELDS, ResponseFacts, response_matches
 from actions.models import OperationalFiring, TriggerRule
@@ -24,8 +22,6 @@ from cxm import queues
 from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Response
-
-logger = logging.getLogger(__name__)
 
 EVALUATE_JOB = "actions.jobs.evaluate_response"
 # Operational rules act on facts that became true this recently: enabling a rule does not open
@@ -40,17 +36,9 @@ PREVIEW_DAYS = 30
 def response_recorded(*, response: Response) -> None:
     """Hand a just-recorded response to rule evaluation once the transaction commits. If Redis
     is unreachable the response keeps an empty `evaluated_at` and the reconciler queues it."""
-    response_id = response.pk
-
-    def enqueue() -> None:
-        try:
-            queues.get_queue("realtime", commit_mode="auto").enqueue(
-                EVALUATE_JOB, response_id, job_id=f"evaluate-response-{response_id}"
-            )
-        except RedisError:
-            logger.warning("response %s not queued; the reconciler will", response_id)
-
-    transaction.on_commit(enqueue)
+    queues.enqueue_on_commit(
+        "realtime", EVALUATE_JOB, response.pk, job_id=f"evaluate-response-{response.pk}"
+    )
 
 
 def rules_in_scope(

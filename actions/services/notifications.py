@@ -8,13 +8,10 @@ goes out once.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from actions.models import Notification
 from cxm import queues
@@ -22,8 +19,6 @@ from cxm import queues
 if TYPE_CHECKING:
     from actions.models import FollowUpTask
     from cxm.models import User
-
-logger = logging.getLogger(__name__)
 
 SEND_JOB = "actions.jobs.send_notification"
 
@@ -77,15 +72,7 @@ def notify(
 
 
 def enqueue_send(notification_id: int) -> None:
-    """Queue the sending job on commit. When Redis is unreachable the row stays pending and the
-    reconciler queues it later: a failed enqueue must not undo the task that caused it."""
-
-    def enqueue() -> None:
-        try:
-            queues.get_queue("realtime", commit_mode="auto").enqueue(
-                SEND_JOB, notification_id, job_id=f"notification-{notification_id}"
-            )
-        except RedisError:
-            logger.warning("notification %s not queued; the reconciler will", notification_id)
-
-    transaction.on_commit(enqueue)
+    """Queue the sending job on commit (the reconciler re-queues it if Redis is down)."""
+    queues.enqueue_on_commit(
+        "realtime", SEND_JOB, notification_id, job_id=f"notification-{notification_id}"
+    )

@@ -12,13 +12,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +37,8 @@ from actions.models import (
 )
 from actions.services import notifications
 from cxm.models import User
-from odata.models import Customer, Order, Store
+from odata.models import Customer, Store
+from odata.selectors import revenue_12m
 from surveys.models import Touchpoint
 from xdata.models import Feedback, Response
 
@@ -94,25 +93,13 @@ def high_value_threshold() -> int:
     return int(getattr(settings, "CXM_HIGH_VALUE_KRW", DEFAULT_HIGH_VALUE_KRW))
 
 
-def customer_revenue_12m(customer: Customer | None, at: datetime) -> Decimal:
-    if customer is None:
-        return Decimal(0)
-    total = (
-        Order.objects.filter(
-            customer=customer, placed_at__gte=at - timedelta(days=365), placed_at__lte=at
-        )
-        .exclude(status__in=[Order.Status.CANCELLED, Order.Status.RETURNED])
-        .aggregate(total=Sum("amount"))["total"]
-    )
-    return total or Decimal(0)
-
-
 def priority_for(*, severity: str, customer: Customer | None, at: datetime | None = None) -> int:
     """The plan's severity sets the priority; a high-value customer (revenue in the last 12
     months at or above `CXM_HIGH_VALUE_KRW`) raises it one level."""
     priority = int(SEVERITY_PRIORITY[Severity(severity)])
-    revenue = customer_revenue_12m(customer, at or timezone.now())
-    if revenue >= high_value_threshold():
+    if customer is None:
+        return priority
+    if revenue_12m(customer.pk, at=at or timezone.now()) >= high_value_threshold():
         priority = max(int(Priority.URGENT), priority - 1)
     return priority
 

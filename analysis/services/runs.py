@@ -12,11 +12,11 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import django_rq
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from analysis.models import AnalysisRun, MetricCell, SegmentChange
+from cxm import queues
 from cxm.models import User
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,7 @@ def request_run(
 
 
 def _enqueue(run_id: int) -> None:
-    django_rq.get_queue("bulk").enqueue(
-        "analysis.jobs.run_analysis", run_id, job_timeout=JOB_TIMEOUT
-    )
+    queues.get_queue("bulk").enqueue("analysis.jobs.run_analysis", run_id, job_timeout=JOB_TIMEOUT)
 
 
 class _Progress:
