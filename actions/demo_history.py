@@ -374,6 +374,17 @@ class History:
             back = pause + timedelta(hours=rng.uniform(20, 96))
             waited = (pause, back)
             resolved += back - pause
+        if waited is None and first <= now < resolved:
+            # Work going on right now: some of it waits on the customer at this moment, so the
+            # demo always has waiting tasks, whatever the hour it is seeded. A draw of its own
+            # (seeded by the task's creation) leaves the shared stream, and so the rest of the
+            # demo, unchanged.
+            own = random.Random(created.timestamp())  # noqa: S311  # demo data, not secrets
+            if own.random() < 0.3:
+                pause = max(first, now - timedelta(hours=own.uniform(1, 24)))
+                back = now + timedelta(hours=own.uniform(20, 96))
+                waited = (pause, back)
+                resolved += back - pause
         # The manager reviews and closes resolved tasks within a few days.
         closed = resolved + timedelta(hours=rng.uniform(4, 120))
         if rng.random() < 0.03:  # nobody got to it: overdue, escalated
