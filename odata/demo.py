@@ -102,6 +102,11 @@ def _import(kind: str, path: Path) -> ImportRun:
     return run
 
 
+# The busiest store: twice the customers of any other, so even a short month of its answers is
+# enough for the change tests (the survey demo makes it the store that declines).
+FLAGSHIP_STORE = "S003"
+
+
 def _stores(demo: Demo) -> list[_Store]:
     from cxm.services import create_user
 
@@ -149,10 +154,12 @@ def seed_odata(demo: Demo) -> None:
         ),
     )
 
+    # The flagship store is home to twice as many customers as the others.
+    home_stores = [*stores, *(s for s in stores if s.code == FLAGSHIP_STORE)]
     n_customers = 5000 * scale
     customers = []
     for n in range(1, n_customers + 1):
-        store = rng.choice(stores)
+        store = rng.choice(home_stores)
         joined = now - timedelta(days=rng.randint(30, 3 * 365), minutes=rng.randint(0, 1440))
         customers.append(
             [

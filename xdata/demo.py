@@ -12,7 +12,9 @@ The patterns the analysis dashboards should find:
 - one store (`DECLINING_STORE`) got clearly worse from the first day of last month (so last
   month, the latest complete one, is worse than the month before: the month-on-month change
   test flags it, and only it);
-- relationship NPS: customers with a complaint in the 30 days before are more often detractors;
+- relationship NPS: customers with a complaint in the 30 days before are more often detractors
+  (each month's random sample also takes every customer who complained in the 30 days before the
+  send, as a company checking on them would, so the group is large enough to see);
 - after-service CES: the more contacts a service request took, the harder it felt;
 - store revisit intent: morning buyers name waiting time and staff as the main reason, afternoon
   buyers stock and price; and some who said "yes" never ordered again (the say-do gap).
@@ -35,6 +37,7 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
+from odata.demo import FLAGSHIP_STORE
 from odata.models import (
     Customer,
     Delivery,
@@ -62,8 +65,9 @@ from xdata.services.responses import answer_row, score_columns
 if TYPE_CHECKING:
     from cxm.demo import Demo
 
-# The store whose scores fall in the last two months (its dispatch and staff changed).
-DECLINING_STORE = "S003"
+# The store whose scores fall from the first day of last month (its dispatch and staff
+# changed): the flagship, whose month of answers is large enough on any day of the month.
+DECLINING_STORE = FLAGSHIP_STORE
 
 
 def decline_start(now: datetime) -> datetime:
@@ -536,7 +540,16 @@ class _Seeder:
         for months_ago in range(12, 0, -1):
             day = self.now - timedelta(days=30 * months_ago - self.rng.randint(0, 4))
             send_after = out_of_quiet_window(day.replace(hour=10, minute=0, second=0))
-            for customer_id in self.rng.sample(ids, k=min(len(ids), NPS_MONTHLY_SAMPLE * scale)):
+            sample = self.rng.sample(ids, k=min(len(ids), NPS_MONTHLY_SAMPLE * scale))
+            sampled = set(sample)
+            sample += [
+                customer_id
+                for customer_id in self._complained_between(
+                    send_after - timedelta(days=30), send_after
+                )
+                if customer_id not in sampled
+            ]
+            for customer_id in sample:
                 planned.append(
                     _Planned(
                         survey=survey,
@@ -554,6 +567,14 @@ class _Seeder:
                     )
                 )
         return planned
+
+    def _complained_between(self, start: datetime, end: datetime) -> list[int]:
+        return sorted(
+            customer_id
+            for customer_id, times in self.complaints.items()
+            if customer_id in self.customers
+            and bisect.bisect_left(times, end) > bisect.bisect_left(times, start)
+        )
 
     def _nps_answers(self, customer_id: int) -> Callable[[str, datetime], dict[str, Any]]:
         def answers(language: str, at: datetime) -> dict[str, Any]:
