@@ -224,6 +224,9 @@ CXM_SERVICE_CONTACT_COST_KRW = env.integer("CXM_SERVICE_CONTACT_COST_KRW", defau
 # Open survey links (QR codes) are public: limits per client address.
 CXM_OPEN_LINK_VIEWS_PER_MINUTE = env.integer("CXM_OPEN_LINK_VIEWS_PER_MINUTE", 120, minimum=1)
 CXM_OPEN_LINK_SUBMITS_PER_HOUR = env.integer("CXM_OPEN_LINK_SUBMITS_PER_HOUR", 30, minimum=1)
+# Each web process keeps the published survey behind an open code this long (0: no cache), so
+# a busy QR code costs no survey query per answer; a change reaches every process within it.
+CXM_OPEN_LINK_CACHE_SECONDS = env.integer("CXM_OPEN_LINK_CACHE_SECONDS", 5, minimum=0)
 # Survey fatigue: at most one invitation per customer in this many days (touchpoints may
 # override it for journey-critical stages).
 CXM_CONTACT_INTERVAL_DAYS = env.integer("CXM_CONTACT_INTERVAL_DAYS", 30, minimum=0)

@@ -11,13 +11,16 @@ from django.test import Client
 
 from cxm.models import User
 from cxm.roles import Role
+from surveys.services.answering import forget_open_surveys
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _empty_queues_and_cache() -> None:
-    """Each test starts with empty queues, no cached state and no lockouts in Redis."""
+    """Each test starts with empty queues, no cached state and no lockouts in Redis, and no
+    open-link survey kept from an earlier test's (rolled back) database."""
     django_rq.get_connection("default").flushdb()
+    forget_open_surveys()
 
 
 @pytest.fixture(autouse=True)

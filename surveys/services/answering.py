@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,17 +106,43 @@ def save_partial_answers(*, invitation: Invitation, answers: dict[str, Any]) -> 
     return bool(saved)
 
 
+# code: (good until, on time.monotonic(); the survey with its touchpoint and current version)
+_open_surveys: dict[str, tuple[float, Survey]] = {}
+OPEN_SURVEYS_KEPT = 1000
+
+
 def survey_for_open_code(*, code: str) -> Survey:
     """The published survey behind the open link `code`, with its touchpoint and current
-    version (one query). Raises LinkProblem."""
+    version (one query, or none within `CXM_OPEN_LINK_CACHE_SECONDS` of the last). Raises
+    LinkProblem.
+
+    The survey is kept per process for those seconds: a closed, republished or unlinked survey
+    is seen by this process at once (`forget_open_surveys`) and by the other web processes
+    within them. Unknown codes are not kept, so a new open link works at once.
+    """
+    now = time.monotonic()
+    kept = _open_surveys.get(code)
+    if kept is not None and kept[0] > now:
+        return kept[1]
     survey = (
         Survey.objects.select_related("current_version", "touchpoint")
         .filter(open_code=code, status=Survey.Status.PUBLISHED, current_version__isnull=False)
         .first()
     )
     if survey is None:
+        _open_surveys.pop(code, None)
         raise LinkProblem(LinkProblem.NOT_FOUND)
+    seconds = settings.CXM_OPEN_LINK_CACHE_SECONDS
+    if seconds > 0:
+        if len(_open_surveys) >= OPEN_SURVEYS_KEPT:
+            _open_surveys.clear()
+        _open_surveys[code] = (now + seconds, survey)
     return survey
+
+
+def forget_open_surveys() -> None:
+    """Drop this process's kept open-link surveys (a survey's status, version or code changed)."""
+    _open_surveys.clear()
 
 
 def open_link_version(*, survey: Survey, number: int) -> SurveyVersion:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cxm.models import User
 from surveys.models import Survey, SurveyVersion, Touchpoint
 from surveys.questions import validate_questions
+from surveys.services.answering import forget_open_surveys
 from surveys.survey_templates import TEMPLATES
 
 Question = dict[str, Any]
@@ -147,6 +148,7 @@ def update_survey_settings(
             "updated_at",
         ]
     )
+    forget_open_surveys()
     return survey
 
 
@@ -158,6 +160,7 @@ def archive_survey(*, survey: Survey) -> bool:
         .update(status=Survey.Status.ARCHIVED)
     )
     survey.status = Survey.Status.ARCHIVED
+    forget_open_surveys()
     return bool(changed)
 
 
@@ -267,4 +270,5 @@ def publish_survey(*, survey: Survey, by: User | None) -> SurveyVersion:
         locked.save(update_fields=["current_version", "status", "updated_at"])
     survey.current_version, survey.status = version, locked.status
     survey.draft = locked.draft
+    forget_open_surveys()
     return version

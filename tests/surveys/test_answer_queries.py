@@ -29,11 +29,25 @@ def test_personal_link_page_and_final_submit(django_assert_max_num_queries: Any)
     assert Response.objects.count() == 1
 
 
-def test_open_link_final_submit(django_assert_max_num_queries: Any) -> None:
+def test_open_link_final_submit(django_assert_num_queries: Any) -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client()
+    html = client.get("/o/T1/?store=S-1").content.decode()
+    # The survey with its version was kept by the GET; the store, the response and its
+    # answers (+ savepoint).
+    with django_assert_num_queries(5):
+        client.post("/o/T1/", {**_form(html), "nps": "9"})
+    assert Response.objects.count() == 1
+
+
+def test_open_link_final_submit_without_a_kept_survey(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.CXM_OPEN_LINK_CACHE_SECONDS = 0
     make_survey(SHORT, open_code="T1")
     client = Client()
     html = client.get("/o/T1/?store=S-1").content.decode()
     # Survey with its version, the store, the response and its answers (+ savepoint).
-    with django_assert_max_num_queries(6):
+    with django_assert_num_queries(6):
         client.post("/o/T1/", {**_form(html), "nps": "9"})
     assert Response.objects.count() == 1

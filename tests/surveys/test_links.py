@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from surveys.models import Invitation, Survey
+from surveys.services import answering
+from surveys.services.answering import forget_open_surveys
+from surveys.services.builder import archive_survey, update_survey_settings
 from tests.surveys.test_answer_pages import TOKEN, make_invitation, make_survey
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +91,59 @@ def test_open_link_unknown_or_unpublished_is_404() -> None:
     survey = make_survey(open_code="TABLE1")
     assert _get("/o/NOPE/")[0] == 404
     assert _get("/o/TABLE1/")[0] == 200
-    for status in (Survey.Status.DRAFT, Survey.Status.ARCHIVED):
-        survey.status = status
-        survey.save(update_fields=["status"])
-        code, html = _get("/o/TABLE1/")
-        assert code == 404
-        assert "This survey link does not work" in html
+    # Archived through the service: this process forgets the survey it kept at once.
+    assert archive_survey(survey=survey)
+    code, html = _get("/o/TABLE1/")
+    assert code == 404
+    assert "This survey link does not work" in html
+    # A draft (a change made elsewhere: another process's kept copy lasts its seconds).
+    survey.status = Survey.Status.DRAFT
+    survey.save(update_fields=["status"])
+    forget_open_surveys()
+    assert _get("/o/TABLE1/")[0] == 404
+
+
+def test_open_link_without_its_code_is_404_at_once() -> None:
+    survey = make_survey(open_code="TABLE1")
+    assert _get("/o/TABLE1/")[0] == 200
+    update_survey_settings(
+        survey=survey,
+        name=survey.name,
+        touchpoint=survey.touchpoint,
+        send_on_milestone=False,
+        send_delay_hours=0,
+        reminder_after_days=3,
+        expires_after_days=14,
+        open_link=False,
+    )
+    assert _get("/o/TABLE1/")[0] == 404
+
+
+def test_the_kept_open_survey_saves_the_query_and_expires(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    settings.CXM_OPEN_LINK_CACHE_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr(answering.time, "monotonic", lambda: clock[0])
+    survey = make_survey(open_code="TABLE1")
+    with django_assert_num_queries(1):
+        assert answering.survey_for_open_code(code="TABLE1").pk == survey.pk
+    with django_assert_num_queries(0):
+        answering.survey_for_open_code(code="TABLE1")
+    # Closed by another process: this one serves its copy until the seconds run out.
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.ARCHIVED)
+    clock[0] += 4.9
+    assert answering.survey_for_open_code(code="TABLE1").pk == survey.pk
+    clock[0] += 0.2
+    with pytest.raises(answering.LinkProblem):
+        answering.survey_for_open_code(code="TABLE1")
+
+
+def test_no_open_survey_is_kept_when_the_cache_is_off(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.CXM_OPEN_LINK_CACHE_SECONDS = 0
+    make_survey(open_code="TABLE1")
+    with django_assert_num_queries(2):
+        answering.survey_for_open_code(code="TABLE1")
+        answering.survey_for_open_code(code="TABLE1")
