@@ -52,6 +52,8 @@ LATE_HISTORY_DAYS = 120
 LATE_MIN_DAYS = 2
 DETRACTOR_HOLDOUT = 10
 HOLDOUT_STICKY = timedelta(days=90)
+# Tasks worked on this recently before the demo is seeded may be waiting on the customer now.
+RECENT_WORK = timedelta(days=7)
 # Revenue in the 12 months before a CSAT 1-2 answer that makes the customer a VIP for the rule:
 # about the top tenth of the demo's customers by 12-month revenue.
 VIP_REVENUE_KRW = 700_000
@@ -192,6 +194,7 @@ class History:
         self.names: dict[int, str] = {}
         self.planted_orders = 0
         self._team_turn = 0
+        self._worked_lately = 0  # tasks worked on in the week before the demo is seeded
         self.bosses = dict(User.objects.values_list("pk", "reports_to__username"))
         self.admins = sorted(
             User.objects.filter(groups__name=Role.ADMIN.value, is_active=True).values_list(
@@ -374,14 +377,17 @@ class History:
             back = pause + timedelta(hours=rng.uniform(20, 96))
             waited = (pause, back)
             resolved += back - pause
-        if waited is None and first <= now < resolved:
-            # Work going on right now: some of it waits on the customer at this moment, so the
-            # demo always has waiting tasks, whatever the hour it is seeded. A draw of its own
-            # (seeded by the task's creation) leaves the shared stream, and so the rest of the
-            # demo, unchanged.
+        if waited is None and first <= now < resolved + RECENT_WORK:
+            # Work going on now or finished in the last week: every fourth such task (the 2nd,
+            # 6th, ...) has been waiting on the customer since shortly before now (or before it
+            # was to be resolved), so the demo has waiting tasks whatever the day and hour it
+            # is seeded, holidays included. The durations are a draw of its own (seeded by the
+            # task's creation), which leaves the shared stream, and so the rest of the demo,
+            # unchanged.
+            self._worked_lately += 1
             own = random.Random(created.timestamp())  # noqa: S311  # demo data, not secrets
-            if own.random() < 0.3:
-                pause = max(first, now - timedelta(hours=own.uniform(1, 24)))
+            if self._worked_lately % 4 == 2:
+                pause = max(first, min(now, resolved) - timedelta(hours=own.uniform(1, 24)))
                 back = now + timedelta(hours=own.uniform(20, 96))
                 waited = (pause, back)
                 resolved += back - pause
