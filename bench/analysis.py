@@ -3,8 +3,9 @@ the overview page.
 
 Creates a throwaway database on the server in DATABASE_URL, migrates it, and loads with
 `generate_series` 100,000 customers, 1,000,000 orders, 1,000,000 survey responses over a year
-(40 stores in 5 regions, 4 surveys, scores, channel, daypart, language, customer segment),
-300,000 invitations and 50,000 rated reviews. First 10,000 of the responses are loaded and the
+(40 stores in 5 regions, 4 surveys, scores, channel, daypart, language, customer segment, a
+comment on a quarter of them: `BENCH_COMMENT_SHARE`), 300,000 invitations and 50,000 rated
+reviews. First 10,000 of the responses are loaded and the
 overview page is timed at that size; then the rest, and:
 
 - a full run (`manage.py run_analysis`, every section) in a child process, whose peak memory
@@ -48,6 +49,34 @@ SMALL = 10_000
 CUSTOMERS = max(1000, ORDERS // 10)
 INVITATIONS = RESPONSES * 3 // 10
 REVIEWS = RESPONSES // 20
+# Share of responses with a free-text comment (Korean, one in ten English), so the text-theme
+# step loads the Korean analyser and tokenises real sentences, as it would on a real company's
+# answers.
+COMMENT_SHARE = float(os.environ.get("BENCH_COMMENT_SHARE", "0.25"))
+COMMENT_OPENINGS_KO = [
+    "배송이 생각보다 늦게 도착했어요.",
+    "직원분이 친절하게 안내해 주셨습니다.",
+    "매장이 깨끗하고 쾌적했어요.",
+    "주문한 상품이 누락되어 다시 연락해야 했습니다.",
+    "계산 대기 시간이 너무 길었습니다.",
+    "가격 대비 품질이 만족스럽습니다.",
+    "포장이 꼼꼼해서 좋았어요.",
+    "앱에서 결제가 자꾸 실패했어요.",
+]
+COMMENT_ENDINGS_KO = [
+    "다음에도 이용할게요.",
+    "개선이 필요해 보입니다.",
+    "재고가 자주 없어서 아쉬워요.",
+    "상담원 연결이 어려웠습니다.",
+    "전반적으로 만족합니다.",
+    "환불 처리가 빨랐어요.",
+]
+COMMENT_EN = [
+    "Delivery was two days late and nobody told me.",
+    "Friendly staff and a clean store.",
+    "The app kept failing at checkout.",
+    "Good value for the price, will order again.",
+]
 STORES = 40
 PAGE_RUNS = 40
 STEP_RUNS = 3
@@ -83,6 +112,10 @@ def setup_org() -> dict[str, Any]:
 
 def _array(values: list[int]) -> str:
     return "ARRAY[" + ",".join(str(v) for v in values) + "]"
+
+
+def _texts(values: list[str]) -> str:
+    return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
 
 
 def load_operational() -> None:
@@ -128,6 +161,8 @@ def load_responses(org: dict[str, Any], first: int, last: int) -> None:
     survey_ids = _array([s[0] for s in surveys])
     version_ids = _array([s[1] for s in surveys])
     touchpoint_ids = _array([s[2] for s in surveys])
+    en, ko_open = _texts(COMMENT_EN), _texts(COMMENT_OPENINGS_KO)
+    ko_end = _texts(COMMENT_ENDINGS_KO)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT setseed({first % 997} / 1000.0)")
         cursor.execute(
@@ -143,7 +178,13 @@ def load_responses(org: dict[str, Any], first: int, last: int) -> None:
                    CASE WHEN i % 4 = 0 THEN floor(random() * 11)::int END,
                    CASE WHEN i % 4 IN (1, 3) THEN 1 + floor(random() * 5)::int END,
                    CASE WHEN i % 4 = 2 THEN 1 + floor(random() * 7)::int END,
-                   '', '', (ARRAY['online','store','app'])[1 + i % 3],
+                   '',
+                   CASE WHEN random() >= {COMMENT_SHARE} THEN ''
+                        WHEN i % 10 = 0 THEN ({en})[1 + i % {len(COMMENT_EN)}]
+                        ELSE ({ko_open})[1 + (i / 3) % {len(COMMENT_OPENINGS_KO)}]
+                             || ' ' || ({ko_end})[1 + i % {len(COMMENT_ENDINGS_KO)}]
+                   END,
+                   (ARRAY['online','store','app'])[1 + i % 3],
                    (ARRAY['morning','lunch','afternoon','evening'])[1 + (i / 3) % 4]
             FROM generate_series({first}, {last}) AS i,
                  (SELECT min(id) AS c0 FROM odata_customer) AS c
@@ -367,6 +408,7 @@ def main() -> int:
                 "orders": ORDERS,
                 "invitations": INVITATIONS,
                 "reviews": REVIEWS,
+                "comment_share": COMMENT_SHARE,
                 "nps_step_cells": cells,
                 "nps_step_definition": "store x week NPS with interval from the run's fact table",
                 "every_segment_kind_week_and_month_ms": round(every_ms, 1),
