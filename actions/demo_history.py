@@ -385,8 +385,8 @@ class History:
             # task's creation), which leaves the shared stream, and so the rest of the demo,
             # unchanged.
             self._worked_lately += 1
-            own = random.Random(created.timestamp())  # noqa: S311  # demo data, not secrets
             if self._worked_lately % 4 == 2:
+                own = random.Random(created.timestamp())  # noqa: S311  # demo data
                 pause = max(first, min(now, resolved) - timedelta(hours=own.uniform(1, 24)))
                 back = now + timedelta(hours=own.uniform(20, 96))
                 waited = (pause, back)

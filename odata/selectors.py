@@ -217,13 +217,12 @@ def customer_figures(customer: Customer, *, now: datetime | None = None) -> Cust
     """
     now = now or timezone.now()
     since = year_before(now)
-    earning = EARNING
     returned = Q(status=Order.Status.RETURNED, placed_at__gte=since)
     zero = Decimal("0")
     orders = customer.orders.aggregate(
         order_count=Count("id", filter=~Q(status=Order.Status.CANCELLED)),
-        revenue_lifetime=Sum("amount", filter=earning, default=zero),
-        revenue_12m=Sum("amount", filter=earning & Q(placed_at__gte=since), default=zero),
+        revenue_lifetime=Sum("amount", filter=EARNING, default=zero),
+        revenue_12m=Sum("amount", filter=EARNING & Q(placed_at__gte=since), default=zero),
         returned_orders=Count("id", filter=returned),
         returned_amount=Sum("amount", filter=returned & Q(currency="KRW"), default=zero),
     )

@@ -544,10 +544,10 @@ class _Seeder:
             sampled = set(sample)
             sample += [
                 customer_id
-                for customer_id in self._complained_between(
-                    send_after - timedelta(days=30), send_after
-                )
+                for customer_id in sorted(self.complaints)
                 if customer_id not in sampled
+                and customer_id in self.customers
+                and self._complained_before(customer_id, send_after)
             ]
             for customer_id in sample:
                 planned.append(
@@ -568,21 +568,17 @@ class _Seeder:
                 )
         return planned
 
-    def _complained_between(self, start: datetime, end: datetime) -> list[int]:
-        return sorted(
-            customer_id
-            for customer_id, times in self.complaints.items()
-            if customer_id in self.customers
-            and bisect.bisect_left(times, end) > bisect.bisect_left(times, start)
+    def _complained_before(self, customer_id: int, moment: datetime) -> bool:
+        """Whether the customer opened a complaint in the 30 days before `moment`."""
+        times = self.complaints.get(customer_id, [])
+        return bisect.bisect_left(times, moment) > bisect.bisect_left(
+            times, moment - timedelta(days=30)
         )
 
     def _nps_answers(self, customer_id: int) -> Callable[[str, datetime], dict[str, Any]]:
         def answers(language: str, at: datetime) -> dict[str, Any]:
             rng = self.rng
-            times = self.complaints.get(customer_id, [])
-            recent = bisect.bisect_left(times, at) - bisect.bisect_left(
-                times, at - timedelta(days=30)
-            )
+            recent = self._complained_before(customer_id, at)
             nps = _weighted(rng, 0, NPS_AFTER_COMPLAINT if recent else NPS_BASE)
             result: dict[str, Any] = {"nps": nps}
             if nps <= 6:

@@ -106,8 +106,9 @@ def save_partial_answers(*, invitation: Invitation, answers: dict[str, Any]) -> 
     return bool(saved)
 
 
-# code: (good until, on time.monotonic(); the survey with its touchpoint and current version)
+# code: (good until, on `_clock`; the survey with its touchpoint and current version)
 _open_surveys: dict[str, tuple[float, Survey]] = {}
+_clock = time.monotonic
 OPEN_SURVEYS_KEPT = 1000
 
 
@@ -120,7 +121,7 @@ def survey_for_open_code(*, code: str) -> Survey:
     is seen by this process at once (`forget_open_surveys`) and by the other web processes
     within them. Unknown codes are not kept, so a new open link works at once.
     """
-    now = time.monotonic()
+    now = _clock()
     kept = _open_surveys.get(code)
     if kept is not None and kept[0] > now:
         return kept[1]

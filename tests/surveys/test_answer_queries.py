@@ -29,25 +29,16 @@ def test_personal_link_page_and_final_submit(django_assert_max_num_queries: Any)
     assert Response.objects.count() == 1
 
 
-def test_open_link_final_submit(django_assert_num_queries: Any) -> None:
-    make_survey(SHORT, open_code="T1")
-    client = Client()
-    html = client.get("/o/T1/?store=S-1").content.decode()
-    # The survey with its version was kept by the GET; the store, the response and its
-    # answers (+ savepoint).
-    with django_assert_num_queries(5):
-        client.post("/o/T1/", {**_form(html), "nps": "9"})
-    assert Response.objects.count() == 1
-
-
-def test_open_link_final_submit_without_a_kept_survey(
-    settings: Any, django_assert_num_queries: Any
+# With the survey kept by the GET (the default): the store, the response and its answers
+# (+ savepoint). Without it, the survey with its version first.
+@pytest.mark.parametrize("kept_seconds, queries", [(5, 5), (0, 6)], ids=["kept", "not-kept"])
+def test_open_link_final_submit(
+    settings: Any, django_assert_num_queries: Any, kept_seconds: int, queries: int
 ) -> None:
-    settings.CXM_OPEN_LINK_CACHE_SECONDS = 0
+    settings.CXM_OPEN_LINK_CACHE_SECONDS = kept_seconds
     make_survey(SHORT, open_code="T1")
     client = Client()
     html = client.get("/o/T1/?store=S-1").content.decode()
-    # Survey with its version, the store, the response and its answers (+ savepoint).
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(queries):
         client.post("/o/T1/", {**_form(html), "nps": "9"})
     assert Response.objects.count() == 1

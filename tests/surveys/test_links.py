@@ -124,7 +124,7 @@ def test_the_kept_open_survey_saves_the_query_and_expires(
 ) -> None:
     settings.CXM_OPEN_LINK_CACHE_SECONDS = 5
     clock = [1000.0]
-    monkeypatch.setattr(answering.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(answering, "_clock", lambda: clock[0])
     survey = make_survey(open_code="TABLE1")
     with django_assert_num_queries(1):
         assert answering.survey_for_open_code(code="TABLE1").pk == survey.pk
