@@ -44,7 +44,11 @@ def enqueue_on_commit(name: str, func: str, *args: Any, job_id: str) -> None:
 
     def enqueue() -> None:
         try:
-            get_queue(name, commit_mode="auto").enqueue(func, *args, job_id=job_id)
+            queue = get_queue(name, commit_mode="auto")
+            # On a caller's pipeline RQ's queue registration and job push share one round trip.
+            with queue.connection.pipeline() as pipeline:
+                queue.enqueue_call(func, args=args, job_id=job_id, pipeline=pipeline)
+                pipeline.execute()
         except RedisError:
             logger.warning("%s %s not queued (%s); the reconciler will", func, args, job_id)
 

@@ -24,7 +24,11 @@ class Response(models.Model):
     """
 
     code = models.UUIDField(default=uuid4, unique=True, editable=False)
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    # Survey, customer and store lead the (…, submitted_at) indexes below, which serve their
+    # lookups: no single-column index each (every index costs the answer page an insert).
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="+")
     # Personal link: one response per invitation, enforced here.
     invitation = models.OneToOneField(
@@ -33,10 +37,17 @@ class Response(models.Model):
     # Open link: the answer form carries a one-time key, so a double submit records once.
     submission_key = models.UUIDField(unique=True, null=True, blank=True)
     customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        db_index=False,
     )
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True)
+    store = models.ForeignKey(
+        Store, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True)
     purchase_channel = models.CharField(max_length=16, blank=True)
     daypart = models.CharField(max_length=16, choices=Daypart.choices, blank=True)
@@ -83,7 +94,10 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # Led by the unique (response, question_key) index: no index of its own.
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question_key = models.CharField(max_length=32)
     number = models.SmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)
