@@ -142,7 +142,10 @@ def _insert_sql(answers: int) -> str:
     ]
     if answers:
         # Typed placeholders: the VALUES list sits in a SELECT, where nothing else types it.
-        row = "(" + ", ".join(f"%s::{f.cast_db_type(db)}" for f in columns) + ")"
+        # Cast types carry no length (varchar, not varchar(32)), so a cast never truncates and
+        # the column's own limit still rejects a value that is too long.
+        casts = [f.cast_db_type(db) for f in columns]  # type: ignore[attr-defined]
+        row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
         rows = ", ".join([row] * answers)
         names = ", ".join(quote(f.column) for f in columns)
         parts.append(
