@@ -131,3 +131,16 @@ def test_open_link_speaks_the_browsers_language() -> None:
     make_survey(SHORT, open_code="T1")
     assert "추천?" in Client(HTTP_ACCEPT_LANGUAGE="ko").get("/o/T1/").content.decode()
     assert "Recommend?" in Client(HTTP_ACCEPT_LANGUAGE="en-US").get("/o/T1/").content.decode()
+
+
+def test_answer_and_thank_you_pages_load_no_script_and_the_thank_you_page_no_switch() -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client()
+    page = client.get("/o/T1/").content.decode()
+    assert "<script" not in page
+    assert 'class="language-switch"' in page  # the customer can switch while answering
+    thanks = _answer(client, "/o/T1/", page, nps="9").content.decode()
+    assert "<script" not in thanks
+    # Switching language after answering would only reopen the survey.
+    assert 'class="language-switch"' not in thanks
+    assert Response.objects.count() == 1
