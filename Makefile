@@ -17,7 +17,7 @@ help:
 	@echo "make run            private PostgreSQL + Redis, migrate, demo data, web/worker/cron (PORT=8000)"
 	@echo "make test           throwaway servers, then pytest (PYTEST_ARGS=\"...\")"
 	@echo "make lint           ruff check, ruff format --check, mypy (apps), makemigrations --check"
-	@echo "make bench          every bench/*.py"
+	@echo "make bench          every bench/*.py (BENCH=name,name for some)"
 	@echo "make lock           regenerate requirements*.lock with uv"
 	@echo "make messages       update and compile the Korean catalogue in locale/ (needs gettext)"
 	@echo "make clean-devdata  delete .devdata (the make run database, Redis data, logs)"

@@ -437,8 +437,13 @@ def measure(workdir: Path, t_start: float) -> int:
         started("worker-bulk", [*manage, "rqworker", "bulk"], workdir),
     ):
         wait_for_gunicorn(port)
-        for queue_name in ("realtime", "bulk"):
-            wait_for_worker(queue_name)
+        try:
+            for queue_name in ("realtime", "bulk"):
+                wait_for_worker(queue_name)
+        except RuntimeError:
+            for log in sorted(workdir.glob("*.log")):  # why the worker did not start
+                say(f"{log.name}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise
         Submitter(port, code).submit()  # warm up both gunicorn workers' first request
         say(f"answering for {DURATION:.0f} s, idle")
         idle = phase(port, code, seconds=DURATION)

@@ -394,6 +394,10 @@ def test(ctx: Ctx, pytest_args: Sequence[str]) -> int:
 def bench(ctx: Ctx) -> int:
     scripts = sorted((ctx.root / "bench").glob("*.py"))
     scripts = [s for s in scripts if not s.name.startswith("_")]
+    # `make bench BENCH=survey_submit,time_to_task` runs only those.
+    chosen = {name.strip() for name in os.environ.get("BENCH", "").split(",") if name.strip()}
+    if chosen:
+        scripts = [s for s in scripts if s.stem in chosen]
     if not scripts:
         say("no benchmarks in bench/ yet; nothing to run")
         return 0
@@ -402,6 +406,8 @@ def bench(ctx: Ctx) -> int:
     with ExitStack() as stack:
         try:
             env = _throwaway(ctx, stack, tmp)
+            # Pages rendered with DEBUG off need the static files' manifest.
+            manage(ctx, ["collectstatic", "--noinput", "-v0"], env, None)
             for script in scripts:
                 say(f"bench {script.relative_to(ctx.root)}")
                 rc = run_foreground(ctx, [ctx.python, str(script)], env)
