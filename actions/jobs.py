@@ -19,9 +19,15 @@ def warm_up() -> None:
         get_template(f"actions/email/{name}")
 
 
+def evaluate_recent_responses() -> dict[str, int]:
+    """Per-response rules for every response recorded recently and not evaluated yet
+    (`realtime`, queued on commit by `response_recorded`, one job for a burst of answers)."""
+    return evaluation.evaluate_recent_responses()
+
+
 def evaluate_response(response_id: int) -> int:
-    """Per-response rules for one response (`realtime`, enqueued on commit); quiet when the
-    response was evaluated already."""
+    """Per-response rules for one response (`realtime`, queued by the reconciler for a
+    response that waited too long); quiet when the response was evaluated already."""
     from actions.services.evaluation import evaluate_response as evaluate
 
     return evaluate(response_id=response_id)

@@ -53,3 +53,37 @@ def enqueue_on_commit(name: str, func: str, *args: Any, job_id: str) -> None:
             logger.warning("%s %s not queued (%s); the reconciler will", func, args, job_id)
 
     transaction.on_commit(enqueue)
+
+
+def wake_on_commit(name: str, func: str, *, flag: str, ttl: int) -> None:
+    """Queue one `func()` on queue `name` once the current transaction commits, unless one is
+    queued already and has not started.
+
+    For a job that drains what the database says is to do (responses not yet evaluated): the
+    job calls `woken(name, flag)` first, so work committed after its start queues the next
+    job, and work committed before its start is in what it reads. A burst of commits costs
+    one job, and each commit one Redis command (SET NX). `ttl` (seconds) bounds how long a lost
+    job's flag holds new ones back; the reconciler finds what waited meanwhile. As in
+    `enqueue_on_commit`, an unreachable Redis is logged and the committed rows wait.
+    """
+
+    def wake() -> None:
+        try:
+            connection = _connection(settings.RQ_QUEUES[name]["URL"])
+            if not connection.set(flag, 1, nx=True, ex=ttl):
+                return  # a job is queued and will read this commit's rows
+            try:
+                get_queue(name, commit_mode="auto").enqueue_call(func)
+            except RedisError:
+                connection.delete(flag)  # so the next commit tries again
+                raise
+        except RedisError:
+            logger.warning("%s not queued (%s); the reconciler will", func, flag)
+
+    transaction.on_commit(wake)
+
+
+def woken(name: str, flag: str) -> None:
+    """Called by a job queued by `wake_on_commit` when it starts: commits from now on queue
+    another one."""
+    _connection(settings.RQ_QUEUES[name]["URL"]).delete(flag)

@@ -1,8 +1,9 @@
 """A small fixed-window rate limiter on Redis.
 
 Fixed windows are coarse (a burst at a window's edge can pass up to twice the limit) but cost
-one command per hit (a server-side script that counts and sets the expiry) and no clean-up,
-which is all abuse protection on public pages needs.
+one command per request (a server-side script that counts, and sets the expiry of, each key
+the request counts against) and no clean-up, which is all abuse protection on public pages
+needs.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ import redis
 from django.conf import settings
 from redis.commands.core import Script
 
-# Count the hit; the key names its window, so its expiry is set with the first hit only.
+# Count a hit on each key; a key names its window, so its expiry is set with its first hit.
 COUNT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
 """
 
 
@@ -29,7 +33,16 @@ def _script(url: str) -> Script:
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on `key`; True while the hits in the current window are within `limit`."""
-    window = int(time.time() // window_seconds)
-    name = f"cxm:ratelimit:{key}:{window}"
-    count = _script(settings.REDIS_URL)(keys=[name], args=[window_seconds + 1])
-    return int(count) <= limit
+    return hit_all((key, limit, window_seconds))
+
+
+def hit_all(*limits: tuple[str, int, int]) -> bool:
+    """Count one hit on each `(key, limit, window_seconds)` in one round trip; True while every
+    key's hits in its current window are within its limit."""
+    now = time.time()
+    names, expiries = [], []
+    for key, _limit, window_seconds in limits:
+        names.append(f"cxm:ratelimit:{key}:{int(now // window_seconds)}")
+        expiries.append(window_seconds + 1)
+    counts = _script(settings.REDIS_URL)(keys=names, args=expiries)
+    return all(int(count) <= limit for count, (_key, limit, _w) in zip(counts, limits, strict=True))

@@ -3,11 +3,15 @@ queue, enqueued on commit), operational facts against the operational rules (a s
 sweep), and the preview that says what a rule would have done in the last 30 days.
 
 The chain from a submitted survey to a task: the answer view calls `response_recorded` →
-`actions.jobs.evaluate_response` → `evaluate_response` → `actions.services.tasks.fire`.
+`actions.jobs.evaluate_recent_responses` → `evaluate_recent_responses` → `evaluate_response` →
+`actions.services.tasks.fire`. One job drains every response committed before it started, so
+a burst of answers costs one job, not one per answer; the reconciler queues
+`actions.jobs.evaluate_response` for a response that waited longer than `RECENT`.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +27,17 @@ from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Response
 
-EVALUATE_JOB = "actions.jobs.evaluate_response"
+log = logging.getLogger(__name__)
+
+DRAIN_JOB = "actions.jobs.evaluate_recent_responses"
+# Set while a drain job is queued and not yet started (see `cxm.queues.wake_on_commit`).
+DRAIN_FLAG = "cxm:actions:evaluate-recent:queued"
+DRAIN_FLAG_TTL = 60
+# A drain takes responses submitted this recently; older unevaluated ones are the reconciler's
+# (a response whose evaluation failed is then retried by its own job, in RQ's failed registry
+# if it fails again, instead of by every drain).
+RECENT = timedelta(minutes=2)
+DRAIN_BATCH = 200
 # Operational rules act on facts that became true this recently: enabling a rule does not open
 # a task for every late delivery of last year.
 OPERATIONAL_LOOKBACK = timedelta(days=14)
@@ -34,11 +48,44 @@ PREVIEW_DAYS = 30
 
 
 def response_recorded(*, response: Response) -> None:
-    """Hand a just-recorded response to rule evaluation once the transaction commits. If Redis
-    is unreachable the response keeps an empty `evaluated_at` and the reconciler queues it."""
-    queues.enqueue_on_commit(
-        "realtime", EVALUATE_JOB, response.pk, job_id=f"evaluate-response-{response.pk}"
-    )
+    """Hand a just-recorded response to rule evaluation once the transaction commits: a drain
+    job is queued unless one is waiting already (which then reads this response). If Redis is
+    unreachable the response keeps an empty `evaluated_at` and the reconciler queues it."""
+    queues.wake_on_commit("realtime", DRAIN_JOB, flag=DRAIN_FLAG, ttl=DRAIN_FLAG_TTL)
+
+
+def evaluate_recent_responses(*, now: datetime | None = None) -> dict[str, int]:
+    """Evaluate every response submitted in the last `RECENT` and not evaluated yet, oldest
+    first, up to those submitted when this started (later ones queued the next drain).
+
+    Each response in its own transaction; one that another worker is evaluating is skipped,
+    and one whose evaluation fails is logged and left for the next drain or the reconciler,
+    so it never holds up the others. Returns counts."""
+    queues.woken("realtime", DRAIN_FLAG)
+    now = now or timezone.now()
+    pending = Response.objects.filter(
+        evaluated_at=None, submitted_at__gte=now - RECENT, submitted_at__lte=now
+    ).order_by("submitted_at", "pk")
+    counts = {"responses": 0, "fired": 0, "failed": 0}
+    after: tuple[datetime, int] | None = None
+    while True:
+        batch = pending
+        if after is not None:
+            batch = batch.filter(
+                Q(submitted_at__gt=after[0]) | Q(submitted_at=after[0], pk__gt=after[1])
+            )
+        rows = list(batch.values_list("submitted_at", "pk")[:DRAIN_BATCH])
+        for _submitted_at, response_id in rows:
+            try:
+                counts["fired"] += evaluate_response(response_id=response_id, skip_locked=True)
+            except Exception:
+                log.exception("response %s not evaluated; it is retried", response_id)
+                counts["failed"] += 1
+                continue
+            counts["responses"] += 1
+        if len(rows) < DRAIN_BATCH:
+            return counts
+        after = rows[-1]
 
 
 def rules_in_scope(
@@ -86,16 +133,17 @@ def _answer_facts(response: Response) -> dict[str, Any]:
     return facts
 
 
-def evaluate_response(*, response_id: int) -> int:
+def evaluate_response(*, response_id: int, skip_locked: bool = False) -> int:
     """Test one response against every enabled per-response rule in its scope, fire the
     matching ones, and mark it evaluated; returns how many rules fired.
 
     Idempotent and safe when several workers run it at once: the response row is locked and a
     response with `evaluated_at` set is skipped (PostgreSQL re-checks the condition after the
-    lock wait, so the second worker finds nothing to do)."""
+    lock wait, so the second worker finds nothing to do). With `skip_locked`, a response that
+    another worker holds is not waited for (that worker evaluates it)."""
     with transaction.atomic():
         response = (
-            Response.objects.select_for_update(of=("self",))
+            Response.objects.select_for_update(of=("self",), skip_locked=skip_locked)
             .select_related("customer", "store", "survey", "touchpoint")
             .filter(pk=response_id, evaluated_at__isnull=True)
             .first()

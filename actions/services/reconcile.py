@@ -20,14 +20,16 @@ from rq import Queue
 from rq.job import JobStatus
 
 from actions.models import Notification
+from actions.services.evaluation import RECENT
 from cxm.queues import get_queue
 from xdata.models import Response
 
 log = logging.getLogger(__name__)
 
-# A response is normally evaluated within seconds of its commit; two minutes means its job
-# was lost (or the realtime queue is far behind, and a duplicate costs one quick no-op).
-EVALUATE_AFTER = timedelta(minutes=2)
+# A response is normally evaluated within seconds of its commit by a drain job, which looks
+# back this far; older means its job was lost or its evaluation failed (or the realtime queue
+# is far behind, and a duplicate costs one quick no-op).
+EVALUATE_AFTER = RECENT
 # A new notification's own job normally sends it at once; retries are due at `next_attempt_at`.
 SEND_AFTER = timedelta(minutes=1)
 # Per run and kind; a larger backlog drains over the next minutes without flooding the queue.
@@ -41,7 +43,7 @@ SEND_JOB = "actions.jobs.send_notification"
 
 
 def evaluate_job_id(response_id: int) -> str:
-    # The same id `response_recorded` gives the first job, so a job still waiting is seen.
+    # One id per response, so a job this queued and that still waits is seen.
     return f"evaluate-response-{response_id}"
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
@@ -214,7 +215,9 @@ def _thanks(
 ) -> HttpResponse:
     summary = answer_summary(questions or [], answers or {}, language=language)
     context = {"summary": summary, "preview": preview}
-    return render(request, "surveys/public/thanks.html", context)
+    # The page has no form and shows no user: rendered without the request's context
+    # processors, which would only cost time on the busiest public path.
+    return HttpResponse(render_to_string("surveys/public/thanks.html", context))
 
 
 @never_cache
@@ -270,13 +273,18 @@ def _submission_key(request: HttpRequest) -> UUID | None:
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
     language = _language(request)
     address = get_client_ip_address(request) or "unknown"
-    if not ratelimit.hit(f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, 60):
+    views = (f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, 60)
+    # The form's state is signed for this link: a POST that carries valid state comes from a
+    # page the link served, and is counted once its step is known, together with the submit
+    # when it is the last (one Redis round trip). Anything else is counted before the lookup.
+    salt = f"surveys.open:{code}"
+    state = _open_state(request, salt) if request.method == "POST" else None
+    if state is None and not ratelimit.hit(*views):
         return _problem(request, "too_many")
     try:
         survey = survey_for_open_code(code=code)
     except LinkProblem as problem:
         return _problem(request, problem.kind)
-    salt = f"surveys.open:{survey.code}"
     if request.method == "GET":
         version = survey.current_version
         if version is None:  # survey_for_open_code requires one; for the type checker
@@ -291,7 +299,7 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         return _page(
             request, questions=version.questions, answers={}, language=language, hidden=hidden
         )
-    state, key = _open_state(request, salt), _submission_key(request)
+    key = _submission_key(request)
     if state is None or key is None:
         return _problem(request, "stale_form", restart=request.get_full_path())
     try:
@@ -301,6 +309,9 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     step = submit_page(
         version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
     )
+    submits = (f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, 3600)
+    if not ratelimit.hit_all(*([views, submits] if step.finished else [views])):
+        return _problem(request, "too_many")
     if not step.finished:
         state["a"] = step.answers
         hidden = {"state": signing.dumps(state, salt=salt), "submission_key": str(key)}
@@ -312,8 +323,6 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             step=step if step.errors else None,
             hidden=hidden,
         )
-    if not ratelimit.hit(f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, 3600):
-        return _problem(request, "too_many")
     context = OpenLinkContext(
         language=language,
         store=store_for_open_link(state["store"]),

@@ -1,5 +1,6 @@
 """Several real workers evaluating at the same moment still open one task: the same response
-queued four times, and two answers of one customer evaluated side by side."""
+queued four times (as the reconciler and retries can), and two answers of one customer
+evaluated side by side; the drain job queued on commit skips rows another worker holds."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ def test_one_response_evaluated_by_four_workers_at_once_opens_one_task(
     rule = detractor_rule()
     response = answer()
     queue = get_queue("realtime", commit_mode="auto")
-    # The on-commit job plus three duplicates (as from the reconciler and a retry).
-    for n in range(3):
+    # The on-commit drain job, and four jobs for this one response (as from the reconciler
+    # and retries). The drain skips the locked row; the four wait for it.
+    for n in range(4):
         queue.enqueue("actions.jobs.evaluate_response", response.pk, job_id=f"duplicate-{n}")
-    assert queue.count == 4
+    assert queue.jobs[0].func_name == "actions.jobs.evaluate_recent_responses"
+    assert queue.count == 5
 
     with rows_locked("xdata_response", [response.pk]):
         workers = [processes.manage("rqworker", "--burst", "realtime") for _ in range(4)]
@@ -60,6 +63,9 @@ def test_two_answers_of_one_customer_evaluated_side_by_side_share_one_task(
     detractor_rule()
     customer = make_customer()
     first, second = answer(customer), answer(customer)
+    queue = get_queue("realtime", commit_mode="auto")
+    for response in (first, second):  # the drain skips them while locked; these wait
+        queue.enqueue("actions.jobs.evaluate_response", response.pk)
 
     with rows_locked("xdata_response", [first.pk, second.pk]):
         workers = [processes.manage("rqworker", "--burst", "realtime") for _ in range(2)]

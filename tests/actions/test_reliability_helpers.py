@@ -163,6 +163,16 @@ def rows_locked(table: str, ids: list[int]) -> Iterator[psycopg.Connection[Any]]
         other.commit()
 
 
+@contextmanager
+def writes_locked(table: str) -> Iterator[psycopg.Connection[Any]]:
+    """Hold a lock on `table` from another session that lets reads go on and makes every
+    write wait until the block ends."""
+    with psycopg.connect(subprocess_database_url()) as other:
+        other.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        yield other
+        other.commit()
+
+
 def lock_waiters() -> int:
     with connection.cursor() as cursor:
         cursor.execute(

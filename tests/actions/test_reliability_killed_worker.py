@@ -19,9 +19,9 @@ from tests.actions.test_reliability_helpers import (
     answer,
     detractor_rule,
     processes,
-    rows_locked,
     run_burst_worker,
     wait_for_lock_waiters,
+    writes_locked,
 )
 from tests.actions.test_sending_helpers import webhook_receiver
 from tests.factories import WebhookEndpointFactory
@@ -41,9 +41,10 @@ def test_a_worker_killed_during_evaluation_is_recovered_by_the_reconciler(
     detractor_rule()
     response = answer()
 
-    with rows_locked("xdata_response", [response.pk]):
+    with writes_locked("actions_followuptask"):
         worker = processes.manage("rqworker", "realtime")
-        wait_for_lock_waiters(1, processes)  # the job runs and waits inside its transaction
+        # The job holds the response and waits to open the task, inside its transaction.
+        wait_for_lock_waiters(1, processes)
         processes.kill(worker)
     assert not FollowUpTask.objects.exists()
     assert Response.objects.get(pk=response.pk).evaluated_at is None

@@ -1,5 +1,6 @@
 """Redis losing its jobs (flushed) or refusing connections (restarting) while responses arrive
-loses no response: the reconciler finds every one left unevaluated and each is evaluated once."""
+loses no response: the next drain job evaluates the recent ones, the reconciler finds the older
+ones left unevaluated, and each is evaluated once."""
 
 from __future__ import annotations
 
@@ -29,16 +30,18 @@ __all__ = ["processes"]  # the fixture, imported for this module's tests
 PER_PHASE = 5
 
 
-def test_responses_lost_by_redis_are_each_evaluated_once_after_the_reconciler_runs(
+def test_responses_lost_by_redis_are_each_evaluated_once(
     processes: Processes, settings: Any
 ) -> None:
     detractor_rule()
     queue = get_queue("realtime")
 
-    # 1. Answers arrive and are queued, then Redis loses everything (FLUSHDB).
-    for _ in range(PER_PHASE):
-        answer()
-    assert queue.count == PER_PHASE
+    # 1. Five minutes ago answers arrived and were queued (one drain job for the burst), then
+    #    Redis lost everything (FLUSHDB).
+    with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+        for _ in range(PER_PHASE):
+            answer()
+    assert queue.count == 1
     queue.connection.flushdb()
 
     # 2. Answers arrive while Redis refuses connections (restarting): the submit still
@@ -52,17 +55,17 @@ def test_responses_lost_by_redis_are_each_evaluated_once_after_the_reconciler_ru
         answer()
     settings.RQ_QUEUES = real_queues
 
-    # 3. Redis is back; later answers are queued as usual and a worker runs them.
+    # 3. Redis is back; later answers queue a drain job, which evaluates every answer of the
+    #    last two minutes: those whose enqueue failed too.
     for _ in range(PER_PHASE):
         answer()
-    assert queue.count == PER_PHASE
+    assert queue.count == 1
     run_burst_worker(processes)
-    assert Response.objects.filter(evaluated_at=None).count() == 2 * PER_PHASE
+    assert Response.objects.filter(evaluated_at=None).count() == PER_PHASE
 
-    # Two minutes on, the reconciler queues the ten that were lost; a second run adds nothing.
-    with time_machine.travel(timezone.now() + timedelta(minutes=2, seconds=1)):
-        assert reconcile()["responses"] == 2 * PER_PHASE
-        assert reconcile()["responses"] == 0
+    # The reconciler queues the five-minute-old ones Redis lost; a second run adds nothing.
+    assert reconcile()["responses"] == PER_PHASE
+    assert reconcile()["responses"] == 0
     run_burst_worker(processes)
 
     total = 3 * PER_PHASE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import django_rq
 import pytest
 from django.test import Client
 
@@ -127,6 +128,48 @@ def test_submits_over_the_limit_get_429_and_record_nothing(settings: Any) -> Non
     assert Response.objects.count() == 2
 
 
+def test_every_step_of_an_answer_counts_as_a_view(settings: Any) -> None:
+    settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE = 3
+    make_survey(SHORT, open_code="T1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first = client.get("/o/T1/")
+    second = _answer(client, "/o/T1/", first.content.decode(), nps="5")
+    assert second.status_code == 200 and "Why?" in second.content.decode()
+    replay = _answer(client, "/o/T1/", first.content.decode(), nps="5")  # the third view
+    assert replay.status_code == 200
+    limited = _answer(client, "/o/T1/", second.content.decode(), why="Slow")
+    assert limited.status_code == 429
+    assert not Response.objects.exists()
+
+
+def test_posts_with_forged_state_are_counted_before_the_survey_is_looked_up(
+    settings: Any,
+) -> None:
+    settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE = 2
+    client = Client()
+    forged = {"state": "forged", "submission_key": "00000000-0000-0000-0000-000000000000"}
+    statuses = [client.post("/o/NOPE/", forged).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+def _evalsha_calls() -> int:
+    stats = django_rq.get_connection("default").info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_the_last_step_counts_view_and_submit_in_one_redis_call(settings: Any) -> None:
+    settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR = 1
+    make_survey(SHORT, open_code="T1")
+    client = Client()
+    html = client.get("/o/T1/").content.decode()
+    before = _evalsha_calls()
+    assert _answer(client, "/o/T1/", html, nps="10").status_code == 200
+    assert _evalsha_calls() - before == 1
+    # Both keys were counted: the next submit from this address is over the hourly limit.
+    again = _answer(client, "/o/T1/", client.get("/o/T1/").content.decode(), nps="10")
+    assert again.status_code == 429
+
+
 def test_open_link_speaks_the_browsers_language() -> None:
     make_survey(SHORT, open_code="T1")
     assert "추천?" in Client(HTTP_ACCEPT_LANGUAGE="ko").get("/o/T1/").content.decode()
@@ -144,3 +187,16 @@ def test_answer_and_thank_you_pages_load_no_script_and_the_thank_you_page_no_swi
     # Switching language after answering would only reopen the survey.
     assert 'class="language-switch"' not in thanks
     assert Response.objects.count() == 1
+
+
+def test_answer_and_thank_you_pages_share_one_cacheable_stylesheet() -> None:
+    """No inline styles: a phone fetches the answer pages' stylesheet once (a hashed name the
+    static server marks as cacheable for good) and every later step is only the page."""
+    make_survey(SHORT, open_code="T1")
+    client = Client()
+    page = client.get("/o/T1/").content.decode()
+    thanks = _answer(client, "/o/T1/", page, nps="9").content.decode()
+    pattern = r'<link rel="stylesheet" href="(/static/surveys/answer\.[0-9a-f]{12}\.css)">'
+    links = [re.findall(pattern, html) for html in (page, thanks)]
+    assert links[0] == links[1] and len(links[0]) == 1
+    assert "<style" not in page and "<style" not in thanks
