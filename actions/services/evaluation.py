@@ -12,6 +12,7 @@ a burst of answers costs one job, not one per answer; the reconciler queues
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,9 @@ DRAIN_FLAG_TTL = 60
 # if it fails again, instead of by every drain).
 RECENT = timedelta(minutes=2)
 DRAIN_BATCH = 200
+# A drain that has worked this long (a large backlog) queues the next one and ends, well
+# within the realtime queue's job timeout.
+DRAIN_SECONDS = 60.0
 # Operational rules act on facts that became true this recently: enabling a rule does not open
 # a task for every late delivery of last year.
 OPERATIONAL_LOOKBACK = timedelta(days=14)
@@ -60,8 +64,10 @@ def evaluate_recent_responses(*, now: datetime | None = None) -> dict[str, int]:
 
     Each response in its own transaction; one that another worker is evaluating is skipped,
     and one whose evaluation fails is logged and left for the next drain or the reconciler,
-    so it never holds up the others. Returns counts."""
+    so it never holds up the others. A drain that reaches `DRAIN_SECONDS` queues the next
+    one to go on. Returns counts."""
     queues.woken("realtime", DRAIN_FLAG)
+    started = time.monotonic()
     now = now or timezone.now()
     pending = Response.objects.filter(
         evaluated_at=None, submitted_at__gte=now - RECENT, submitted_at__lte=now
@@ -84,6 +90,10 @@ def evaluate_recent_responses(*, now: datetime | None = None) -> dict[str, int]:
                 continue
             counts["responses"] += 1
         if len(rows) < DRAIN_BATCH:
+            return counts
+        if time.monotonic() - started > DRAIN_SECONDS:
+            queues.wake_on_commit("realtime", DRAIN_JOB, flag=DRAIN_FLAG, ttl=DRAIN_FLAG_TTL)
+            counts["continued"] = 1
             return counts
         after = rows[-1]
 

@@ -90,6 +90,24 @@ def test_a_drain_leaves_older_responses_to_the_reconciler_and_survives_a_failure
     assert waiting == {old.pk, broken.pk}
 
 
+def test_a_long_drain_queues_the_next_one_and_ends(
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    make_rule()
+    queue = django_rq.get_queue("realtime")
+    queue.empty()
+    responses = [make_response(nps=1) for _ in range(3)]
+    monkeypatch.setattr(evaluation, "DRAIN_BATCH", 2)
+    monkeypatch.setattr(evaluation, "DRAIN_SECONDS", -1.0)  # out of time after one batch
+    with django_capture_on_commit_callbacks(execute=True):  # a worker's job runs in autocommit
+        counts = evaluate_recent_responses()
+    assert counts == {"responses": 2, "fired": 2, "failed": 0, "continued": 1}
+    assert [job.func_name for job in queue.jobs].count(DRAIN_JOB) == 1  # beside notifications
+    assert evaluate_recent_responses() == {"responses": 1, "fired": 1, "failed": 0}
+    assert not Response.objects.filter(pk__in=[r.pk for r in responses], evaluated_at=None).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_response_another_worker_holds_is_skipped_not_waited_for() -> None:
     make_rule()
