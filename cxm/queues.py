@@ -23,14 +23,18 @@ logger = logging.getLogger(__name__)
 
 
 @cache
-def _connection(url: str) -> redis.Redis:
+def redis_client(url: str) -> redis.Redis:
+    """This process's Redis client for `url` (queues, wake-up flags, the rate limiter)."""
     return redis.Redis.from_url(url)
+
+
+def _queue_redis(name: str) -> redis.Redis:
+    return redis_client(settings.RQ_QUEUES[name]["URL"])
 
 
 def get_queue(name: str, *, commit_mode: str | None = None) -> Queue:
     """The queue `name` from `RQ_QUEUES`, on this process's shared connection."""
-    url = settings.RQ_QUEUES[name]["URL"]
-    return django_rq.get_queue(name, commit_mode=commit_mode, connection=_connection(url))
+    return django_rq.get_queue(name, commit_mode=commit_mode, connection=_queue_redis(name))
 
 
 def enqueue_on_commit(name: str, func: str, *args: Any, job_id: str) -> None:
@@ -69,7 +73,7 @@ def wake_on_commit(name: str, func: str, *, flag: str, ttl: int) -> None:
 
     def wake() -> None:
         try:
-            connection = _connection(settings.RQ_QUEUES[name]["URL"])
+            connection = _queue_redis(name)
             if not connection.set(flag, 1, nx=True, ex=ttl):
                 return  # a job is queued and will read this commit's rows
             try:
@@ -86,4 +90,4 @@ def wake_on_commit(name: str, func: str, *, flag: str, ttl: int) -> None:
 def woken(name: str, flag: str) -> None:
     """Called by a job queued by `wake_on_commit` when it starts: commits from now on queue
     another one."""
-    _connection(settings.RQ_QUEUES[name]["URL"]).delete(flag)
+    _queue_redis(name).delete(flag)

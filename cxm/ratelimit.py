@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from functools import cache
 
-import redis
 from django.conf import settings
 from redis.commands.core import Script
+
+from cxm.queues import redis_client
 
 # Count a hit on each key; a key names its window, so its expiry is set with its first hit.
 COUNT = """
@@ -28,7 +29,7 @@ return counts
 
 @cache
 def _script(url: str) -> Script:
-    return redis.Redis.from_url(url).register_script(COUNT)
+    return redis_client(url).register_script(COUNT)
 
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:

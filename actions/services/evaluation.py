@@ -55,6 +55,10 @@ def response_recorded(*, response: Response) -> None:
     """Hand a just-recorded response to rule evaluation once the transaction commits: a drain
     job is queued unless one is waiting already (which then reads this response). If Redis is
     unreachable the response keeps an empty `evaluated_at` and the reconciler queues it."""
+    _queue_drain()
+
+
+def _queue_drain() -> None:
     queues.wake_on_commit("realtime", DRAIN_JOB, flag=DRAIN_FLAG, ttl=DRAIN_FLAG_TTL)
 
 
@@ -92,7 +96,7 @@ def evaluate_recent_responses(*, now: datetime | None = None) -> dict[str, int]:
         if len(rows) < DRAIN_BATCH:
             return counts
         if time.monotonic() - started > DRAIN_SECONDS:
-            queues.wake_on_commit("realtime", DRAIN_JOB, flag=DRAIN_FLAG, ttl=DRAIN_FLAG_TTL)
+            _queue_drain()
             counts["continued"] = 1
             return counts
         after = rows[-1]
