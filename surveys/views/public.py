@@ -4,6 +4,7 @@ display condition is re-evaluated after each step; no JavaScript needed."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -214,10 +215,28 @@ def _thanks(
     preview: bool = False,
 ) -> HttpResponse:
     summary = answer_summary(questions or [], answers or {}, language=language)
-    context = {"summary": summary, "preview": preview}
     # The page has no form and shows no user: rendered without the request's context
     # processors, which would only cost time on the busiest public path.
-    return HttpResponse(render_to_string("surveys/public/thanks.html", context))
+    shown = render_to_string("surveys/public/_answers.html", {"summary": summary})
+    if preview or settings.DEBUG:  # DEBUG: template edits show at once
+        context = {"answers": shown, "preview": preview}
+        return HttpResponse(render_to_string("surveys/public/thanks.html", context))
+    head, tail = _thanks_frame(translation.get_language() or settings.LANGUAGE_CODE)
+    return HttpResponse(head + shown + tail)
+
+
+# Where the answers go in the thank-you page's frame (text that autoescaping leaves alone).
+_ANSWERS_SLOT = "cxm-thanks-answers-slot"
+
+
+@functools.lru_cache(maxsize=8)
+def _thanks_frame(language: str) -> tuple[str, str]:
+    """The thank-you page before and after the answers, rendered once per language: it is the
+    same for every customer, and rendering it took a fifth of a submit's time."""
+    with translation.override(language):
+        page = render_to_string("surveys/public/thanks.html", {"answers": _ANSWERS_SLOT})
+    head, tail = page.split(_ANSWERS_SLOT)  # exactly one slot, or this fails loudly
+    return head, tail
 
 
 @never_cache

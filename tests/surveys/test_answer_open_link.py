@@ -7,8 +7,11 @@ from typing import Any
 
 import django_rq
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
+from surveys.views.public import answer_summary
 from tests.odata.test_customer_360 import StoreFactory
 from tests.surveys.test_answer_pages import make_survey, publish
 from xdata.models import Response
@@ -200,3 +203,25 @@ def test_answer_and_thank_you_pages_share_one_cacheable_stylesheet() -> None:
     links = [re.findall(pattern, html) for html in (page, thanks)]
     assert links[0] == links[1] and len(links[0]) == 1
     assert "<style" not in page and "<style" not in thanks
+
+
+@pytest.mark.parametrize(("language", "thanked"), [("ko", 'lang="ko"'), ("en", 'lang="en"')])
+def test_thank_you_page_from_its_kept_frame_is_the_whole_page(language: str, thanked: str) -> None:
+    """The page around the answers is rendered once per language and kept; what a customer
+    gets is exactly the template's page with their answers, escaped, in their language."""
+    make_survey(SHORT, open_code="T1")
+    payload = '<script>alert("x")</script> & 늦음'
+    pages = []
+    for _ in range(2):  # the second page comes from the kept frame
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        first = client.get("/o/T1/").content.decode()
+        second = _answer(client, "/o/T1/", first, nps="3").content.decode()
+        pages.append(_answer(client, "/o/T1/", second, why=payload).content.decode())
+    with translation.override(language):
+        summary = answer_summary(SHORT, {"nps": 3, "why": payload}, language=language)
+        answers = render_to_string("surveys/public/_answers.html", {"summary": summary})
+        expected = render_to_string("surveys/public/thanks.html", {"answers": answers})
+    assert pages[0] == pages[1] == expected
+    assert thanked in expected
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 늦음" in expected
+    assert "<script" not in expected
