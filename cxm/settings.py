@@ -82,6 +82,12 @@ TEMPLATES = [
 DATABASES = {"default": parse_database_url(env.string("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.integer("DB_CONN_MAX_AGE", default=60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements run through cxm.db's prepared_cursor() are parsed and planned once per connection
+# (psycopg prepares them at once, threshold 0); Django's own queries are never prepared. Off
+# (None) for a connection pooler in transaction mode that cannot keep prepared statements.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    0 if env.boolean("DB_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = parse_redis_url(env.string("REDIS_URL"))

@@ -9,7 +9,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 
 from surveys.models import Invitation
 from tests.odata.test_customer_360 import OrderFactory, StoreFactory
@@ -200,3 +200,47 @@ def test_concurrent_submits_of_one_invitation_record_once() -> None:
         thread.join()
     assert sorted(outcomes) == ["already", "already", "already", "recorded"]
     assert Response.objects.count() == 1
+
+
+def test_an_answer_longer_than_its_column_is_refused_not_cut() -> None:
+    """The builder keeps option values short; should one slip past it, the answer row's own
+    column limit refuses it: the statement's typed placeholders never shorten a value."""
+    long_value = "v" * 70  # the column holds 64
+    options = [{"value": long_value, "text": {"ko": "긴", "en": "Long"}}]
+    survey = make_survey([_q("m1", "multiple", required=True, options=options)], open_code="L1")
+    with pytest.raises(DataError, match="too long"):
+        record_response(
+            version=survey.current_version,
+            answers={"m1": [long_value]},
+            submission_key=uuid4(),
+            open_link=OpenLinkContext(language="ko"),
+        )
+    assert not Answer.objects.exists()
+
+
+def _insert_plans() -> dict[str, int]:
+    """The connection's prepared response statements and how often each has run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ['WITH response AS (INSERT INTO "xdata_response"%'],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_the_response_statement_is_prepared_once_per_connection() -> None:
+    survey = make_survey(ALL_TYPES, open_code="P1")
+    context = OpenLinkContext(language="ko")
+    before = _insert_plans()  # the connection outlives a test
+    for score in (9, 10):  # answers of the same shape: the same statement and parameter types
+        record_response(
+            version=survey.current_version,
+            answers={"n1": score},
+            submission_key=uuid4(),
+            open_link=context,
+        )
+    after = _insert_plans()
+    runs = {name: count - before.get(name, 0) for name, count in after.items()}
+    assert sorted(runs.values()) == [0] * len(before) + [2]  # one statement, run twice
+    assert sorted(Response.objects.values_list("nps", flat=True)) == [9, 10]

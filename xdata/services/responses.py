@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,6 +22,8 @@ from surveys.services.answering import ANSWERABLE
 from xdata.models import Answer, Response
 
 SCORE_COLUMNS = ("nps", "csat", "ces")
+# A type's length, as in varchar(64) or varchar(64)[]: casting to it would cut a longer value.
+_LENGTH = re.compile(r"\(\d+\)")
 
 
 class AlreadyRecorded(Exception):
@@ -109,7 +112,9 @@ def _insert(response: Response, rows: list[Answer]) -> None:
     params = [f.get_db_prep_save(f.pre_save(response, add=True), db) for f in fields]
     for row in rows:
         params.extend(f.get_db_prep_save(getattr(row, f.attname), db) for f in columns)
-    with db.cursor() as cursor:
+    # The statement's text is the same for every response with as many answers: prepared, the
+    # server parses and plans it once per connection.
+    with db.prepared_cursor() as cursor:  # type: ignore[attr-defined]
         cursor.execute(_insert_sql(len(rows)), params)
         (response.pk,) = cursor.fetchone()
     response._state.adding = False
@@ -144,7 +149,7 @@ def _insert_sql(answers: int) -> str:
         # Typed placeholders: the VALUES list sits in a SELECT, where nothing else types it.
         # Cast types carry no length (varchar, not varchar(32)), so a cast never truncates and
         # the column's own limit still rejects a value that is too long.
-        casts = [f.cast_db_type(db) for f in columns]  # type: ignore[attr-defined]
+        casts = [_LENGTH.sub("", f.cast_db_type(db)) for f in columns]  # type: ignore[attr-defined]
         row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
         rows = ", ".join([row] * answers)
         names = ", ".join(quote(f.column) for f in columns)

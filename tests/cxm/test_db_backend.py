@@ -1,18 +1,28 @@
-"""The persistent connection's health check: no round trip while the connection is idle and
-the server has said nothing; a session the server ended is dropped and replaced."""
+"""cxm.db, the database backend: the persistent connection's health check needs no round trip
+while the connection is idle and the server has said nothing, and a session the server ended
+is dropped and replaced; statements run through `prepared_cursor()` are prepared once per
+connection, Django's own queries never."""
 
 from __future__ import annotations
 
+import os
 import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from cxm.models import User
 from tests.conftest import subprocess_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _backend_pid() -> int:
@@ -88,3 +98,65 @@ def test_a_connection_inside_a_transaction_gets_a_real_check() -> None:
     finally:
         connection.rollback()
         connection.set_autocommit(True)
+
+
+def test_a_prepared_cursor_prepares_its_statement_once_and_django_queries_are_not() -> None:
+    statement = "SELECT %s::int + 1"
+    with CaptureQueriesContext(connection) as captured:
+        for n in (1, 2, 3):
+            with connection.prepared_cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute(statement, [n])
+                assert cursor.fetchone() == (n + 1,)
+    assert len(captured) == 3  # counted and logged like any query
+    for _ in range(3):
+        User.objects.filter(username="nobody").exists()
+    with connection.cursor() as cursor:
+        # The connection outlives a test: look only for this test's statements.
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement = %s OR statement LIKE %s",
+            ["SELECT $1::int + 1", f"%{User._meta.db_table}%"],
+        )
+        assert cursor.fetchall() == [("SELECT $1::int + 1", 3)]
+
+
+def test_prepared_statements_can_be_switched_off(settings: Any) -> None:
+    """DB_PREPARED_STATEMENTS=0, for a pooler that cannot keep them: the prepared cursor
+    still works, and nothing is prepared."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PREPARED_OFF],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": subprocess_database_url(),
+            "DB_PREPARED_STATEMENTS": "0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "0"]
+
+
+_PREPARED_OFF = """
+import django
+django.setup()
+from django.db import connection
+with connection.prepared_cursor() as cursor:
+    cursor.execute("SELECT %s::int + 1", [1])
+    print(cursor.fetchone()[0])
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+    print(cursor.fetchone()[0])
+"""
+
+
+def test_query_logs_show_a_prepared_statement_with_its_values() -> None:
+    with (
+        CaptureQueriesContext(connection) as captured,
+        connection.prepared_cursor() as cursor,  # type: ignore[attr-defined]
+    ):
+        cursor.execute("SELECT %s::text", ["o'clock"])
+    assert captured.captured_queries[0]["sql"] == "SELECT 'o''clock'::text"
