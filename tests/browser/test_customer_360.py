@@ -89,6 +89,8 @@ def test_manager_searches_a_customer_and_opens_the_360_page(
     minji = _customer_with_history()
     _sign_in(page, live_site.url, manager, "/odata/customers/")
     expect(page).to_have_url(f"{live_site.url}/odata/customers/")
+    # The address changes before the page's scripts run; htmx listens from the load on.
+    page.wait_for_load_state("load")
 
     # Typing is enough: htmx refreshes the results and the address without a page load.
     page.locator("#q").fill("민지")

@@ -44,6 +44,8 @@ def test_staff_filter_the_explorer_and_open_a_response(
     _sign_in(page, live_site.url, agent, "/xdata/responses/")
     rows = page.locator("#response-results tbody tr")
     expect(rows).to_have_count(4)
+    # The rows are there before the page's scripts run; htmx listens from the load on.
+    page.wait_for_load_state("load")
     screenshot(page, "explorer-desktop")
 
     # Each change refreshes the results with htmx and keeps the filter in the address.
