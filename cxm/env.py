@@ -89,7 +89,8 @@ def parse_database_url(url: str) -> dict[str, Any]:
             f"DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:port/name), "
             f"not {scheme or 'an empty scheme'}:// — cxm runs on PostgreSQL only."
         )
-    # cxm.db: Django's PostgreSQL backend with a health check that needs no round trip.
+    # cxm.db: Django's PostgreSQL backend, with a health check that needs no round trip and
+    # prepared statements for the survey submit (cxm/db/base.py).
     config = dict(dj_database_url.parse(url, engine="cxm.db"))
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL names no database (postgres://…/<name>).")

@@ -1,2 +1,3 @@
-"""cxm's database backend: Django's PostgreSQL backend with a health check that costs no
-round trip (see `base.DatabaseWrapper.is_usable`). Settings name it as ENGINE "cxm.db"."""
+"""cxm's database backend (settings name it as ENGINE "cxm.db"): Django's PostgreSQL backend
+with a health check that costs no round trip and a cursor whose statements are prepared; see
+`base`."""

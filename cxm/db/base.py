@@ -64,12 +64,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor for statements worth preparing: the same text, run often. The caller
         closes it (`with connection.prepared_cursor() as cursor:`)."""
+        # As Django's own `cursor()`: the health check, a connection, then its wrapper (the
+        # debug one when queries are logged) from Django's `_prepare_cursor`.
         self.close_if_health_check_failed()
         self.ensure_connection()
-        self.validate_thread_sharing()
         with self.wrap_database_errors:
-            cursor: Any = PreparedCursor(self.connection)
-        return self.make_debug_cursor(cursor) if self.queries_logged else self.make_cursor(cursor)
+            return self._prepare_cursor(PreparedCursor(self.connection))  # type: ignore[attr-defined]
 
 
 def _readable(fd: int) -> bool:
