@@ -1,0 +1,186 @@
+"""An import checks its rows' references set-based: where the database role may, the rows are
+written with their foreign keys' per-row triggers off, after one statement per referenced table
+has locked every referenced row. Without that right, or when the table has triggers of its
+own, the per-row triggers stay on. Either way no row refers to a missing one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, connections
+from django.utils import translation
+
+from odata.importing import pipeline
+from odata.importing.pipeline import may_skip_row_triggers
+from odata.models import Customer, ImportMode, ImportRun, Order, Store
+from odata.services.imports import run_import, start_import
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+ROWS = 120
+
+
+@pytest.fixture(autouse=True)
+def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def references(db: None) -> None:
+    Customer.objects.create(external_id="C1", created_at=T0)
+    Customer.objects.create(external_id="C2", created_at=T0)
+    Store.objects.create(external_id="S1", name="강남점")
+
+
+def _orders_file(tmp_path: Path) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["주문번호", "고객번호", "매장코드", "주문채널", "주문일시", "결제금액"])
+    for i in range(ROWS):
+        # Online orders: no milestone rows, whose own foreign keys keep their row triggers.
+        writer.writerow([f"O{i}", f"C{1 + i % 2}", "S1", "온라인", "2024-03-01 10:00", "12,000"])
+    source = tmp_path / f"orders-{uuid.uuid4().hex}.csv"
+    source.write_bytes(buffer.getvalue().encode("utf-8"))
+    return source
+
+
+def _import(source: Path) -> ImportRun:
+    run = start_import(
+        kind="orders", source=source, file_name=source.name, mode=ImportMode.STRICT, enqueue=False
+    )
+    assert run.status == ImportRun.Status.QUEUED, run.message
+    run_import(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _customer_key_lookups() -> int:
+    """Index scans of the customers' primary key in this transaction so far: each per-row
+    foreign-key check of an order is one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_numscans('odata_customer_pkey'::regclass)"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _lookups_of_an_import(tmp_path: Path) -> int:
+    """The import runs inside the test's transaction, so its deferred foreign-key checks are
+    still pending: SET CONSTRAINTS ALL IMMEDIATE runs them now."""
+    before = _customer_key_lookups()
+    run = _import(_orders_file(tmp_path))
+    assert (run.status, run.created) == (ImportRun.Status.SUCCEEDED, ROWS), run.message
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return _customer_key_lookups() - before
+
+
+@pytest.fixture
+def plain_role(db: None) -> Iterator[str]:
+    """A role that may do all the import does, but is no superuser; the test's connection
+    acts as it. Created in the test's transaction, so it is gone afterwards."""
+    name = f"cxm_importer_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name} NOSUPERUSER")
+        cursor.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {name}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {name}")
+        cursor.execute(f"SET ROLE {name}")
+    yield name
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+
+
+def test_a_superuser_writes_the_rows_without_a_check_per_row(
+    references: None, tmp_path: Path
+) -> None:
+    assert may_skip_row_triggers("odata_order")
+
+    lookups = _lookups_of_an_import(tmp_path)
+
+    assert lookups < 10  # one locking statement, not one lookup per order
+    assert Order.objects.filter(customer__external_id="C2").count() == ROWS // 2
+
+
+def test_without_the_right_each_row_is_checked_by_its_trigger(
+    references: None, plain_role: str, tmp_path: Path
+) -> None:
+    assert not may_skip_row_triggers("odata_order")
+
+    lookups = _lookups_of_an_import(tmp_path)
+
+    assert lookups >= ROWS
+
+
+def test_a_role_granted_the_parameter_writes_without_a_check_per_row(
+    references: None, plain_role: str, tmp_path: Path
+) -> None:
+    if connection.pg_version < 150000:
+        pytest.skip("GRANT SET ON PARAMETER needs PostgreSQL 15")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {plain_role}")
+        cursor.execute(f"SET ROLE {plain_role}")
+    assert may_skip_row_triggers("odata_order")
+
+    assert _lookups_of_an_import(tmp_path) < 10
+
+
+def test_a_trigger_of_the_tables_own_keeps_every_row_trigger_on(
+    references: None, tmp_path: Path
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE seen_orders (external_id text)")
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.note_order() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO seen_orders VALUES (NEW.external_id); RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER note_order AFTER INSERT ON odata_order "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.note_order()"
+        )
+    assert not may_skip_row_triggers("odata_order")
+
+    lookups = _lookups_of_an_import(tmp_path)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM seen_orders")
+        assert cursor.fetchone()[0] == ROWS  # the table's own trigger saw every row
+    assert lookups >= ROWS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_deleted_after_the_file_was_checked_fails_the_import(
+    references: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is typed and checked in one transaction and written in the next; a customer
+    deleted in between is not locked, so the row triggers stay on and refuse the rows."""
+    store_errors = pipeline.Pipeline._store_errors
+
+    def delete_a_customer_then_store_errors(self: pipeline.Pipeline) -> int:
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:  # autocommit: deleted for everyone at once
+                cursor.execute("DELETE FROM odata_customer WHERE external_id = 'C2'")
+        finally:
+            other.close()
+        return store_errors(self)
+
+    monkeypatch.setattr(pipeline.Pipeline, "_store_errors", delete_a_customer_then_store_errors)
+    source = _orders_file(tmp_path)
+
+    with pytest.raises(IntegrityError):
+        _import(source)
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert Order.objects.count() == 0
+    assert not Customer.objects.filter(external_id="C2").exists()
