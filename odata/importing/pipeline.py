@@ -397,7 +397,8 @@ class Pipeline:
             # The foreign keys' per-row checks cost more than the rows themselves (each queues
             # a trigger that looks the referenced row up again at COMMIT). The references were
             # resolved set-based when the file was typed; where allowed, lock them set-based
-            # too and write without the row triggers (`_lock_references`).
+            # too and write without the row triggers (`_lock_references`); the milestone rows
+            # as well, their subjects locked by `record_milestones`.
             bulk_checked = self._lock_references()
             if bulk_checked:
                 replication_role = self._setting("session_replication_role")
@@ -415,20 +416,21 @@ class Pipeline:
                 outcome.created += self._insert(table, targets, window)
                 done = min(last, start + WRITE_BATCH - 1) - first + 1
                 self.progress("writing", done * 100 // max(1, last - first + 1))
-            if bulk_checked:
-                # Only the rows above: the milestones below keep their per-row checks.
-                self._execute(
-                    sql.SQL("SET LOCAL session_replication_role = {}").format(
-                        _lit(replication_role)
-                    )
-                )
             if outcome.created + outcome.updated > ANALYZE_AFTER_ROWS:
                 # A table that just grew a lot has stale statistics; the milestone query
                 # below (and later imports' joins) would plan nested loops over "1 row" and
                 # take minutes instead of a second.
                 self._execute(sql.SQL("ANALYZE {}").format(table))
             if self.spec.milestone:
-                record_milestones(kind=self.spec.milestone, external_ids_table=self.typed)
+                record_milestones(
+                    kind=self.spec.milestone, external_ids_table=self.typed, lock=bulk_checked
+                )
+            if bulk_checked:
+                self._execute(
+                    sql.SQL("SET LOCAL session_replication_role = {}").format(
+                        _lit(replication_role)
+                    )
+                )
         outcome.unchanged = outcome.rows_ok - outcome.created - outcome.updated
 
     def _lock_references(self) -> bool:
@@ -440,7 +442,10 @@ class Pipeline:
         and every referenced row is still there. False leaves them on: a row deleted since
         the file was typed then fails the import at COMMIT, as it always would.
         """
-        if not may_skip_row_triggers(self.spec.table):
+        written = [self.spec.table]
+        if self.spec.milestone:
+            written.append("odata_operationalevent")
+        if not may_skip_row_triggers(*written):
             return False
         references: list[tuple[str, str, sql.Composable]] = [
             (field.ref_table, "id", sql.SQL("t.{}").format(_id(name)))
@@ -564,21 +569,21 @@ class Pipeline:
                 log.warning("could not drop %s", table)
 
 
-def may_skip_row_triggers(table: str) -> bool:
-    """Whether this connection may write into `table` with its row triggers off
+def may_skip_row_triggers(*tables: str) -> bool:
+    """Whether this connection may write into `tables` with their row triggers off
     (`session_replication_role = replica`, as pg_restore does): its role may set that parameter
     (a superuser, or on PostgreSQL 15+ a role granted `SET ON PARAMETER
-    session_replication_role`), and the table has no triggers or rules of its own, which would
-    be skipped too. Only its foreign keys' triggers are meant to be skipped."""
+    session_replication_role`), and the tables have no triggers or rules of their own, which
+    would be skipped too. Only their foreign keys' triggers are meant to be skipped."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_trigger "
-            "WHERE tgrelid = %s::regclass AND NOT tgisinternal) "
+            "WHERE tgrelid = ANY (%s::regclass[]) AND NOT tgisinternal) "
             "OR EXISTS (SELECT 1 FROM pg_rewrite "
-            "WHERE ev_class = %s::regclass AND rulename <> '_RETURN'), "
+            "WHERE ev_class = ANY (%s::regclass[]) AND rulename <> '_RETURN'), "
             "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
             "current_setting('server_version_num')::int",
-            [table, table],
+            [list(tables), list(tables)],
         )
         own_triggers, superuser, version = cursor.fetchone()
         if own_triggers:

@@ -43,25 +43,57 @@ _SOURCES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# What `record_milestones(..., lock=True)` locks: the rows a milestone's references are read
+# from. A service record's order is the nullable side of its join, locked beforehand.
+_LOCKED: dict[str, str] = {
+    Milestone.DELIVERY_DELIVERED: "d, o",
+    Milestone.SERVICE_CLOSED: "s",
+    Milestone.STORE_ORDER_COMPLETED: "o",
+}
+_LOCK_SERVICE_ORDERS = """
+    SELECT count(*) FROM (
+        SELECT 1 FROM odata_order o WHERE o.id IN (
+            SELECT s.order_id FROM odata_servicerecord s WHERE s.closed_at IS NOT NULL {among}
+        ) FOR SHARE OF o
+    ) locked
+"""
 
-def record_milestones(*, kind: str, external_ids_table: str | None = None) -> int:
+
+def record_milestones(
+    *, kind: str, external_ids_table: str | None = None, lock: bool = False
+) -> int:
     """Record the milestones of `kind` that are not recorded yet; returns how many were new.
 
     Set-based and idempotent (ON CONFLICT DO NOTHING on the unique kind + subject). With
     `external_ids_table` (a table with an `external_id` column, e.g. an import's staging
     table) only those subjects are considered, so a re-import does not rescan everything.
+
+    With `lock`, the rows the new milestones' references are read from (the subject, its
+    order) are locked FOR SHARE until COMMIT: none of them, nor anything they refer to, can
+    change or go before then, so the caller may write with the row triggers off.
     """
     alias, select = _SOURCES[kind]
-    query = sql.SQL(
-        "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
-        "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
-    ) + sql.SQL(select)
+    among: sql.Composable = sql.SQL("")
     if external_ids_table is not None:
-        query += sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
+        among = sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
             alias=sql.Identifier(alias), table=sql.Identifier(external_ids_table)
         )
-    query += sql.SQL(" ON CONFLICT (kind, subject_key) DO NOTHING")
     with connection.cursor() as cursor:
+        if lock and kind == Milestone.SERVICE_CLOSED:
+            cursor.execute(
+                sql.SQL(_LOCK_SERVICE_ORDERS).format(among=among).as_string(cursor.connection)
+            )
+        query = (
+            sql.SQL(
+                "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
+                "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
+            )
+            + sql.SQL(select)
+            + among
+        )
+        if lock:
+            query += sql.SQL(" FOR SHARE OF ") + sql.SQL(_LOCKED[kind])
+        query += sql.SQL(" ON CONFLICT (kind, subject_key) DO NOTHING")
         cursor.execute(query.as_string(cursor.connection), {"kind": str(kind)})
         return cursor.rowcount
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, OperationalError, connection, connections
 from django.utils import translation
 
 from odata.importing import pipeline
 from odata.importing.pipeline import may_skip_row_triggers
-from odata.models import Customer, ImportMode, ImportRun, Order, Store
+from odata.models import Customer, ImportMode, ImportRun, OperationalEvent, Order, Store
 from odata.services.imports import run_import, start_import
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -40,21 +40,28 @@ def references(db: None) -> None:
     Store.objects.create(external_id="S1", name="강남점")
 
 
-def _orders_file(tmp_path: Path) -> Path:
+def _file(tmp_path: Path, rows: list[list[str]]) -> Path:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["주문번호", "고객번호", "매장코드", "주문채널", "주문일시", "결제금액"])
-    for i in range(ROWS):
-        # Online orders: no milestone rows, whose own foreign keys keep their row triggers.
-        writer.writerow([f"O{i}", f"C{1 + i % 2}", "S1", "온라인", "2024-03-01 10:00", "12,000"])
-    source = tmp_path / f"orders-{uuid.uuid4().hex}.csv"
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    source = tmp_path / f"upload-{uuid.uuid4().hex}.csv"
     source.write_bytes(buffer.getvalue().encode("utf-8"))
     return source
 
 
-def _import(source: Path) -> ImportRun:
+def _orders_file(tmp_path: Path, *, completed_in_store: bool = False) -> Path:
+    """ROWS orders of C1 and C2; completed store orders each make a milestone row."""
+    channel, status = ("매장", "완료") if completed_in_store else ("온라인", "주문")
+    rows = [["주문번호", "고객번호", "매장코드", "주문채널", "주문일시", "결제금액", "주문상태"]]
+    rows += [
+        [f"O{i}", f"C{1 + i % 2}", "S1", channel, "2024-03-01 10:00", "12,000", status]
+        for i in range(ROWS)
+    ]
+    return _file(tmp_path, rows)
+
+
+def _import(source: Path, kind: str = "orders") -> ImportRun:
     run = start_import(
-        kind="orders", source=source, file_name=source.name, mode=ImportMode.STRICT, enqueue=False
+        kind=kind, source=source, file_name=source.name, mode=ImportMode.STRICT, enqueue=False
     )
     assert run.status == ImportRun.Status.QUEUED, run.message
     run_import(run_id=run.pk)
@@ -62,25 +69,23 @@ def _import(source: Path) -> ImportRun:
     return run
 
 
-def _customer_key_lookups() -> int:
-    """Index scans of the customers' primary key in this transaction so far: each per-row
-    foreign-key check of an order is one."""
+def _key_lookups(index: str = "odata_customer_pkey") -> int:
+    """Index scans of a primary key in this transaction so far: each per-row foreign-key
+    check of a row referring to that table is one."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_stat_get_xact_numscans('odata_customer_pkey'::regclass)"
-        )
+        cursor.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)", [index])
         return int(cursor.fetchone()[0])
 
 
-def _lookups_of_an_import(tmp_path: Path) -> int:
+def _lookups_of_an_import(tmp_path: Path, index: str = "odata_customer_pkey", **file: Any) -> int:
     """The import runs inside the test's transaction, so its deferred foreign-key checks are
     still pending: SET CONSTRAINTS ALL IMMEDIATE runs them now."""
-    before = _customer_key_lookups()
-    run = _import(_orders_file(tmp_path))
+    before = _key_lookups(index)
+    run = _import(_orders_file(tmp_path, **file))
     assert (run.status, run.created) == (ImportRun.Status.SUCCEEDED, ROWS), run.message
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return _customer_key_lookups() - before
+    return _key_lookups(index) - before
 
 
 @pytest.fixture
@@ -134,6 +139,31 @@ def test_a_role_granted_the_parameter_writes_without_a_check_per_row(
     assert _lookups_of_an_import(tmp_path) < 10
 
 
+@pytest.mark.parametrize("index", ["odata_customer_pkey", "odata_order_pkey"])
+def test_milestone_rows_are_written_without_a_check_per_row(
+    references: None, tmp_path: Path, index: str
+) -> None:
+    lookups = _lookups_of_an_import(tmp_path, index, completed_in_store=True)
+
+    assert OperationalEvent.objects.count() == ROWS  # each refers to a customer and an order
+    assert lookups < 10
+
+
+def test_a_rule_of_the_milestones_table_keeps_every_row_trigger_on(
+    references: None, tmp_path: Path
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE RULE no_op AS ON INSERT TO odata_operationalevent WHERE false DO NOTHING"
+        )
+    assert may_skip_row_triggers("odata_order")
+    assert not may_skip_row_triggers("odata_order", "odata_operationalevent")
+
+    lookups = _lookups_of_an_import(tmp_path, completed_in_store=True)
+
+    assert lookups >= 2 * ROWS  # each order and each milestone row checked its customer
+
+
 def test_a_trigger_of_the_tables_own_keeps_every_row_trigger_on(
     references: None, tmp_path: Path
 ) -> None:
@@ -184,3 +214,91 @@ def test_a_customer_deleted_after_the_file_was_checked_fails_the_import(
     assert run.status == ImportRun.Status.FAILED
     assert Order.objects.count() == 0
     assert not Customer.objects.filter(external_id="C2").exists()
+
+
+@pytest.fixture
+def committed_order(transactional_db: None) -> Order:
+    customer = Customer.objects.create(external_id="C1", created_at=T0)
+    store = Store.objects.create(external_id="S1", name="강남점")
+    return Order.objects.create(
+        external_id="O1",
+        customer=customer,
+        store=store,
+        channel="store",
+        status="completed",
+        placed_at=datetime(2024, 3, 1, 1, tzinfo=UTC),
+        amount=12000,
+    )
+
+
+def _lockable_by_another_session(order: Order) -> bool:
+    """Whether another session could change the order now (FOR NO KEY UPDATE, as an UPDATE
+    of its status or customer would lock it; the row triggers' FOR KEY SHARE allows that)."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM odata_order WHERE id = %s FOR NO KEY UPDATE NOWAIT", [order.pk]
+            )
+        return True
+    except OperationalError:  # lock_not_available
+        return False
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("kind", "rows"),
+    [
+        # The order as it is: unchanged, so not written, but its milestone is new.
+        (
+            "orders",
+            [
+                [
+                    "주문번호",
+                    "고객번호",
+                    "매장코드",
+                    "주문채널",
+                    "주문일시",
+                    "결제금액",
+                    "주문상태",
+                ],
+                ["O1", "C1", "S1", "매장", "2024-03-01 10:00", "12,000", "완료"],
+            ],
+        ),
+        # A closed service record: its milestone takes the store from the order it names.
+        (
+            "service_records",
+            [
+                ["접수번호", "고객번호", "주문번호", "유형", "접수일시", "종료일시"],
+                ["SR1", "C1", "O1", "불만", "2024-03-02 10:00", "2024-03-03 11:00"],
+            ],
+        ),
+    ],
+)
+def test_the_order_a_milestone_reads_is_locked_until_the_import_commits(
+    committed_order: Order,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    rows: list[list[str]],
+) -> None:
+    """Written without row triggers, a milestone row's references are only safe while the
+    order they were read from cannot change or go."""
+    seen: list[bool] = []
+    record_milestones = pipeline.record_milestones
+
+    def record_then_probe(**kwargs: Any) -> int:
+        recorded = record_milestones(**kwargs)
+        seen.append(_lockable_by_another_session(committed_order))
+        return recorded
+
+    monkeypatch.setattr(pipeline, "record_milestones", record_then_probe)
+
+    run = _import(_file(tmp_path, rows), kind)
+
+    assert run.status == ImportRun.Status.SUCCEEDED, run.message
+    assert seen == [False]
+    assert OperationalEvent.objects.get().order == committed_order
+    assert _lockable_by_another_session(committed_order)  # released at COMMIT
