@@ -374,12 +374,20 @@ class OperationalEvent(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="operational_events"
     )
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True)
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, null=True, blank=True)
-    service_record = models.ForeignKey(
-        ServiceRecord, on_delete=models.CASCADE, null=True, blank=True
+    # Each kind leaves some of these empty (an order's milestone has no delivery or service
+    # record, an online order no store); their indexes (below) hold only the filled ones.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, db_index=False
     )
-    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, null=True, blank=True, db_index=False
+    )
+    service_record = models.ForeignKey(
+        ServiceRecord, on_delete=models.CASCADE, null=True, blank=True, db_index=False
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -387,7 +395,25 @@ class OperationalEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject_key"], name="milestone_once")
         ]
-        indexes = [models.Index(fields=["kind", "occurred_at"], name="milestone_kind_time")]
+        indexes = [
+            models.Index(fields=["kind", "occurred_at"], name="milestone_kind_time"),
+            models.Index(
+                fields=["order"], name="milestone_order", condition=models.Q(order__isnull=False)
+            ),
+            models.Index(
+                fields=["delivery"],
+                name="milestone_delivery",
+                condition=models.Q(delivery__isnull=False),
+            ),
+            models.Index(
+                fields=["service_record"],
+                name="milestone_service_record",
+                condition=models.Q(service_record__isnull=False),
+            ),
+            models.Index(
+                fields=["store"], name="milestone_store", condition=models.Q(store__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_key}"
