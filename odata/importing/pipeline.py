@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from psycopg import errors as pg_errors
 from psycopg import sql
 
@@ -413,7 +413,9 @@ class Pipeline:
                 )
                 if updatable:
                     outcome.updated += self._update(table, targets, window)
-                outcome.created += self._insert(table, targets, window)
+                    outcome.created += self._insert(table, targets, window)
+                else:
+                    outcome.created += self._insert_new(table, targets, window)
                 done = min(last, start + WRITE_BATCH - 1) - first + 1
                 self.progress("writing", done * 100 // max(1, last - first + 1))
             if outcome.created + outcome.updated > ANALYZE_AFTER_ROWS:
@@ -526,11 +528,31 @@ class Pipeline:
             )
         )
 
+    def _insert_new(
+        self,
+        table: sql.Identifier,
+        targets: list[tuple[str, sql.Composable]],
+        window: sql.Composable,
+    ) -> int:
+        """Into a table that was empty when this import began writing every row is new: a
+        plain INSERT, without ON CONFLICT's probe of the unique index before each row. A row
+        another writer added meanwhile (the events API, another import) makes it fail; the
+        batch is then written again with ON CONFLICT, which leaves that row as it is."""
+        try:
+            with transaction.atomic():
+                return self._insert(table, targets, window, skip_existing=False)
+        except IntegrityError as error:
+            if not isinstance(error.__cause__, pg_errors.UniqueViolation):
+                raise
+            return self._insert(table, targets, window)
+
     def _insert(
         self,
         table: sql.Identifier,
         targets: list[tuple[str, sql.Composable]],
         window: sql.Composable,
+        *,
+        skip_existing: bool = True,
     ) -> int:
         columns: list[str] = ["external_id"]
         values: list[sql.Composable] = [sql.SQL("t.external_id")]
@@ -548,11 +570,12 @@ class Pipeline:
         # concurrent import: "unchanged" here) by a unique-index probe per row. No NOT EXISTS
         # join: over a table whose statistics say empty, the planner made it a nested loop
         # that rescanned every row this statement had inserted so far (minutes per batch).
+        on_conflict = "ON CONFLICT (external_id) DO NOTHING" if skip_existing else ""
         return self._execute(
             sql.SQL(
-                "INSERT INTO {table} ({cols}) SELECT {vals} FROM {typed} t WHERE {window} "
-                "ON CONFLICT (external_id) DO NOTHING"
+                "INSERT INTO {table} ({cols}) SELECT {vals} FROM {typed} t WHERE {window} {tail}"
             ).format(
+                tail=sql.SQL(on_conflict),
                 table=table,
                 cols=sql.SQL(", ").join(_id(c) for c in columns),
                 vals=sql.SQL(", ").join(values),

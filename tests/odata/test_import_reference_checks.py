@@ -1,7 +1,10 @@
 """An import checks its rows' references set-based: where the database role may, the rows are
 written with their foreign keys' per-row triggers off, after one statement per referenced table
 has locked every referenced row. Without that right, or when the table has triggers of its
-own, the per-row triggers stay on. Either way no row refers to a missing one."""
+own, the per-row triggers stay on. Either way no row refers to a missing one.
+
+Into a table that was empty when the import began writing, the rows are inserted without
+ON CONFLICT; a row another writer adds meanwhile sends its batch through ON CONFLICT again."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, OperationalError, connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from odata.importing import pipeline
@@ -302,3 +306,57 @@ def test_the_order_a_milestone_reads_is_locked_until_the_import_commits(
     assert seen == [False]
     assert OperationalEvent.objects.get().order == committed_order
     assert _lockable_by_another_session(committed_order)  # released at COMMIT
+
+
+def _order_inserts(captured: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('INSERT INTO "odata_order"')
+    ]
+
+
+def test_into_an_empty_table_the_rows_are_inserted_without_a_conflict_probe(
+    references: None, tmp_path: Path
+) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        run = _import(_orders_file(tmp_path))
+
+    assert (run.status, run.created) == (ImportRun.Status.SUCCEEDED, ROWS)
+    inserts = _order_inserts(captured)
+    assert inserts and not any("ON CONFLICT" in q for q in inserts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_writer_adds_meanwhile_is_left_as_it_is(
+    references: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table was empty when the import looked; the events API adds O5 before the rows
+    are written. The batch is written again with ON CONFLICT: O5 stays the API's."""
+    lock_references = pipeline.Pipeline._lock_references
+
+    def lock_then_another_writer_adds_o5(self: pipeline.Pipeline) -> bool:
+        locked = lock_references(self)
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:  # autocommit: committed at once
+                cursor.execute(
+                    "INSERT INTO odata_order (external_id, customer_id, channel, placed_at, "
+                    "amount, currency, item_count, status) SELECT 'O5', id, 'app', now(), 1, "
+                    "'KRW', 1, 'placed' FROM odata_customer WHERE external_id = 'C1'"
+                )
+        finally:
+            other.close()
+        return locked
+
+    monkeypatch.setattr(pipeline.Pipeline, "_lock_references", lock_then_another_writer_adds_o5)
+
+    with CaptureQueriesContext(connection) as captured:
+        run = _import(_orders_file(tmp_path))
+
+    assert run.status == ImportRun.Status.SUCCEEDED, run.message
+    assert (run.created, run.unchanged) == (ROWS - 1, 1)
+    assert Order.objects.count() == ROWS
+    assert Order.objects.get(external_id="O5").channel == "app"
+    inserts = _order_inserts(captured)
+    assert "ON CONFLICT" not in inserts[0] and "ON CONFLICT" in inserts[1]
