@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from odata.models import Customer, ImportMode, ImportRun, Store
 from odata.services.imports import run_import, start_import
@@ -28,13 +26,6 @@ FIRST = [
     ["C3", "박지호", "jiho@example.com", "010-3333-3333", "일반", "", "Y"],
     ["C4", "최유나", "yuna@example.com", "010-4444-4444", "VIP", "S2", "N"],
 ]
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

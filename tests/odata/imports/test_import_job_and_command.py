@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import django_rq
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 
 from odata import jobs
 from odata.models import Customer, ImportRun, Order
@@ -28,13 +26,6 @@ CUSTOMERS = (
     "고객번호,고객명,이메일\r\nC1,김민준,minjun@example.com\r\nC2,이서연,seoyeon@example.com\r\n"
 )
 SUMMARY_KEYS = {"rows_in", "rows_ok", "rows_rejected", "created", "updated", "unchanged"}
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 def _file(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:

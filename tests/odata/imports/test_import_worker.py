@@ -15,11 +15,10 @@ from odata.services.imports import start_import
 from tests.conftest import subprocess_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_uploaded_import_is_run_by_a_bulk_worker(tmp_path: Path, settings: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
     source = tmp_path / "customers.csv"
     source.write_bytes("고객번호,고객명\r\nC1,김민준\r\nC2,이서연\r\n".encode("cp949"))
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 
 from odata.models import Customer, ImportMode, ImportRun, OperationalEvent, Order, Store
 from odata.services.imports import run_import, start_import
@@ -21,13 +18,6 @@ pytestmark = pytest.mark.django_db
 
 SEOUL = ZoneInfo("Asia/Seoul")
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 
 from odata.models import (
     Customer,
@@ -35,11 +33,8 @@ T0 = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def _seoul_time(settings: Any) -> None:
     settings.TIME_ZONE = "Asia/Seoul"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

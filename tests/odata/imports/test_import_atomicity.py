@@ -3,13 +3,11 @@ run is marked failed, and the scratch tables are gone. Large files cross the wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import translation
 
 from odata.importing import pipeline
 from odata.models import Customer, ImportMode, ImportRun
@@ -19,13 +17,6 @@ from odata.services.imports import run_import, start_import
 
 class Crash(Exception):
     """Stands in for the worker dying mid-write."""
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 def _customers_csv(count: int, *, bad_every: int = 0) -> bytes:

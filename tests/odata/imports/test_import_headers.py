@@ -3,25 +3,16 @@ in comma, tab or semicolon separated files; presets and explicit choices overrid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from odata.models import Customer, ImportRun, MappingPreset, Order
 from odata.services.imports import run_import, start_import
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 def _import(tmp_path: Path, kind: str, text: str, **options: Any) -> ImportRun:

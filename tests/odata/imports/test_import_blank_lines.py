@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from odata.importing.pipeline import content_end
 from odata.models import ImportRun, Store
@@ -26,8 +25,7 @@ def _import(tmp_path: Path, content: bytes, encoding_name: str = "stores.csv") -
 @pytest.mark.parametrize(
     "ending", [b"\n\n", b"\r\n\r\n\r\n", b"\r\n  \r\n\t\r\n", b"\n \n", b"", b"\n"]
 )
-def test_trailing_blank_lines_are_ignored(tmp_path: Path, settings, ending: bytes) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_trailing_blank_lines_are_ignored(tmp_path: Path, ending: bytes) -> None:
     content = "매장코드,매장명\r\nS001,강남점\r\nS002,부산점".encode() + ending
     run = _import(tmp_path, content)
     assert run.status == ImportRun.Status.SUCCEEDED, run.message
@@ -35,18 +33,15 @@ def test_trailing_blank_lines_are_ignored(tmp_path: Path, settings, ending: byte
     assert sorted(Store.objects.values_list("external_id", flat=True)) == ["S001", "S002"]
 
 
-def test_cp949_file_with_trailing_blank_lines(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_cp949_file_with_trailing_blank_lines(tmp_path: Path) -> None:
     content = "매장코드,매장명\r\nS001,강남점\r\n\r\n".encode("cp949")
     run = _import(tmp_path, content)
     assert run.status == ImportRun.Status.SUCCEEDED, run.message
     assert Store.objects.get().name == "강남점"
 
 
-def test_a_blank_line_in_the_middle_is_still_reported(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        run = _import(tmp_path, "매장코드,매장명\nS001,강남점\n\nS002,부산점\n".encode())
+def test_a_blank_line_in_the_middle_is_still_reported(tmp_path: Path) -> None:
+    run = _import(tmp_path, "매장코드,매장명\nS001,강남점\n\nS002,부산점\n".encode())
     assert run.status == ImportRun.Status.REJECTED
     assert "Row 3" in run.message
     assert not Store.objects.exists()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 from openpyxl import Workbook
 
 from odata.models import Customer, ImportMode, ImportRun, Order, Store
@@ -37,13 +35,6 @@ CSV_EXPORT = [
     ["5002", "1002", "", "온라인", "2024-01-06", "12000.50", "1"],
     ["5003", "1001", "GN01", "앱", "2024.01.07", "₩3,000", ""],
 ]
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ and nothing reaches the target tables."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,20 +11,12 @@ from typing import Any
 import django_rq
 import pytest
 from django.core.management import call_command
-from django.utils import translation
 from openpyxl import Workbook
 
 from odata.models import Customer, ImportRowError, ImportRun, Order
 from odata.services.imports import run_import, set_mapping, start_import
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 def _import(tmp_path: Path, kind: str, data: bytes, *, name: str = "upload.csv") -> ImportRun:

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from odata.importing import pipeline
 from odata.importing.pipeline import may_skip_row_triggers
@@ -28,13 +27,6 @@ from odata.services.imports import run_import, start_import
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ROWS = 120
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

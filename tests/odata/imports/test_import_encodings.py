@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.utils import translation
 
 from odata.importing.reader import SAMPLE_BYTES
 from odata.models import Customer, ImportMode, ImportRowError, ImportRun, Order, Store
@@ -24,13 +21,6 @@ CUSTOMER_ROWS = [
     ["C002", "이서연", "seoyeon@example.com", "010-3333-4444"],
 ]
 ORDER_HEADER = ["주문번호", "고객번호", "매장코드", "채널", "주문일시", "결제금액"]
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 def _csv_text(rows: list[list[str]]) -> str:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.utils import translation
 
 from odata.models import Customer, Delivery, ImportMode, ImportRun, Order, ServiceRecord, Store
 from odata.services.imports import error_rows, run_import, start_import
@@ -30,13 +27,6 @@ ORDER_ERRORS = {
     (3, "주문일시", "2024-02-30", "invalid_date"),
     (4, "결제금액", "abc", "invalid_amount"),
 }
-
-
-@pytest.fixture(autouse=True)
-def _english_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
