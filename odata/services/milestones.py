@@ -43,20 +43,11 @@ _SOURCES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# What `record_milestones(..., lock=True)` locks: the rows a milestone's references are read
-# from. A service record's order is the nullable side of its join, locked beforehand.
-_LOCKED: dict[str, str] = {
-    Milestone.DELIVERY_DELIVERED: "d, o",
-    Milestone.SERVICE_CLOSED: "s",
-    Milestone.STORE_ORDER_COMPLETED: "o",
-}
-_LOCK_SERVICE_ORDERS = """
-    SELECT count(*) FROM (
-        SELECT 1 FROM odata_order o WHERE o.id IN (
-            SELECT s.order_id FROM odata_servicerecord s WHERE s.closed_at IS NOT NULL {among}
-        ) FOR SHARE OF o
-    ) locked
-"""
+# The columns each source SELECT yields, in order (an operational event's row).
+_COLUMNS = sql.SQL(
+    "kind, subject_key, customer_id, order_id, delivery_id, service_record_id, store_id, "
+    "occurred_at, recorded_at"
+)
 
 
 def record_milestones(
@@ -68,33 +59,35 @@ def record_milestones(
     `external_ids_table` (a table with an `external_id` column, e.g. an import's staging
     table) only those subjects are considered, so a re-import does not rescan everything.
 
-    With `lock`, the rows the new milestones' references are read from (the subject, its
-    order) are locked FOR SHARE until COMMIT: none of them, nor anything they refer to, can
-    change or go before then, so the caller may write with the row triggers off.
+    With `lock`, the rows the new milestones' references are read from (the subject, and the
+    order a delivery or service record names) are locked FOR SHARE until COMMIT: none of them,
+    nor anything they refer to, can change or go before then, so the caller may write with the
+    row triggers off.
     """
     alias, select = _SOURCES[kind]
-    among: sql.Composable = sql.SQL("")
+    source = sql.SQL(select)
     if external_ids_table is not None:
-        among = sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
+        source += sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
             alias=sql.Identifier(alias), table=sql.Identifier(external_ids_table)
         )
+    params = {"kind": str(kind)}
     with connection.cursor() as cursor:
-        if lock and kind == Milestone.SERVICE_CLOSED:
+        if lock and alias != "o":
+            # The order a delivery or service record names (its store goes into the row).
             cursor.execute(
-                sql.SQL(_LOCK_SERVICE_ORDERS).format(among=among).as_string(cursor.connection)
+                (
+                    sql.SQL("SELECT count(*) FROM (SELECT 1 FROM odata_order o WHERE o.id IN ")
+                    + sql.SQL("(SELECT order_id FROM (")
+                    + source
+                    + sql.SQL(") AS source ({})) FOR SHARE OF o) locked").format(_COLUMNS)
+                ).as_string(cursor.connection),
+                params,
             )
-        query = (
-            sql.SQL(
-                "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
-                "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
-            )
-            + sql.SQL(select)
-            + among
-        )
-        if lock:
-            query += sql.SQL(" FOR SHARE OF ") + sql.SQL(_LOCKED[kind])
+        query = sql.SQL("INSERT INTO odata_operationalevent ({}) ").format(_COLUMNS) + source
+        if lock:  # the subject
+            query += sql.SQL(" FOR SHARE OF {}").format(sql.Identifier(alias))
         query += sql.SQL(" ON CONFLICT (kind, subject_key) DO NOTHING")
-        cursor.execute(query.as_string(cursor.connection), {"kind": str(kind)})
+        cursor.execute(query.as_string(cursor.connection), params)
         return cursor.rowcount
 
 
@@ -112,18 +105,13 @@ def record_milestone_for(
     alias, select = _SOURCES[kind]
     query = (
         sql.SQL(
-            "INSERT INTO odata_operationalevent (kind, subject_key, customer_id, order_id, "
-            "delivery_id, service_record_id, store_id, occurred_at, recorded_at) "
+            "INSERT INTO odata_operationalevent ({}) "
             "SELECT kind, subject_key, customer_id, order_id, delivery_id, service_record_id, "
             "store_id, COALESCE(%(occurred_at)s::timestamptz, occurred_at), recorded_at FROM ("
-        )
+        ).format(_COLUMNS)
         + sql.SQL(select)
         + sql.SQL(" AND {alias}.id = %(subject_id)s").format(alias=sql.Identifier(alias))
-        + sql.SQL(
-            ") AS source (kind, subject_key, customer_id, order_id, delivery_id, "
-            "service_record_id, store_id, occurred_at, recorded_at) "
-            "ON CONFLICT (kind, subject_key) DO NOTHING"
-        )
+        + sql.SQL(") AS source ({}) ON CONFLICT (kind, subject_key) DO NOTHING").format(_COLUMNS)
     )
     params: dict[str, str | int | datetime | None] = {
         "kind": str(kind),
