@@ -263,6 +263,14 @@ def _lockable_by_another_session(order: Order) -> bool:
                 ["O1", "C1", "S1", "매장", "2024-03-01 10:00", "12,000", "완료"],
             ],
         ),
+        # A delivered delivery: its milestone takes the customer and store from its order.
+        (
+            "deliveries",
+            [
+                ["배송번호", "주문번호", "배송예정일", "배송완료일"],
+                ["D1", "O1", "2024-03-03", "2024-03-02 15:00"],
+            ],
+        ),
         # A closed service record: its milestone takes the store from the order it names.
         (
             "service_records",
