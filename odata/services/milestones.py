@@ -65,7 +65,7 @@ def record_milestones(
     row triggers off.
     """
     alias, select = _SOURCES[kind]
-    source = sql.SQL(select)
+    source: sql.Composable = sql.SQL(select)
     if external_ids_table is not None:
         source += sql.SQL(" AND {alias}.external_id IN (SELECT external_id FROM {table})").format(
             alias=sql.Identifier(alias), table=sql.Identifier(external_ids_table)
