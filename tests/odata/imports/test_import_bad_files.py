@@ -11,10 +11,10 @@ from typing import Any
 import django_rq
 import pytest
 from django.core.management import call_command
-from openpyxl import Workbook
 
 from odata.models import Customer, ImportRowError, ImportRun, Order
 from odata.services.imports import run_import, set_mapping, start_import
+from tests.odata.imports.files import xlsx_bytes
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
 
@@ -47,15 +47,6 @@ def _assert_nothing_written() -> None:
     assert Customer.objects.count() == 0
     assert Order.objects.count() == 0
     assert ImportRowError.objects.count() == 0
-
-
-def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.mark.django_db
@@ -95,7 +86,7 @@ def test_header_only_file_is_rejected(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_empty_workbook_is_rejected(tmp_path: Path) -> None:
-    run = _import(tmp_path, "customers", _xlsx_bytes([]), name="upload.xlsx")
+    run = _import(tmp_path, "customers", xlsx_bytes([]), name="upload.xlsx")
 
     assert run.status == ImportRun.Status.REJECTED
     assert run.message == "The file is empty."

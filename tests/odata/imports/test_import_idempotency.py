@@ -14,6 +14,7 @@ import pytest
 
 from odata.models import Customer, ImportMode, ImportRun, Store
 from odata.services.imports import run_import, start_import
+from tests.odata.imports.files import csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,8 @@ def _stores(db: None) -> None:
 
 
 def _import(tmp_path: Path, rows: list[list[str]], *, mode: str = ImportMode.STRICT) -> ImportRun:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     source = tmp_path / "customers.csv"
-    source.write_bytes(buffer.getvalue().encode("utf-8"))
+    source.write_bytes(csv_bytes(rows))
     run = start_import(
         kind="customers", source=source, file_name="customers.csv", mode=mode, enqueue=False
     )

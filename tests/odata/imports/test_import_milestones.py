@@ -3,16 +3,14 @@ closed service records each become one OperationalEvent, however often they are 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from odata.models import Customer, ImportMode, ImportRun, OperationalEvent, Order, Store
-from odata.services.imports import run_import, start_import
+from odata.models import Customer, ImportRun, OperationalEvent, Order, Store
+from tests.odata.imports.files import csv_bytes, run_file
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +36,7 @@ def order(customer: Customer, store: Store) -> Order:
 
 
 def _import(tmp_path: Path, kind: str, rows: list[list[str]]) -> ImportRun:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    source = tmp_path / "upload.csv"
-    source.write_bytes(buffer.getvalue().encode("utf-8"))
-    run = start_import(
-        kind=kind, source=source, file_name="upload.csv", mode=ImportMode.STRICT, enqueue=False
-    )
-    assert run.status == ImportRun.Status.QUEUED, run.message
-    run_import(run_id=run.pk)
-    run.refresh_from_db()
+    run = run_file(tmp_path, kind, csv_bytes(rows))
     assert run.status == ImportRun.Status.SUCCEEDED, run.message
     return run
 

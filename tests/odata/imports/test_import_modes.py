@@ -3,15 +3,14 @@ ones. Unknown references and repeated numbers are row errors, never inserts."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from odata.models import Customer, Delivery, ImportMode, ImportRun, Order, ServiceRecord, Store
-from odata.services.imports import error_rows, run_import, start_import
+from odata.services.imports import error_rows
+from tests.odata.imports.files import csv_bytes, row_errors, run_file
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +35,7 @@ def known(db: None) -> None:
 
 
 def _import(tmp_path: Path, kind: str, rows: list[list[str]], mode: str) -> ImportRun:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    source = tmp_path / "upload.csv"
-    source.write_bytes(buffer.getvalue().encode("utf-8"))
-    run = start_import(kind=kind, source=source, file_name="upload.csv", mode=mode, enqueue=False)
-    assert run.status == ImportRun.Status.QUEUED, run.message
-    run_import(run_id=run.pk)
-    run.refresh_from_db()
-    return run
-
-
-def _errors(run: ImportRun) -> set[tuple[int, str, str, str]]:
-    return {(e.line, e.column, e.value, e.reason) for e in run.row_errors.all()}
+    return run_file(tmp_path, kind, csv_bytes(rows), mode=mode)
 
 
 def test_strict_mode_writes_nothing_and_reports_every_bad_cell(known: None, tmp_path: Path) -> None:
@@ -58,7 +45,7 @@ def test_strict_mode_writes_nothing_and_reports_every_bad_cell(known: None, tmp_
     assert run.message == "2 rows have errors, so nothing was written (strict mode)."
     assert Order.objects.count() == 0
     assert (run.rows_total, run.rows_ok, run.rows_rejected, run.created) == (4, 0, 2, 0)
-    assert _errors(run) == ORDER_ERRORS
+    assert row_errors(run) == ORDER_ERRORS
     report = list(error_rows(run=run))
     assert report[0] == ["row", "column", "value", "reason"]
     assert report[1][:3] == ["3", "주문일시", "2024-02-30"]
@@ -73,7 +60,7 @@ def test_skip_invalid_writes_the_good_rows(known: None, tmp_path: Path) -> None:
     assert run.status == ImportRun.Status.SUCCEEDED
     assert sorted(Order.objects.values_list("external_id", flat=True)) == ["O1", "O4"]
     assert (run.rows_total, run.rows_ok, run.rows_rejected, run.created) == (4, 2, 2, 2)
-    assert _errors(run) == ORDER_ERRORS
+    assert row_errors(run) == ORDER_ERRORS
 
 
 def test_skip_invalid_with_no_good_row_is_rejected(known: None, tmp_path: Path) -> None:
@@ -95,7 +82,7 @@ def test_unknown_references_are_row_errors_never_inserts(known: None, tmp_path: 
     ]
     run = _import(tmp_path, "orders", rows, ImportMode.SKIP_INVALID)
 
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (3, "고객번호", "C404", "unknown_customer"),
         (4, "매장코드", "S404", "unknown_store"),
     }
@@ -105,12 +92,12 @@ def test_unknown_references_are_row_errors_never_inserts(known: None, tmp_path: 
 
     deliveries = [["배송번호", "주문번호", "배송예정일"], ["D1", "O404", "2024-01-07"]]
     run = _import(tmp_path, "deliveries", deliveries, ImportMode.SKIP_INVALID)
-    assert _errors(run) == {(2, "주문번호", "O404", "unknown_order")}
+    assert row_errors(run) == {(2, "주문번호", "O404", "unknown_order")}
     assert Delivery.objects.count() == 0
 
     services = [["접수번호", "고객번호", "유형", "접수일시"], ["SR1", "C404", "불만", "2024-01-05"]]
     run = _import(tmp_path, "service_records", services, ImportMode.SKIP_INVALID)
-    assert _errors(run) == {(2, "고객번호", "C404", "unknown_customer")}
+    assert row_errors(run) == {(2, "고객번호", "C404", "unknown_customer")}
     assert ServiceRecord.objects.count() == 0
 
 
@@ -119,7 +106,7 @@ def test_unknown_store_manager_is_a_row_error(db: None, tmp_path: Path) -> None:
 
     run = _import(tmp_path, "stores", rows, ImportMode.SKIP_INVALID)
 
-    assert _errors(run) == {(2, "점장이메일", "nobody@example.com", "unknown_manager")}
+    assert row_errors(run) == {(2, "점장이메일", "nobody@example.com", "unknown_manager")}
     assert Store.objects.count() == 0
 
 
@@ -132,14 +119,14 @@ def test_repeated_number_is_an_error_on_the_later_row(known: None, tmp_path: Pat
     ]
     run = _import(tmp_path, "customers", rows, ImportMode.SKIP_INVALID)
 
-    assert _errors(run) == {(4, "고객번호", " C7 ", "duplicate")}
+    assert row_errors(run) == {(4, "고객번호", " C7 ", "duplicate")}
     assert Customer.objects.get(external_id="C7").name == "김민준"
     report = list(error_rows(run=run))
     assert report[1][3] == "The same number is also on row 2 of this file."
 
     strict = _import(tmp_path, "customers", [*rows[:1], ["C9", "a"], ["C9", "b"]], "strict")
     assert strict.status == ImportRun.Status.REJECTED
-    assert _errors(strict) == {(3, "고객번호", "C9", "duplicate")}
+    assert row_errors(strict) == {(3, "고객번호", "C9", "duplicate")}
     assert not Customer.objects.filter(external_id="C9").exists()
 
 
@@ -152,7 +139,7 @@ def test_missing_required_value_is_a_row_error(known: None, tmp_path: Path) -> N
 
     run = _import(tmp_path, "orders", rows, ImportMode.STRICT)
 
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (2, "고객번호", "", "required"),
         (3, "주문번호", "", "required"),
         (3, "주문일시", "", "required"),

@@ -8,8 +8,6 @@ ON CONFLICT; a row another writer adds meanwhile sends its batch through ON CONF
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +22,7 @@ from odata.importing import pipeline
 from odata.importing.pipeline import may_skip_row_triggers
 from odata.models import Customer, ImportMode, ImportRun, OperationalEvent, Order, Store
 from odata.services.imports import run_import, start_import
+from tests.odata.imports.files import csv_bytes
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ROWS = 120
@@ -37,10 +36,8 @@ def references(db: None) -> None:
 
 
 def _file(tmp_path: Path, rows: list[list[str]]) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     source = tmp_path / f"upload-{uuid.uuid4().hex}.csv"
-    source.write_bytes(buffer.getvalue().encode("utf-8"))
+    source.write_bytes(csv_bytes(rows))
     return source
 
 

@@ -5,8 +5,6 @@ cannot be typed is a row error naming its row, column, value and reason."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +22,7 @@ from odata.models import (
     ServiceRecord,
     Store,
 )
-from odata.services.imports import run_import, start_import
+from tests.odata.imports.files import csv_bytes, row_errors, run_file
 
 pytestmark = pytest.mark.django_db
 
@@ -44,25 +42,7 @@ def store(db: None) -> Store:
 
 
 def _import(tmp_path: Path, kind: str, rows: list[list[str]]) -> ImportRun:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    source = tmp_path / "upload.csv"
-    source.write_bytes(buffer.getvalue().encode("utf-8"))
-    run = start_import(
-        kind=kind,
-        source=source,
-        file_name="upload.csv",
-        mode=ImportMode.SKIP_INVALID,
-        enqueue=False,
-    )
-    assert run.status == ImportRun.Status.QUEUED, run.message
-    run_import(run_id=run.pk)
-    run.refresh_from_db()
-    return run
-
-
-def _errors(run: ImportRun) -> set[tuple[int, str, str, str]]:
-    return {(e.line, e.column, e.value, e.reason) for e in run.row_errors.all()}
+    return run_file(tmp_path, kind, csv_bytes(rows), mode=ImportMode.SKIP_INVALID)
 
 
 def _orders(tmp_path: Path, column: str, values: list[str]) -> ImportRun:
@@ -99,7 +79,7 @@ def test_dates_in_korean_export_forms_are_local_time_unless_an_offset_is_given(
     assert stored == GOOD_DATES
     assert all(value.tzinfo is not None for value in stored.values())
     first_bad = 2 + len(GOOD_DATES)
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (first_bad + i, "주문일시", value, "invalid_date") for i, value in enumerate(BAD_DATES)
     }
     assert (run.rows_ok, run.rows_rejected) == (len(GOOD_DATES), len(BAD_DATES))
@@ -123,7 +103,7 @@ def test_amounts_with_separators_and_currency_signs(store: Store, tmp_path: Path
     stored = {values[int(o.external_id[1:])]: o.amount for o in Order.objects.all()}
     assert stored == GOOD_AMOUNTS
     first_bad = 2 + len(GOOD_AMOUNTS)
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (first_bad + i, "결제금액", value, "invalid_amount") for i, value in enumerate(BAD_AMOUNTS)
     }
 
@@ -145,7 +125,7 @@ def test_phone_is_digits_and_email_lower_case(tmp_path: Path) -> None:
         "C2": ("kim@example.co.kr", "025551234"),
         "C3": ("", "821012345678"),
     }
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (5, "이메일", "not-an-email", "invalid_email"),
         (5, "휴대폰", "123", "invalid_phone"),
         (6, "이메일", "a@b", "invalid_email"),
@@ -171,7 +151,7 @@ def test_consent_words_and_language_names(tmp_path: Path) -> None:
         "ko"
     }
     last = len(words) + 1
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (last + 1, "수신동의", "maybe", "invalid_bool"),
         (last + 2, "언어", "klingon", "invalid_choice"),
     }
@@ -198,7 +178,7 @@ def test_korean_channel_and_status_words(store: Store, tmp_path: Path) -> None:
         "O3": ("online", "returned", 1, None),
         "O4": ("app", "placed", 1, None),
     }
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (6, "채널", "우편", "invalid_choice"),
         (7, "상태", "배달", "invalid_choice"),
         (7, "수량", "2.5", "invalid_number"),
@@ -222,7 +202,7 @@ def test_korean_service_kinds_and_delivery_statuses(store: Store, tmp_path: Path
         "SR3": "repair",
         "SR4": "return",
     }
-    assert _errors(run) == {(6, "유형", "칭찬", "invalid_choice")}
+    assert row_errors(run) == {(6, "유형", "칭찬", "invalid_choice")}
 
     Order.objects.create(
         external_id="O1", customer=Customer.objects.get(), channel="online", placed_at=T0, amount=1
@@ -241,7 +221,7 @@ def test_korean_service_kinds_and_delivery_statuses(store: Store, tmp_path: Path
         "D2": "shipped",
         "D3": "pending",
     }
-    assert _errors(run) == {(5, "배송상태", "분실", "invalid_choice")}
+    assert row_errors(run) == {(5, "배송상태", "분실", "invalid_choice")}
 
 
 def test_store_regions_managers_and_active_flags(tmp_path: Path) -> None:
@@ -267,7 +247,7 @@ def test_store_regions_managers_and_active_flags(tmp_path: Path) -> None:
         "S2": ("부산점", "부산", None, False),
         "S3": ("잠실점", "서울", None, True),
     }
-    assert _errors(run) == {(5, "지역", long_region, "too_long")}
+    assert row_errors(run) == {(5, "지역", long_region, "too_long")}
 
 
 def test_too_long_numbers_and_names_are_row_errors(tmp_path: Path) -> None:
@@ -277,7 +257,7 @@ def test_too_long_numbers_and_names_are_row_errors(tmp_path: Path) -> None:
     run = _import(tmp_path, "customers", rows)
 
     assert list(Customer.objects.values_list("external_id", flat=True)) == ["C3"]
-    assert _errors(run) == {
+    assert row_errors(run) == {
         (2, "고객번호", long_id, "too_long"),
         (3, "고객명", long_name, "too_long"),
     }

@@ -3,18 +3,15 @@ date cells are timestamps, and row errors name the sheet's row."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import Workbook
 
 from odata.models import Customer, ImportMode, ImportRun, Order, Store
-from odata.services.imports import run_import, start_import
+from tests.odata.imports.files import csv_bytes, run_file, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -44,29 +41,8 @@ def _known(db: None) -> None:
     Store.objects.create(external_id="GN01", name="강남점")
 
 
-def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv_bytes(rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def _import(tmp_path: Path, data: bytes, name: str, mode: str = ImportMode.STRICT) -> ImportRun:
-    source = tmp_path / name
-    source.write_bytes(data)
-    run = start_import(kind="orders", source=source, file_name=name, mode=mode, enqueue=False)
-    assert run.status == ImportRun.Status.QUEUED, run.message
-    run_import(run_id=run.pk)
-    run.refresh_from_db()
-    return run
+    return run_file(tmp_path, "orders", data, mode=mode, name=name)
 
 
 def _orders() -> list[tuple[Any, ...]]:
@@ -85,11 +61,11 @@ def _orders() -> list[tuple[Any, ...]]:
 
 
 def test_xlsx_gives_the_same_rows_as_its_csv_export(tmp_path: Path) -> None:
-    from_csv = _import(tmp_path, _csv_bytes(CSV_EXPORT), "orders.csv")
+    from_csv = _import(tmp_path, csv_bytes(CSV_EXPORT), "orders.csv")
     csv_rows = _orders()
     Order.objects.all().delete()
 
-    from_xlsx = _import(tmp_path, _xlsx_bytes(SHEET), "orders.xlsx")
+    from_xlsx = _import(tmp_path, xlsx_bytes(SHEET), "orders.xlsx")
 
     assert (from_xlsx.status, from_xlsx.encoding) == (ImportRun.Status.SUCCEEDED, "xlsx")
     assert from_csv.status == ImportRun.Status.SUCCEEDED
@@ -102,7 +78,7 @@ def test_xlsx_gives_the_same_rows_as_its_csv_export(tmp_path: Path) -> None:
 def test_xlsx_errors_name_the_sheet_row_after_blank_rows(tmp_path: Path) -> None:
     sheet = [SHEET[0], SHEET[1], [None] * 7, [None] * 7, SHEET[2], ["5009", 1001, None, "우편"]]
 
-    run = _import(tmp_path, _xlsx_bytes(sheet), "orders.xlsx", ImportMode.SKIP_INVALID)
+    run = _import(tmp_path, xlsx_bytes(sheet), "orders.xlsx", ImportMode.SKIP_INVALID)
 
     # Blank rows are skipped, not imported; the error is on the sheet's row 6.
     assert (run.rows_total, run.rows_ok, run.rows_rejected) == (3, 2, 1)
