@@ -59,6 +59,7 @@ from actions.services.aggregate import evaluate_aggregate_rules
 from actions.services.outcomes import judge_outcomes
 from actions.services.rules import create_plan, create_root_cause, create_rule
 from analysis.selectors import latest_finished_run
+from cxm.demo import DEMO_PASSWORD
 from cxm.models import User
 from cxm.roles import Role
 from odata.models import Store
@@ -152,6 +153,7 @@ def _set_up(demo: Demo, *, admin: User, manager: User, now: datetime) -> Setup:
             name=name,
             role=Role.STAFF,
             language="ko",
+            password=DEMO_PASSWORD,
             send_invitation=False,
         )
         members.append(user)

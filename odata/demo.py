@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from cxm.demo import DEMO_PASSWORD
 from cxm.models import User
 from cxm.roles import Role
 from odata.models import Customer, ImportRun
@@ -123,8 +124,11 @@ def _stores(demo: Demo) -> list[_Store]:
                     username=f"store{number:02d}",
                     email=email,
                     name=f"{demo.rng.choice(SURNAMES)}{demo.rng.choice(GIVEN)} 점장",
-                    role=Role.MANAGER,
+                    # Staff, not Manager: a store manager works the tasks of their own store
+                    # (`visible_tasks`); the Manager role reviews every store's.
+                    role=Role.STAFF,
                     language="ko",
+                    password=DEMO_PASSWORD,
                     send_invitation=False,
                 )
             # A few stores work with slower partners or have busier dispatch.

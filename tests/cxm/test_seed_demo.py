@@ -5,7 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
+from actions.access import visible_tasks
+from actions.models import FollowUpTask
+from cxm.demo import DEMO_PASSWORD
 from cxm.models import User
 from cxm.roles import Role
 from cxm.services import role_of
@@ -60,7 +64,18 @@ def test_seed_demo_loads_the_demo_company_once() -> None:
 
     assert Region.objects.count() == 3
     assert Store.objects.count() == 12
-    assert Store.objects.filter(manager__groups__name="Manager").count() == 12
+    # Store managers sign in with the demo password and, as Staff, see their own store's
+    # tasks only; the Manager role reviews every store's.
+    managers = User.objects.filter(managed_stores__isnull=False).distinct()
+    assert managers.count() == 12
+    for store_manager in managers:
+        assert role_of(store_manager) == Role.STAFF
+        assert store_manager.check_password(DEMO_PASSWORD)
+    store01 = User.objects.get(username="store01")
+    theirs = visible_tasks(store01)
+    assert theirs.exists()
+    assert not theirs.exclude(Q(store__manager=store01) | Q(owner=store01)).exists()
+    assert theirs.count() < FollowUpTask.objects.count()
     assert Customer.objects.count() == 5000
     # The closed-loop demo adds follow-up purchases ("OF…") of customers it recovered.
     assert Order.objects.exclude(external_id__startswith="OF").count() == 40000
