@@ -19,6 +19,7 @@ from actions.conditions import (
     validate_definition,
 )
 from actions.models import ActionPlan, RootCause, Severity, TriggerRule, WebhookEndpoint
+from actions.webhook_guard import url_refusal
 from cxm.models import User
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
@@ -563,6 +564,20 @@ class WebhookForm(forms.Form):
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        refused = url_refusal(url)
+        if refused is not None:
+            raise forms.ValidationError(
+                _(
+                    "cxm does not post to %(address)s: it is not a public address. For a "
+                    "receiver on your own network, the server's administrator can allow its "
+                    "network with CXM_WEBHOOK_ALLOWED_NETWORKS."
+                ),
+                params={"address": refused},
+            )
+        return url
 
 
 class WebhookEditForm(WebhookForm):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -67,6 +68,18 @@ class Env:
         if raw is None or raw.strip() == "":
             return list(default or [])
         return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def networks(self, name: str) -> list[IPv4Network | IPv6Network]:
+        """Comma-separated addresses or networks in CIDR form (`10.0.0.0/8, 127.0.0.1`)."""
+        found: list[IPv4Network | IPv6Network] = []
+        for item in self.strings(name):
+            try:
+                found.append(ip_network(item, strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: {item!r} is not an IP address or network such as 10.0.0.0/8."
+                ) from None
+        return found
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.string(name, default)

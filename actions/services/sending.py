@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import FollowUpTask, Notification, TaskEvent, WebhookDelivery, WebhookEndpoint
+from actions.webhook_guard import GuardedHTTPHandler, GuardedHTTPSHandler
 from cxm.mail import send_templated_email
 from cxm.models import User
 
@@ -267,7 +268,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+# Guarded handlers: only addresses webhooks may reach (actions/webhook_guard.py).
+_opener = urllib.request.build_opener(_NoRedirects, GuardedHTTPHandler, GuardedHTTPSHandler)
 
 
 def _post_webhook(

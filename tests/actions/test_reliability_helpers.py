@@ -30,6 +30,7 @@ from actions.services import response_recorded
 from cxm.models import User
 from cxm.queues import get_queue
 from odata.models import Customer
+from tests.actions.conftest import LOOPBACK
 from tests.actions.test_outcomes_helpers import make_answer
 from tests.conftest import subprocess_database_url
 from tests.factories import ActionPlanFactory, TriggerRuleFactory, UserFactory
@@ -41,12 +42,14 @@ WAIT_SECONDS = 90
 
 
 def worker_env() -> dict[str, str]:
-    """The test process's environment, pointed at the test database, keeping e-mails."""
+    """The test process's environment, pointed at the test database, keeping e-mails, with
+    webhooks allowed to reach the tests' receivers on loopback."""
     return {
         **os.environ,
         "DATABASE_URL": subprocess_database_url(),
         "EMAIL_URL": "store:",
         "LOG_FORMAT": "text",
+        "CXM_WEBHOOK_ALLOWED_NETWORKS": LOOPBACK,  # the tests' receivers
     }
 
 

@@ -27,7 +27,11 @@ from tests.actions.test_sending_helpers import webhook_receiver
 from tests.factories import WebhookEndpointFactory
 from xdata.models import Response
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("webhooks_may_reach_loopback"),
+]
 __all__ = ["processes"]  # the fixture, imported for this module's tests
 
 # Past the realtime job timeout (120 s) and the reconciler's grace (60 s): the killed job's

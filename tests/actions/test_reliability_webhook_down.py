@@ -23,7 +23,11 @@ from tests.actions.test_sending_helpers import T0, closed_port, webhook_receiver
 from tests.conftest import client_for
 from tests.factories import WebhookEndpointFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("webhooks_may_reach_loopback"),
+]
 
 SECRET = "crm-secret"
 

@@ -24,7 +24,7 @@ from tests.actions.test_sending_helpers import (
 )
 from tests.odata.test_customer_360 import CustomerFactory, StoreFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhooks_may_reach_loopback")]
 
 SECRET = "s3cret-for-tests-only"
 
