@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.models import Priority, TaskStatus
+from odata.api_schema import TOO_MANY
 
 # The query parameters `GET /tasks/` accepts; anything else is refused (400).
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -167,6 +168,7 @@ def openapi_part() -> dict[str, Any]:
                             "with the parameter's name as its path."
                         ),
                         "401": _error("Missing, unknown or revoked bearer token."),
+                        "429": _error(TOO_MANY),
                     },
                 }
             }

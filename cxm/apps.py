@@ -28,3 +28,4 @@ class CxmConfig(AppConfig):
         # Permissions are created by auth's post_migrate handler, app by app; role groups are
         # synced once all of them exist (see _sync_roles).
         post_migrate.connect(_sync_roles, dispatch_uid="cxm.sync_roles")
+        from cxm import checks  # noqa: F401 -- registers cxm's deployment checks

@@ -12,8 +12,10 @@ import time
 from functools import cache
 
 from django.conf import settings
+from django.http import HttpRequest
 from redis.commands.core import Script
 
+from cxm.clientip import client_address
 from cxm.queues import redis_client
 
 # Count a hit on each key; a key names its window, so its expiry is set with its first hit.
@@ -47,3 +49,14 @@ def hit_all(*limits: tuple[str, int, int]) -> bool:
         expiries.append(window_seconds + 1)
     counts = _script(settings.REDIS_URL)(keys=names, args=expiries)
     return all(int(count) <= limit for count, (_key, limit, _w) in zip(counts, limits, strict=True))
+
+
+def unknown_token_allowed(request: HttpRequest) -> bool:
+    """Count one unknown token (survey link, unsubscribe link, API bearer token) presented from
+    the request's address; True while that address is within `CXM_BAD_TOKENS_PER_MINUTE`.
+
+    Only failures count, so customers behind one shared mobile-network address are never
+    slowed by each other's valid links. A token is 256 random bits: the limit bounds the load
+    and the noise of guessing, not its odds."""
+    key = f"bad-token:{client_address(request)}"
+    return hit(key, settings.CXM_BAD_TOKENS_PER_MINUTE, 60)

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "cxm.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,7 +134,10 @@ AXES_COOLOFF_TIME = env.integer("AXES_COOLOFF_MINUTES", default=15, minimum=1) /
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cxm.views.auth.locked_out"
-AXES_IPWARE_PROXY_COUNT = env.integer("CXM_PROXY_COUNT", default=0, minimum=0) or None
+# Proxies in front of gunicorn that append to X-Forwarded-For (cxm/clientip.py): rate limits
+# and login throttling count the client's address, not the proxy's.
+CXM_PROXY_COUNT = env.integer("CXM_PROXY_COUNT", default=0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "cxm.clientip.client_ip"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -230,9 +234,19 @@ CXM_SERVICE_CONTACT_COST_KRW = env.integer("CXM_SERVICE_CONTACT_COST_KRW", defau
 # Open survey links (QR codes) are public: limits per client address.
 CXM_OPEN_LINK_VIEWS_PER_MINUTE = env.integer("CXM_OPEN_LINK_VIEWS_PER_MINUTE", 120, minimum=1)
 CXM_OPEN_LINK_SUBMITS_PER_HOUR = env.integer("CXM_OPEN_LINK_SUBMITS_PER_HOUR", 30, minimum=1)
+# Unknown survey, unsubscribe and API tokens one address may present per minute before 429.
+CXM_BAD_TOKENS_PER_MINUTE = env.integer("CXM_BAD_TOKENS_PER_MINUTE", 30, minimum=1)
+# Requests per minute one integration token may make to the API.
+CXM_API_REQUESTS_PER_MINUTE = env.integer("CXM_API_REQUESTS_PER_MINUTE", 1200, minimum=1)
+# Password-reset e-mails per hour, counted per address and per e-mail address asked for.
+CXM_PASSWORD_RESETS_PER_HOUR = env.integer("CXM_PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
 # Each web process keeps the published survey behind an open code this long (0: no cache), so
 # a busy QR code costs no survey query per answer; a change reaches every process within it.
 CXM_OPEN_LINK_CACHE_SECONDS = env.integer("CXM_OPEN_LINK_CACHE_SECONDS", 5, minimum=0)
+# Webhooks post only to public addresses, unless the receiver's address is in one of these
+# networks (e.g. a CRM on the company's own network): a webhook URL is otherwise a way to make
+# the server reach its own loopback, cloud metadata or internal services.
+CXM_WEBHOOK_ALLOWED_NETWORKS = env.networks("CXM_WEBHOOK_ALLOWED_NETWORKS")
 # Survey fatigue: at most one invitation per customer in this many days (touchpoints may
 # override it for journey-critical stages).
 CXM_CONTACT_INTERVAL_DAYS = env.integer("CXM_CONTACT_INTERVAL_DAYS", 30, minimum=0)

@@ -13,6 +13,11 @@ from typing import Any
 Schema = dict[str, Any]
 
 # Largest request body the endpoint reads (a single event is a few hundred bytes).
+# The API's rate limits, described once for every endpoint's 429 response.
+TOO_MANY = (
+    "Too many requests with this token, or too many unknown tokens from this address, in the "
+    "last minute; retry after the Retry-After header's seconds."
+)
 MAX_BODY_BYTES = 1024 * 1024
 
 _EXTERNAL_ID: Schema = {
@@ -340,6 +345,7 @@ def openapi_document() -> dict[str, Any]:
                         "401": _error_response(
                             "Missing, unknown or revoked bearer token.", "invalid token"
                         ),
+                        "429": _error_response(TOO_MANY, "too many requests"),
                         "409": _error_response(
                             "This event id was already accepted with a different payload.",
                             "event id already used with a different payload",

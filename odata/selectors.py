@@ -97,7 +97,7 @@ def search_customers(
                 external_id__in={query, query.upper()}
             )
         )
-    matches = matching_customers(query)
+    matches = matching_customers(query, by_contact_part=reveal_contact)
     rows: list[Customer] = []
     more = False
     if matches is not None:
@@ -127,9 +127,13 @@ def search_customers(
     )
 
 
-def matching_customers(query: str) -> QuerySet[Customer] | None:
+def matching_customers(query: str, *, by_contact_part: bool) -> QuerySet[Customer] | None:
     """Customers whose name, e-mail, phone or number contains `query`, unordered; every
     customer for an empty query; None when the query is too short to search (one character).
+
+    Without `by_contact_part` (a viewer who sees contact details partly hidden) an e-mail
+    address or phone number matches only whole: otherwise searching digit by digit would
+    reveal what the masking hides.
 
     Each condition is written to hit a trigram index (see `Customer.Meta.indexes`):
     `UPPER(name) LIKE '%Q%'` is spelt out to match the index on `Upper(name)` whatever
@@ -143,7 +147,8 @@ def matching_customers(query: str) -> QuerySet[Customer] | None:
         # `contains` escapes % and _ in the needle. The customer number is matched as typed
         # and upper-cased (numbers are usually upper case), so the plain trigram index on
         # external_id serves both; UPPER(external_id) would need an index of its own.
-        condition = Q(upper_name__contains=needle) | Q(upper_email__contains=needle)
+        email = Q(upper_email__contains=needle) if by_contact_part else Q(upper_email=needle)
+        condition = Q(upper_name__contains=needle) | email
         for variant in dict.fromkeys((query, needle)):
             condition |= Q(external_id__contains=variant)
     elif len(query) == MIN_CONTAINS_LENGTH - 1:
@@ -153,7 +158,7 @@ def matching_customers(query: str) -> QuerySet[Customer] | None:
         condition = Q(upper_name__startswith=needle) | Q(upper_name__endswith=needle)
     digits = phone_digits(query)
     if len(digits) >= MIN_CONTAINS_LENGTH:
-        condition |= Q(phone__contains=digits)
+        condition |= Q(phone__contains=digits) if by_contact_part else Q(phone=digits)
     if not condition:
         return None
     return Customer.objects.alias(upper_name=Upper("name"), upper_email=Upper("email")).filter(

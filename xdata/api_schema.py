@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from odata.api_schema import TOO_MANY
 from xdata.services.feedback import FEEDBACK_SCHEMA
 
 EXAMPLE = {
@@ -62,6 +63,7 @@ def openapi_part() -> dict[str, Any]:
                         "200": {"description": "Updated, or a duplicate.", "content": ok},
                         "400": _error("The body is not valid JSON."),
                         "401": _error("Missing, unknown or revoked bearer token."),
+                        "429": _error(TOO_MANY),
                         "413": _error("The body is too large."),
                         "415": _error("The body is not application/json."),
                         "422": _error(

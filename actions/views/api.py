@@ -28,7 +28,7 @@ from actions.selectors import (
     task_as_json,
 )
 from cxm.models import User
-from odata.services.tokens import authenticate_integration
+from odata.views.api import api_token
 
 
 def _error(path: str, message: str) -> dict[str, str]:
@@ -105,13 +105,9 @@ def parse_query(params: dict[str, str]) -> ApiQuery | list[dict[str, str]]:
 
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
-    token = authenticate_integration(authorization=request.headers.get("Authorization", ""))
-    if token is None:
-        response = JsonResponse(
-            {"errors": [_error("", "missing, unknown or revoked bearer token")]}, status=401
-        )
-        response["WWW-Authenticate"] = 'Bearer realm="cxm"'
-        return response
+    token = api_token(request)
+    if isinstance(token, HttpResponse):
+        return token
     query = parse_query({name: request.GET[name] for name in request.GET})
     if isinstance(query, list):
         return JsonResponse({"errors": query}, status=400)

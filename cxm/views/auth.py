@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 
+from cxm import ratelimit
+from cxm.clientip import client_address
 from cxm.forms import LoginForm, ResetRequestForm
 from cxm.models import User
 from cxm.services import request_password_reset
@@ -36,7 +40,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password-reset-done")
 
     def form_valid(self, form: ResetRequestForm) -> HttpResponse:
-        request_password_reset(email=form.cleaned_data["email"])
+        # Counted per address and per e-mail address asked for, whether or not an account has
+        # it: nobody can flood a colleague's inbox, and the answer tells nothing about accounts.
+        email = form.cleaned_data["email"]
+        per_hour = settings.CXM_PASSWORD_RESETS_PER_HOUR
+        if not ratelimit.hit_all(
+            (f"reset-from:{client_address(self.request)}", per_hour, 3600),
+            (f"reset-to:{email.lower()}", per_hour, 3600),
+        ):
+            form.add_error(None, _("Too many reset requests. Please try again in an hour."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = "3600"
+            return response
+        request_password_reset(email=email)
         return super(auth_views.PasswordResetView, self).form_valid(form)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from cxm import ratelimit
 from odata.api_schema import MAX_BODY_BYTES, openapi_document
 from odata.models import IntegrationToken
 from odata.services.events import EventRejected, receive_event
@@ -31,18 +33,39 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def api_token(request: HttpRequest) -> IntegrationToken | HttpResponse:
+    """The integration token a request authenticates with, or the error response: 401 for a
+    missing or unknown token, 429 past `CXM_BAD_TOKENS_PER_MINUTE` unknown tokens from one
+    address or `CXM_API_REQUESTS_PER_MINUTE` requests with one token. Every endpoint of the
+    API authenticates through here."""
+    token = authenticate_integration(authorization=request.headers.get("Authorization", ""))
+    if token is None:
+        if not ratelimit.unknown_token_allowed(request):
+            return _too_many()
+        response = _errors(401, "missing, unknown or revoked bearer token")
+        response["WWW-Authenticate"] = 'Bearer realm="cxm"'
+        return response
+    if not ratelimit.hit(f"api:{token.pk}", settings.CXM_API_REQUESTS_PER_MINUTE, 60):
+        return _too_many()
+    return token
+
+
+def _too_many() -> JsonResponse:
+    response = _errors(429, "too many requests; wait a minute and retry")
+    response["Retry-After"] = "60"
+    return response
+
+
 def read_json_request(request: HttpRequest) -> tuple[IntegrationToken, Any] | HttpResponse:
     """The integration token and parsed JSON body of an API POST, or the error response
-    (405, 401, 415, 413, 400). Shared by every JSON endpoint (events, xdata's feedback)."""
+    (405, 401, 429, 415, 413, 400). Shared by every JSON endpoint (events, xdata's feedback)."""
     if request.method != "POST":
         response = _errors(405, "use POST")
         response["Allow"] = "POST"
         return response
-    token = authenticate_integration(authorization=request.headers.get("Authorization", ""))
-    if token is None:
-        response = _errors(401, "missing, unknown or revoked bearer token")
-        response["WWW-Authenticate"] = 'Bearer realm="cxm"'
-        return response
+    token = api_token(request)
+    if isinstance(token, HttpResponse):
+        return token
     charset = (request.content_params or {}).get("charset", "utf-8").lower()
     if (request.content_type or "").lower() != "application/json" or charset not in UTF8:
         return _errors(415, "Content-Type must be application/json (UTF-8)")

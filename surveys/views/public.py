@@ -8,7 +8,6 @@ import functools
 from typing import Any
 from uuid import UUID, uuid4
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from actions.services import response_recorded
 from cxm import ratelimit
+from cxm.clientip import client_address
 from cxm.models import User
 from surveys.answering import (
     Step,
@@ -174,7 +174,10 @@ PROBLEMS = {
 def _problem(request: HttpRequest, kind: str, *, restart: str = "") -> HttpResponse:
     """A friendly page that tells nothing about the customer or the survey."""
     context = {"kind": kind, "restart": restart}
-    return render(request, "surveys/public/problem.html", context, status=PROBLEMS[kind])
+    response = render(request, "surveys/public/problem.html", context, status=PROBLEMS[kind])
+    if kind == "too_many":
+        response["Retry-After"] = "60"  # the limits count per minute (views) or hour (submits)
+    return response
 
 
 def _page(
@@ -250,6 +253,8 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
         _language(request, problem.language)
         if problem.kind == LinkProblem.ANSWERED and request.method == "POST":
             return _thanks(request)  # a double submit of the last step
+        if problem.kind == LinkProblem.NOT_FOUND and not ratelimit.unknown_token_allowed(request):
+            return _problem(request, "too_many")
         return _problem(request, problem.kind)
     questions, answers = version.questions, saved_answers(invitation=invitation)
     if request.method == "GET":
@@ -291,7 +296,7 @@ def _submission_key(request: HttpRequest) -> UUID | None:
 @require_http_methods(["GET", "POST"])
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
     language = _language(request)
-    address = get_client_ip_address(request) or "unknown"
+    address = client_address(request)
     views = (f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, 60)
     # The form's state is signed for this link: a POST that carries valid state comes from a
     # page the link served, and is counted once its step is known, together with the submit

@@ -12,6 +12,7 @@ from django.urls import URLPattern, path
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from cxm import ratelimit
 from surveys.services.invitations import access_invitation_by_token, unsubscribe_customer
 
 
@@ -20,6 +21,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = access_invitation_by_token(token)
     except Http404:
+        if not ratelimit.unknown_token_allowed(request):
+            context = {"too_many": True}
+            response = render(request, "surveys/unsubscribe_invalid.html", context, status=429)
+            response["Retry-After"] = "60"
+            return response
         return render(request, "surveys/unsubscribe_invalid.html", status=404)
     with translation.override(invitation.language):
         if request.method == "POST":

@@ -173,7 +173,7 @@ def test_openapi_document_describes_the_endpoint() -> None:
         "cursor",
         "limit",
     }
-    assert set(operation["responses"]) == {"200", "400", "401"}
+    assert set(operation["responses"]) == {"200", "400", "401", "429"}
     assert "Task" in document["components"]["schemas"]
     assert (
         Client().get("/api/v1/openapi.json").json()["paths"]["/tasks/"]

@@ -48,3 +48,9 @@ def test_plain_http_base_url_is_flagged() -> None:
     result = _check_deploy(**{**PRODUCTION, "CXM_BASE_URL": "http://cx.example.com"})
     assert result.returncode != 0
     assert "security.W012" in result.stderr + result.stdout  # session cookie not secure
+
+
+def test_keeping_emails_for_the_sent_email_page_is_flagged() -> None:
+    result = _check_deploy(**{**PRODUCTION, "EMAIL_URL": "store:"})
+    assert result.returncode != 0
+    assert "cxm.W001" in result.stderr + result.stdout

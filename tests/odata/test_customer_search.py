@@ -130,19 +130,22 @@ def test_phone_digits_are_read_only_from_phone_like_queries() -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "index"),
+    ("query", "by_contact_part", "index"),
     [
-        ("김민지", "customer_name_trgm"),
-        ("example.com", "customer_email_trgm"),
-        ("010-1234", "customer_phone_trgm"),
-        ("C-10", "customer_extid_trgm"),
-        ("민지", "customer_name_trgm"),
+        ("김민지", True, "customer_name_trgm"),
+        ("example.com", True, "customer_email_trgm"),
+        ("010-1234", True, "customer_phone_trgm"),
+        ("C-10", True, "customer_extid_trgm"),
+        ("민지", True, "customer_name_trgm"),
+        # Whole values only, for viewers who see contact details partly hidden.
+        ("minji.kim@example.com", False, "customer_email_trgm"),
+        ("010-1234-5678", False, "customer_phone_trgm"),
     ],
 )
 def test_search_conditions_can_use_the_trigram_indexes(
-    people: dict[str, Customer], query: str, index: str
+    people: dict[str, Customer], query: str, by_contact_part: bool, index: str
 ) -> None:
-    matches = matching_customers(query)
+    matches = matching_customers(query, by_contact_part=by_contact_part)
     assert matches is not None
     with connection.cursor() as cursor:
         # Tiny tables are read whole; forbid that to see whether an index could serve.
@@ -169,6 +172,30 @@ def test_staff_see_results_with_masked_contact_details(
     assert f'href="/odata/customers/{people["minji"].code}/"' in html
     assert "m***@example.com" in html and "010-****-5678" in html
     assert "minji.kim" not in html and "01012345678" not in html and "1234-5678" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("010-1234-5678", True),  # the whole number, as the customer says it
+        ("+82 10 1234 5678", True),
+        ("MINJI.KIM@EXAMPLE.COM", True),  # the whole address, any case
+        ("1234-5678", False),  # part of the number: searching digit by digit would unmask it
+        ("12345678", False),
+        ("minji.kim@", False),  # part of the address
+        ("example.com", False),
+        ("김민지", True),  # names and customer numbers still match in part
+        ("C-100", True),
+    ],
+)
+def test_staff_find_customers_by_whole_contact_details_only(
+    people: dict[str, Customer], query: str, found: bool
+) -> None:
+    result = search_customers(query=query, reveal_contact=False)
+    assert (people["minji"] in [row.customer for row in result.rows]) is found
+    # A viewer who sees contact details whole finds them by any part.
+    result = search_customers(query=query, reveal_contact=True)
+    assert people["minji"] in [row.customer for row in result.rows]
 
 
 def test_managers_see_results_with_whole_contact_details(

@@ -568,7 +568,17 @@ def test_openapi_document_describes_the_endpoint() -> None:
     doc = _openapi()
     assert doc["openapi"].startswith("3.1")
     operation = doc["paths"]["/events/"]["post"]
-    assert set(operation["responses"]) == {"200", "201", "400", "401", "409", "413", "415", "422"}
+    assert set(operation["responses"]) == {
+        "200",
+        "201",
+        "400",
+        "401",
+        "409",
+        "413",
+        "415",
+        "422",
+        "429",
+    }
     assert doc["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     schemas = doc["components"]["schemas"]
     for kind in EXAMPLES:
