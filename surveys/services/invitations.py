@@ -542,8 +542,23 @@ def _email_context(invitation: Invitation, token: str) -> dict[str, object]:
     }
 
 
+def _reason_not_to_send(customer: Customer) -> str | None:
+    """The contact policy again at send time, in its order, without the contact interval (this
+    invitation is the contact): consent, an e-mail address, no open follow-up task. A milestone
+    invitation is made on delivery and sent a day later; the late-delivery rule opens its
+    recovery task in between."""
+    if not customer.survey_consent:
+        return Suppression.Reason.NO_CONSENT
+    if not customer.email:
+        return Suppression.Reason.NO_EMAIL
+    if contact_policy.has_open_followup(customer):
+        return Suppression.Reason.OPEN_TASK
+    return None
+
+
 def _suppress_at_send(invitation: Invitation, reason: str, now: datetime) -> None:
-    """The customer withdrew consent (or lost the address) after the invitation was made."""
+    """The customer withdrew consent, lost the address or got an open follow-up task after the
+    invitation was made. Recorded once: only the job that revokes the row records it."""
     with transaction.atomic():
         revoked = Invitation.objects.filter(
             pk=invitation.pk, status=Invitation.Status.SCHEDULED
@@ -574,12 +589,8 @@ def send_invitation_email(*, invitation_id: int, now: datetime | None = None) ->
     if invitation is None or in_quiet_window(now):
         return False  # already sent, revoked, not due yet; or the sweep will send it at 09:00
     customer = invitation.customer
-    if not customer.survey_consent or not customer.email:
-        reason = (
-            Suppression.Reason.NO_CONSENT
-            if not customer.survey_consent
-            else Suppression.Reason.NO_EMAIL
-        )
+    reason = _reason_not_to_send(customer)
+    if reason is not None:
         _suppress_at_send(invitation, reason, now)
         return False
     token, digest = new_token()
@@ -629,9 +640,32 @@ def _reminders_due(now: datetime) -> QuerySet[Invitation]:
     )
 
 
+def _reminders_to_queue(now: datetime, limit: int) -> list[int]:
+    """Due reminders, oldest first, leaving out customers with an open follow-up task (the
+    actions app answers that question, so it cannot be part of `_reminder_due`'s query).
+    Read in chunks so that many held-back reminders never crowd out the others."""
+    due = _reminders_due(now).order_by("pk")
+    queued: list[int] = []
+    last_pk = 0
+    while len(queued) < limit:
+        chunk = list(due.filter(pk__gt=last_pk).values_list("pk", "customer_id")[:limit])
+        if not chunk:
+            break
+        last_pk = chunk[-1][0]
+        followed_up = contact_policy.customers_with_open_followup([c for _pk, c in chunk])
+        queued += [pk for pk, customer_id in chunk if customer_id not in followed_up]
+    return queued[:limit]
+
+
 def send_reminder_email(*, invitation_id: int, now: datetime | None = None) -> bool:
     """Remind a customer who has not answered, once, with the same link; returns whether it
-    went out. Never after an answer, expiry or revocation (re-checked in the claim)."""
+    went out. Never after an answer, expiry or revocation (re-checked in the claim), nor while
+    the customer has an open follow-up task.
+
+    A held-back reminder changes nothing: the first e-mail reached the customer, so its link
+    keeps working and it still counts for the contact interval (a revoked invitation would
+    not); the reminder may go out if the task is closed before the link expires.
+    """
     now = now or timezone.now()
     if in_quiet_window(now):
         return False
@@ -642,6 +676,9 @@ def send_reminder_email(*, invitation_id: int, now: datetime | None = None) -> b
         .first()
     )
     if invitation is None or invitation.sent_at is None:
+        return False
+    if contact_policy.has_open_followup(invitation.customer):
+        log.info("survey reminder held back", extra={"invitation": invitation.code.hex})
         return False
     token, digest = new_token()
     with transaction.atomic():
@@ -703,7 +740,7 @@ def sweep_invitations(*, now: datetime | None = None) -> dict[str, int]:
         for invitation_id in due.values_list("pk", flat=True)[:SEND_BATCH]:
             _enqueue_send(invitation_id)
             sends += 1
-        for invitation_id in _reminders_due(now).values_list("pk", flat=True)[:SEND_BATCH]:
+        for invitation_id in _reminders_to_queue(now, SEND_BATCH):
             _enqueue_reminder(invitation_id)
             reminders += 1
     return {
