@@ -26,10 +26,16 @@ FONT = 'system-ui, -apple-system, "Segoe UI", "Apple SD Gothic Neo", "Noto Sans 
 # A diverging scale for the heatmap: low red, middle pale, high blue.
 HEAT_SCALE = [[0.0, "#b42318"], [0.5, "#f5f7fa"], [1.0, "#1f5fbf"]]
 
+# No toolbar: its buttons are English only, sit inside the chart's role="img", and one of them
+# offers to upload the chart (store names and scores) to Plotly's cloud service. Every page
+# has its CSV download instead; nothing is ever sent off the server.
 CONFIG = {
     "displaylogo": False,
+    "displayModeBar": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "plotlyServerURL": "",
     "responsive": True,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
 }
 
 
