@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from odata.models import Delivery, ServiceRecord
@@ -45,6 +45,16 @@ OPS: dict[str, str | Promise] = {
     "eq": _("is"),
     "contains_any": _("contains any of"),
     "is": _("is"),
+}
+
+# A condition as one sentence per comparison, so each language can put the words in its order
+# (Korean: "NPS 응답 (0-10) 6 이하").
+CONDITION_SENTENCES: dict[str, str | Promise] = {
+    "lte": _("%(field)s at most %(value)s"),
+    "gte": _("%(field)s at least %(value)s"),
+    "eq": _("%(field)s is %(value)s"),
+    "contains_any": _("%(field)s contains any of %(value)s"),
+    "is": _("%(field)s is %(value)s"),
 }
 
 INTENT_CHOICES = (("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure")))
@@ -91,51 +101,53 @@ def validate_definition(kind: str, definition: Any) -> list[str]:
     """Translated messages saying what is wrong with `definition` for a rule of `kind`; empty
     when it is valid. Forms show these; services refuse an invalid definition."""
     if not isinstance(definition, dict):
-        return [_g("The conditions are not in the expected format.")]
+        return [gettext("The conditions are not in the expected format.")]
     if kind == "response":
         return _validate_response(definition)
     if kind == "operational":
         return _validate_operational(definition)
     if kind == "aggregate":
         return _validate_aggregate(definition)
-    return [_g("Unknown rule kind.")]
+    return [gettext("Unknown rule kind.")]
 
 
 def _validate_response(definition: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     if definition.get("match", "all") not in ("all", "any"):
-        errors.append(_g("Choose whether all or any of the conditions must hold."))
+        errors.append(gettext("Choose whether all or any of the conditions must hold."))
     conditions = definition.get("conditions")
     if not isinstance(conditions, list) or not conditions:
-        return [*errors, _g("Add at least one condition.")]
+        return [*errors, gettext("Add at least one condition.")]
     if len(conditions) > MAX_CONDITIONS:
-        errors.append(_g("A rule can have at most %(n)d conditions.") % {"n": MAX_CONDITIONS})
+        errors.append(gettext("A rule can have at most %(n)d conditions.") % {"n": MAX_CONDITIONS})
     for number, condition in enumerate(conditions, start=1):
         problem = _condition_problem(condition)
         if problem:
-            errors.append(_g("Condition %(n)d: %(problem)s") % {"n": number, "problem": problem})
+            errors.append(
+                gettext("Condition %(n)d: %(problem)s") % {"n": number, "problem": problem}
+            )
     return errors
 
 
 def _condition_problem(condition: Any) -> str | None:
     if not isinstance(condition, dict):
-        return _g("not in the expected format.")
+        return gettext("not in the expected format.")
     spec = FIELDS.get(condition.get("field", ""))
     if spec is None:
-        return _g("choose a field.")
+        return gettext("choose a field.")
     if condition.get("op") not in spec.ops:
-        return _g("this comparison does not apply to %(field)s.") % {"field": spec.label}
+        return gettext("this comparison does not apply to %(field)s.") % {"field": spec.label}
     value = condition.get("value")
     if spec.type in ("int", "money"):
         if isinstance(value, bool) or not isinstance(value, int):
-            return _g("enter a whole number.")
+            return gettext("enter a whole number.")
         if spec.minimum is not None and value < spec.minimum:
-            return _g("enter a number of at least %(min)d.") % {"min": spec.minimum}
+            return gettext("enter a number of at least %(min)d.") % {"min": spec.minimum}
         if spec.maximum is not None and value > spec.maximum:
-            return _g("enter a number of at most %(max)d.") % {"max": spec.maximum}
+            return gettext("enter a number of at most %(max)d.") % {"max": spec.maximum}
     elif spec.type == "choice":
         if value not in {key for key, _label in spec.choices}:
-            return _g("choose one of the offered answers.")
+            return gettext("choose one of the offered answers.")
     elif spec.type == "words":
         if (
             not isinstance(value, list)
@@ -143,9 +155,9 @@ def _condition_problem(condition: Any) -> str | None:
             or len(value) > MAX_WORDS
             or not all(isinstance(w, str) and w.strip() and len(w) <= 100 for w in value)
         ):
-            return _g("enter one to %(n)d words or phrases.") % {"n": MAX_WORDS}
+            return gettext("enter one to %(n)d words or phrases.") % {"n": MAX_WORDS}
     elif spec.type == "bool" and not isinstance(value, bool):
-        return _g("choose yes or no.")
+        return gettext("choose yes or no.")
     return None
 
 
@@ -157,35 +169,35 @@ def _validate_operational(definition: dict[str, Any]) -> list[str]:
     event = definition.get("event")
     if event == "delivery_late":
         if not _positive_int(definition.get("min_days"), 365):
-            return [_g("Enter the minimum days late (1 to 365).")]
+            return [gettext("Enter the minimum days late (1 to 365).")]
         return []
     if event == "repeat_complaint":
         errors = []
         if not _positive_int(definition.get("within_days"), 365):
-            errors.append(_g("Enter the window in days (1 to 365)."))
+            errors.append(gettext("Enter the window in days (1 to 365)."))
         count = definition.get("min_count")
         if not _positive_int(count, 100) or definition["min_count"] < 2:
-            errors.append(_g("Enter how many complaints (2 to 100)."))
+            errors.append(gettext("Enter how many complaints (2 to 100)."))
         return errors
-    return [_g("Choose the operational event.")]
+    return [gettext("Choose the operational event.")]
 
 
 def _validate_aggregate(definition: dict[str, Any]) -> list[str]:
     errors = []
     if definition.get("metric") not in METRICS:
-        errors.append(_g("Choose the metric."))
+        errors.append(gettext("Choose the metric."))
     if definition.get("segment_kind") not in SEGMENT_KINDS:
-        errors.append(_g("Choose the segment."))
+        errors.append(gettext("Choose the segment."))
     below = definition.get("below")
     if below is not None and (isinstance(below, bool) or not isinstance(below, int | float)):
-        errors.append(_g("The threshold must be a number."))
+        errors.append(gettext("The threshold must be a number."))
     if not _positive_int(definition.get("min_n"), 1_000_000):
-        errors.append(_g("Enter the minimum number of answers (at least 1)."))
+        errors.append(gettext("Enter the minimum number of answers (at least 1)."))
     drop = definition.get("significant_drop", False)
     if not isinstance(drop, bool):
-        errors.append(_g("Choose whether a significant drop triggers the rule."))
+        errors.append(gettext("Choose whether a significant drop triggers the rule."))
     if below is None and not drop:
-        errors.append(_g("Set a threshold, a significant drop, or both."))
+        errors.append(gettext("Set a threshold, a significant drop, or both."))
     return errors
 
 
@@ -196,16 +208,18 @@ def describe(kind: str, definition: dict[str, Any], language: str | None = None)
     """One readable sentence for lists and the task page ("NPS answer (0-10) at most 6 and …")."""
     with translation.override(language or translation.get_language()):
         if validate_definition(kind, definition):
-            return _g("(invalid conditions)")
+            return gettext("(invalid conditions)")
         if kind == "response":
-            joiner = _g(" and ") if definition.get("match", "all") == "all" else _g(" or ")
+            joiner = (
+                gettext(" and ") if definition.get("match", "all") == "all" else gettext(" or ")
+            )
             return joiner.join(_describe_condition(c) for c in definition["conditions"])
         if kind == "operational":
             if definition["event"] == "delivery_late":
-                return _g("A delivery arrived %(days)d or more days late") % {
+                return gettext("A delivery arrived %(days)d or more days late") % {
                     "days": definition["min_days"]
                 }
-            return _g("%(count)d or more complaints within %(days)d days") % {
+            return gettext("%(count)d or more complaints within %(days)d days") % {
                 "count": definition["min_count"],
                 "days": definition["within_days"],
             }
@@ -213,7 +227,7 @@ def describe(kind: str, definition: dict[str, Any], language: str | None = None)
         metric, segment = METRICS[definition["metric"]], SEGMENT_KINDS[definition["segment_kind"]]
         if definition.get("below") is not None:
             parts.append(
-                _g("%(metric)s per %(segment)s below %(below)s (n ≥ %(n)d)")
+                gettext("%(metric)s per %(segment)s below %(below)s (n ≥ %(n)d)")
                 % {
                     "metric": metric,
                     "segment": segment,
@@ -223,24 +237,25 @@ def describe(kind: str, definition: dict[str, Any], language: str | None = None)
             )
         if definition.get("significant_drop"):
             parts.append(
-                _g("%(metric)s per %(segment)s dropped significantly")
+                gettext("%(metric)s per %(segment)s dropped significantly")
                 % {"metric": metric, "segment": segment}
             )
-        return _g(" or ").join(parts)
+        return gettext(" or ").join(parts)
 
 
 def _describe_condition(condition: dict[str, Any]) -> str:
     spec = FIELDS[condition["field"]]
     value = condition["value"]
     if spec.type == "bool":
-        return str(spec.label) if value else _g("not: %(label)s") % {"label": spec.label}
+        return str(spec.label) if value else gettext("not: %(label)s") % {"label": spec.label}
     if spec.type == "choice":
         value = dict(spec.choices)[value]
     elif spec.type == "words":
         value = ", ".join(f"“{w}”" for w in value)
     elif spec.type == "money":
         value = f"{value:,}"
-    return f"{spec.label} {OPS[condition['op']]} {value}"
+    sentence = CONDITION_SENTENCES[condition["op"]]
+    return str(sentence) % {"field": spec.label, "value": value}
 
 
 # -- per-response evaluation -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cxm.models import User
+from cxm.roles import Role
 from odata.models import Milestone
 from surveys.models import Touchpoint
 from surveys.questions import (
@@ -38,7 +39,10 @@ class TouchpointForm(forms.Form):
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     owner_team = forms.ModelChoiceField(
-        label=_("Owner team"), queryset=Group.objects.order_by("name"), required=False
+        label=_("Owner team"),
+        # Role groups (Admin, Manager, Staff) are permissions, not teams that own work.
+        queryset=Group.objects.exclude(name__in=Role.values).order_by("name"),
+        required=False,
     )
     owner_user = UserChoiceField(
         label=_("Owner (a person)"),

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from actions.conditions import METRICS
 from actions.models import FollowUpTask, Holdout, TriggerRule
@@ -141,7 +141,7 @@ def _title(rule: TriggerRule, change: SegmentChange) -> str:
     # Titles are stored: written in the site's language, like the rest of a task's data.
     with translation.override(settings.LANGUAGE_CODE):
         value = "-" if change.current_value is None else f"{change.current_value:.1f}"
-        what = _g("%(metric)s %(value)s (n=%(n)d)") % {
+        what = gettext("%(metric)s %(value)s (n=%(n)d)") % {
             "metric": METRICS.get(change.metric, change.metric),
             "value": value,
             "n": change.current_n,

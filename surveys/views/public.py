@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -68,12 +68,16 @@ def _language(request: HttpRequest, preferred: str = "") -> str:
 
 # End labels of each scale, and the intent answers.
 SCALE_ENDS = {
-    "nps": (_lazy("Not at all likely"), _lazy("Extremely likely")),
-    "csat": (_lazy("Very dissatisfied"), _lazy("Very satisfied")),
-    "ces": (_lazy("Very difficult"), _lazy("Very easy")),
-    "rating": (_lazy("Poor"), _lazy("Excellent")),
+    "nps": (gettext_lazy("Not at all likely"), gettext_lazy("Extremely likely")),
+    "csat": (gettext_lazy("Very dissatisfied"), gettext_lazy("Very satisfied")),
+    "ces": (gettext_lazy("Very difficult"), gettext_lazy("Very easy")),
+    "rating": (gettext_lazy("Poor"), gettext_lazy("Excellent")),
 }
-INTENT_LABELS = {"yes": _lazy("Yes"), "no": _lazy("No"), "unsure": _lazy("Not sure")}
+INTENT_LABELS = {
+    "yes": gettext_lazy("Yes"),
+    "no": gettext_lazy("No"),
+    "unsure": gettext_lazy("Not sure"),
+}
 
 
 def question_views(

@@ -99,3 +99,22 @@ def test_catalogue_holds_every_string_marked_in_the_code(tmp_path: Path) -> None
     assert fresh, "makemessages found no string at all"
     assert sorted(fresh - shipped) == [], "strings missing from locale/ko: run `make messages`"
     assert sorted(shipped - fresh) == [], "strings no longer used: run `make messages`"
+
+
+def test_translation_functions_keep_names_the_extractor_knows() -> None:
+    """`makemessages` finds strings by function name: `gettext`, `gettext_lazy`, `_` and the
+    like. Under another name (`gettext as _g`) a string is marked but never extracted, and
+    Korean users see it in English."""
+    known = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext"}
+    known |= {"pgettext_lazy", "npgettext", "npgettext_lazy", "gettext_noop"}
+    renamed = []
+    for name in SOURCES:
+        for path in sorted((ROOT / name).rglob("*.py")) if (ROOT / name).is_dir() else []:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                    for alias in node.names:
+                        if alias.name in known and (alias.asname or alias.name) not in known:
+                            renamed.append(
+                                f"{path.relative_to(ROOT)}: {alias.name} as {alias.asname}"
+                            )
+    assert renamed == []
