@@ -141,11 +141,18 @@ SERVICE_CES = SurveyTemplate(
             "이번 문의를 해결하는 과정이 쉬웠다는 데 얼마나 동의하시나요?",
             "How much do you agree: we made it easy to handle my request.",
         ),
+        # A choice, not an intent question: intent answers feed the say-do gap (will the
+        # customer buy again?), which "was it solved" is not.
         _q(
             "resolved",
-            "intent",
+            "single",
             "문의하신 문제가 해결되었나요?",
             "Was your issue resolved?",
+            options=[
+                ("yes", "네, 해결되었습니다", "Yes"),
+                ("no", "아니요", "No"),
+                ("unsure", "일부만 해결되었습니다", "Partly"),
+            ],
         ),
         _q(
             "what_was_hard",
