@@ -192,3 +192,17 @@ def test_cp949_file_read_as_utf8_is_refused(world: None, tmp_path: Path) -> None
     path = write(tmp_path, HEADER + GOOD, "cp949")
     code, summary = run(path, "--channel", "x", "--encoding", "utf-8")
     assert code == 1 and summary["status"] == "rejected"
+
+
+def test_an_import_that_changes_feedback_requests_an_analysis_run(
+    world: None, tmp_path: Path
+) -> None:
+    from analysis.models import AnalysisRun
+
+    path = write(tmp_path, HEADER + GOOD)
+    run(path, "--channel", "naver")
+    (queued,) = AnalysisRun.objects.all()
+    assert (queued.status, queued.reason) == ("queued", "import")
+    queued.delete()
+    run(path, "--channel", "naver")  # the same file again: nothing changed
+    assert not AnalysisRun.objects.exists()

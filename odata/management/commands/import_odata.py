@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from analysis.models import AnalysisRun
+from analysis.services.runs import request_run
 from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from odata.importing.spec import SPECS
 from odata.models import ImportRun
@@ -49,6 +51,9 @@ class Command(BaseCommand):
             except Exception:  # already recorded on the run as failed and logged
                 failed = True
             run.refresh_from_db()
+        if run.status == ImportRun.Status.SUCCEEDED:
+            # New data changes the statistics, as after an upload (debounced: one waiting run).
+            request_run(reason=AnalysisRun.Reason.IMPORT)
         summary = import_summary(run)
         if run.message:
             self.stderr.write(run.message)

@@ -190,3 +190,15 @@ def test_command_takes_a_declared_encoding(tmp_path: Path) -> None:
 
     assert (code, summary["encoding"], summary["created"]) == (0, "cp949", 2)
     assert Customer.objects.get(external_id="C2").name == "이서연"
+
+
+def test_a_command_import_requests_an_analysis_run_as_an_upload_does(tmp_path: Path) -> None:
+    from analysis.models import AnalysisRun
+
+    bad = "주문번호,고객번호,채널,주문일시,결제금액\r\nO1,C404,온라인,2024-01-05,1000\r\n"
+    _command("orders", str(_file(tmp_path, bad, "orders.csv")), "--mode", "skip-invalid")
+    assert not AnalysisRun.objects.exists()  # nothing imported, nothing to recompute
+
+    _command("customers", str(_file(tmp_path, CUSTOMERS)))
+    (queued,) = AnalysisRun.objects.all()
+    assert (queued.status, queued.reason) == ("queued", "import")

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from analysis.models import AnalysisRun
+from analysis.services.runs import request_run
 from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from xdata.services.feedback import FIELD_NAMES, import_feedback_file
 
@@ -33,6 +35,9 @@ class Command(BaseCommand):
             encoding=ENCODINGS[options["encoding"]],
             mode=options["mode"],
         )
+        if report.created or report.updated:
+            # New feedback changes the statistics (debounced: one waiting run).
+            request_run(reason=AnalysisRun.Reason.IMPORT)
         if report.message:
             self.stderr.write(report.message)
         self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
