@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -126,9 +127,19 @@ class Fact:
     value: str
 
 
-def _fact_value(value: Any) -> str:
+def _fact_value(key: str, value: Any) -> str:
+    if key == "intent":
+        return str(intent_label(str(value)))
+    if key == "metric":
+        return str(value).upper()  # nps, csat, ces
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
+    if key in {"p_value", "q_value"} and isinstance(value, int | float):
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    if isinstance(value, float):
+        return number_format(round(value, 1), decimal_pos=1, use_l10n=True)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True, use_l10n=True)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -136,7 +147,8 @@ def _fact_value(value: Any) -> str:
     return str(value)
 
 
-# Labels for the facts a trigger records (`Trigger.facts`); unknown keys are shown as they are.
+# Labels for the facts a trigger records (`Trigger.facts`), in the order they are shown; keys
+# not listed are shown as they are, unless hidden below.
 FACT_LABELS: dict[str, Any] = {
     "nps": "NPS",
     "csat": "CSAT",
@@ -150,28 +162,39 @@ FACT_LABELS: dict[str, Any] = {
     "complaints": _("Complaints"),
     "event": _("Event"),
     "metric": _("Metric"),
+    "segment": _("Segment"),
+    "period": _("Period"),
     "value": _("Value"),
+    "low": _("Lower 95 percent limit"),
+    "high": _("Upper 95 percent limit"),
     "n": "n",
+    "previous_value": _("Previous period's value"),
+    "previous_n": _("Previous period's n"),
+    "difference": _("Difference"),
+    "p_value": "p",
+    "q_value": _("q (Benjamini-Hochberg)"),
+    "significant_drop": _("Significant drop"),
     "survey": _("Survey"),
 }
-# Shown elsewhere on the page (the response has its own panel).
-HIDDEN_FACTS = frozenset({"response"})
+# Shown elsewhere on the page (the response has its own panel), or ids and keys for machines.
+HIDDEN_FACTS = frozenset({"response", "fact", "run", "segment_kind", "segment_key", "period_start"})
 
 
 def trigger_facts(task: FollowUpTask) -> list[Fact]:
-    """The trigger's recorded facts as label/value pairs, in the order they were recorded."""
+    """The trigger's recorded facts as label/value pairs: the labelled ones in the order of
+    `FACT_LABELS`, then any other in the order they were recorded."""
     data = task.trigger if isinstance(task.trigger, dict) else {}
     facts = data.get("facts", data)
     if not isinstance(facts, dict):
         return []
-    return [
-        Fact(
-            str(FACT_LABELS.get(key, key)),
-            intent_label(str(value)) if key == "intent" else _fact_value(value),
-        )
+    shown = {
+        key: value
         for key, value in facts.items()
         if key not in HIDDEN_FACTS and value not in (None, "", [], {})
-    ]
+    }
+    order = {key: position for position, key in enumerate(FACT_LABELS)}
+    keys = sorted(shown, key=lambda key: order.get(key, len(order)))
+    return [Fact(str(FACT_LABELS.get(key, key)), _fact_value(key, shown[key])) for key in keys]
 
 
 # -- My tasks --------------------------------------------------------------------------------

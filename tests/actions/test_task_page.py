@@ -224,3 +224,38 @@ def test_the_owner_of_an_open_task_sees_the_full_contact_to_call_back(agent: Use
     task.status = TaskStatus.CLOSED
     task.save(update_fields=["status"])
     assert "kim.minji@example.com" not in _get(agent, _url(task)).content.decode()
+
+
+def test_a_segment_change_shows_its_statistics_labelled_and_formatted(agent: User) -> None:
+    """What an aggregate rule recorded, as a reader needs it: labels, rounded values, p and q
+    as numbers a person reads, and none of the keys and ids kept for machines."""
+    facts = {
+        "metric": "csat",
+        "segment_kind": "store",
+        "segment_key": "delivery:1487",
+        "segment": "강남점",
+        "period": "2026-10",
+        "period_start": "2026-10-01T00:00:00+09:00",
+        "value": 3.2142857,
+        "low": 2.9876,
+        "high": 3.4411,
+        "n": 1234,
+        "previous_n": 980,
+        "p_value": 2.8329971506111063e-15,
+        "q_value": 0.0123456,
+        "significant_drop": True,
+        "run": 77,
+    }
+    task = FollowUpTaskFactory(owner=agent, trigger={"facts": facts}, checklist=[])
+    html = _get(agent, _url(task)).content.decode()
+    for shown in ("CSAT", "강남점", "3.2", "3.0", "3.4", "1,234", "&lt; 0.001", "0.012"):
+        assert shown in html, shown
+    assert "Significant drop" in html and "Lower 95 percent limit" in html
+    for hidden in (
+        "segment_kind",
+        "delivery:1487",
+        "p_value",
+        "2.8329971506111063e-15",
+        "3.2142857",
+    ):
+        assert hidden not in html, hidden
