@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from analysis.measures import METRICS
 from analysis.periods import PERIODS
 from analysis.selectors.cells import CellFilter
+from cxm.forms import validate_filter_date
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
 
@@ -30,10 +31,16 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class DashboardFilters(forms.Form):
     date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=DATE_WIDGET
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=DATE_WIDGET,
+        validators=[validate_filter_date],
     )
     date_to = forms.DateField(
-        label=pgettext_lazy("date range", "To"), required=False, widget=DATE_WIDGET
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=DATE_WIDGET,
+        validators=[validate_filter_date],
     )
     region = forms.ModelChoiceField(
         label=_("Region"),

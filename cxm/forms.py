@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from cxm.models import Language, User
@@ -23,9 +25,13 @@ class LoginForm(AuthenticationForm):
 
 
 class UserForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    # The model's own rules, checked here so a bad value is a form error, not a server error:
+    # letters, digits and @.+-_ in a username; an address that fits the column.
+    username = forms.CharField(
+        label=_("Username"), max_length=150, validators=[UnicodeUsernameValidator()]
+    )
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     language = forms.ChoiceField(
         label=_("Language"),
@@ -82,3 +88,14 @@ class LanguageForm(forms.Form):
 
 class ResetRequestForm(PasswordResetForm):
     """Only validates the address; the view hands it to `request_password_reset`."""
+
+
+# Filters take dates in this range: beyond it, "a year before" or "the day after" a date leaves
+# the calendar Python and PostgreSQL share, and no company has data there anyway.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+
+
+def validate_filter_date(value: date) -> None:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise forms.ValidationError(_("Enter a date from 1900 to 2100."), code="out_of_range")

@@ -38,9 +38,20 @@ def import_dir(run: ImportRun) -> Path:
     return Path(settings.MEDIA_ROOT) / "imports" / run.code.hex
 
 
+# File systems limit a name to 255 bytes; a Korean character takes three in UTF-8.
+MAX_NAME_BYTES = 120
+
+
 def _safe_name(name: str) -> str:
-    base = Path(name).name or "upload"
-    return re.sub(r"[^\w.\-가-힣]+", "_", base)[:120]
+    base = re.sub(r"[^\w.\-가-힣]+", "_", Path(name).name or "upload")
+    if len(base.encode("utf-8")) <= MAX_NAME_BYTES:
+        return base
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix[:10]}" if dot and stem else ""
+    kept = base[: len(base) - len(suffix)] if suffix else base
+    while len((kept + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        kept = kept[:-1]
+    return kept + suffix
 
 
 def start_import(

@@ -98,6 +98,23 @@ def test_duplicate_username_and_email_are_refused_in_the_users_language(admin: U
     assert "Another user already has this e-mail address." in html
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "john doe"),
+        ("username", "<b>x</b>"),
+        ("username", "a/b"),
+        ("email", "k" * 250 + "@example.com"),
+    ],
+)
+def test_a_username_or_address_the_account_cannot_hold_is_a_form_error(
+    admin: User, field: str, value: str
+) -> None:
+    response = client_for(admin).post("/manage/users/new/", {**NEW_USER, field: value})
+    assert response.status_code == 400
+    assert not User.objects.exclude(pk=admin.pk).exists()
+
+
 def test_invitation_needs_an_email(admin: User) -> None:
     response = client_for(admin).post("/manage/users/new/", {**NEW_USER, "email": ""})
     assert response.status_code == 400

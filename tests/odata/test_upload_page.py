@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import django_rq
 import pytest
@@ -175,3 +176,21 @@ def test_upload_without_csrf_token_is_refused(admin: User) -> None:
     client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
     assert _upload(client, STORES_CSV).status_code == 403
     assert not ImportRun.objects.exists()
+
+
+def test_a_file_name_longer_than_the_file_system_allows_is_shortened(
+    admin: User,
+    settings,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    name = "매장" * 150 + ".csv"  # 900 bytes in UTF-8; a file system allows 255
+    response = _upload(client_for(admin), STORES_CSV, name=name)
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    run_import(run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    stored = Path(run.file_path).name
+    assert stored.endswith(".csv") and len(stored.encode()) <= 120
+    assert Store.objects.count() == 2

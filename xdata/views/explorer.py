@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from cxm.forms import validate_filter_date
 from cxm.models import User
 from odata.models import Store
 from surveys.models import Survey, Touchpoint
@@ -68,10 +69,14 @@ class ExplorerFilterForm(forms.Form):
     touchpoint = forms.UUIDField(required=False)
     store = forms.UUIDField(required=False)
     date_from = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_filter_date],
     )
     date_to = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_filter_date],
     )
     score = forms.ChoiceField(choices=SCORE_CHOICES, required=False)
     language = forms.ChoiceField(
