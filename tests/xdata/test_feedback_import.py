@@ -206,3 +206,14 @@ def test_an_import_that_changes_feedback_requests_an_analysis_run(
     queued.delete()
     run(path, "--channel", "naver")  # the same file again: nothing changed
     assert not AnalysisRun.objects.exists()
+
+
+def test_a_date_outside_1900_to_2100_is_a_row_error(world: None, tmp_path: Path) -> None:
+    bad = GOOD.replace("2025.03.02", "0001-01-01")
+    code, summary = run(
+        write(tmp_path, HEADER + bad), "--channel", "naver", "--mode", "skip-invalid"
+    )
+    assert code == 0
+    assert summary["created"] == 1
+    assert [row[2] for row in errors(summary)] == ["0001-01-01"]
+    assert Feedback.objects.filter(external_id="R-2").count() == 0

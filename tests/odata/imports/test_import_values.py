@@ -63,8 +63,23 @@ GOOD_DATES = {
     "2024-01-05T13:00:00+00:00": datetime(2024, 1, 5, 22, 0, tzinfo=SEOUL),
     "2024-01-05T04:00:00Z": datetime(2024, 1, 5, 13, 0, tzinfo=SEOUL),
     "2024-01-05 13:00:00-05:00": datetime(2024, 1, 6, 3, 0, tzinfo=SEOUL),
+    "2100-12-31 23:59": datetime(2100, 12, 31, 23, 59, tzinfo=SEOUL),
 }
-BAD_DATES = ["2024-02-30", "2024-13-01", "2024-02-30T10:00:00+09:00", "05/01/2024", "어제"]
+BAD_DATES = [
+    "2024-02-30",
+    "2024-13-01",
+    "2024-02-30T10:00:00+09:00",
+    "05/01/2024",
+    "어제",
+    # Placeholders and typing errors outside 1900-2100: 0001-01-01 in Seoul's local time is
+    # an instant before year 1, which the database stores and Python cannot read back.
+    "0001-01-01",
+    "0001-01-01T00:00:00+09:00",
+    "1899-12-31",
+    "2101-01-01",
+    "9999-12-31",
+    "0001-02-29",  # the checked path (29 February) too
+]
 
 
 def test_dates_in_korean_export_forms_are_local_time_unless_an_offset_is_given(
