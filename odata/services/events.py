@@ -166,7 +166,7 @@ def validate_event(payload: Any) -> list[EventError]:
         return errors
     data = payload.get("data")
     kind = payload.get("type")
-    if isinstance(data, dict) and kind in _DATA:
+    if isinstance(data, dict) and isinstance(kind, str) and kind in _DATA:
         errors += schema_errors(_DATA[kind], data, "data")
         amount = data.get("amount")
         already = any(e.path == "data.amount" for e in errors)

@@ -75,9 +75,34 @@ def read_json_request(request: HttpRequest) -> tuple[IntegrationToken, Any] | Ht
         return _errors(413, f"body larger than {MAX_BODY_BYTES} bytes")
     try:
         payload = json.loads(body, parse_constant=_reject_constant)  # no NaN or Infinity
+        problem = _unstorable_text(payload, "")
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return _errors(400, f"malformed JSON: {error}")
+    except RecursionError:
+        return _errors(400, "malformed JSON: nested too deeply")
+    if problem is not None:
+        return _errors(422, "a string PostgreSQL cannot store: NUL or a lone surrogate", problem)
     return token, payload
+
+
+def _unstorable_text(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) holding NUL or a lone UTF-16 surrogate, which
+    JSON allows as escapes and PostgreSQL text refuses; None when every string can be stored."""
+    if isinstance(value, str):
+        bad = "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+        return path or "$" if bad else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            found = _unstorable_text(key, here) or _unstorable_text(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable_text(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def rejected_response(rejected: EventRejected) -> JsonResponse:

@@ -142,6 +142,40 @@ def test_malformed_json_is_400(world: dict[str, Any], api: Client) -> None:
     assert not ReceivedEvent.objects.exists()
 
 
+def test_json_nested_too_deeply_is_400(world: dict[str, Any], api: Client) -> None:
+    response = post(api, "[" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("malformed JSON")
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"id": "ev\\u0000il"}, "id"),  # NUL, which JSON allows and PostgreSQL text refuses
+        ({"id": "ev\\ud800"}, "id"),  # a lone surrogate
+    ],
+)
+def test_strings_the_database_cannot_store_are_422(
+    world: dict[str, Any], api: Client, change: dict[str, str], path: str
+) -> None:
+    body = json.dumps(event("order.placed")).replace('"id": "', '"id": "' + change["id"], 1)
+    response = post(api, body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == path
+    assert not ReceivedEvent.objects.exists()
+
+
+@pytest.mark.parametrize("kind", [{}, ["order.placed"], 5, None])
+def test_an_event_type_that_is_not_a_string_is_422(
+    world: dict[str, Any], api: Client, kind: Any
+) -> None:
+    body = event("order.placed")
+    body["type"] = kind
+    response = post(api, body)
+    assert response.status_code == 422
+    assert not ReceivedEvent.objects.exists()
+
+
 def test_body_over_one_megabyte_is_413(world: dict[str, Any], api: Client) -> None:
     body = event("order.placed")
     body["data"]["padding"] = "x" * MAX_BODY_BYTES

@@ -157,3 +157,21 @@ def test_same_id_with_other_values_updates(world: Any, api: Client) -> None:
     # Another channel with the same external id is other feedback.
     assert post(api, {**BODY, "channel": "kakao"}).status_code == 201
     assert Feedback.objects.count() == 2
+
+
+@pytest.mark.parametrize("text", [None, 5, {}, ["a"]])
+def test_a_text_that_is_not_a_string_is_422(world: Any, api: Client, text: Any) -> None:
+    response = post(api, {**BODY, "text": text})
+    assert response.status_code == 422
+    assert "text" in errors_of(response)
+    assert not Feedback.objects.exists()
+
+
+def test_a_nul_in_a_text_is_422(world: Any, api: Client) -> None:
+    raw = json.dumps(BODY, ensure_ascii=False).replace("배송이", "배송\\u0000이")
+    response = post(api, raw)
+    assert response.status_code == 422
+    assert errors_of(response) == {
+        "text": "a string PostgreSQL cannot store: NUL or a lone surrogate"
+    }
+    assert not Feedback.objects.exists()

@@ -148,8 +148,10 @@ class FeedbackOutcome:
 def validate_feedback(payload: Any) -> list[EventError]:
     """Schema errors of a posted feedback body, each at its field's path. Pure."""
     errors = schema_errors(_VALIDATOR, payload, "")
+    if errors:  # below, the body is known to have its fields' types
+        return errors
     empty = isinstance(payload, dict) and not payload.get("text", "").strip()
-    if empty and not errors and payload.get("rating") is None:
+    if empty and payload.get("rating") is None:
         errors.append(EventError("text", "give a text, a rating or both"))
     return errors
 
