@@ -81,18 +81,22 @@ def _guarded_connection(
     raise last_error or OSError(f"{host} has no address")
 
 
-class _GuardedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # http.client makes its socket through this attribute (HTTPS too, before TLS, which
-        # still verifies the certificate against the host name).
-        self._create_connection = _guarded_connection
+class _Guarded:
+    """Mixed into http.client's connections: they make their socket through
+    `_create_connection` (HTTPS too, before TLS, which still verifies the certificate
+    against the host name)."""
 
-
-class _GuardedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPConnection(_Guarded, http.client.HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_Guarded, http.client.HTTPSConnection):
+    pass
 
 
 class GuardedHTTPHandler(urllib.request.HTTPHandler):

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from cxm.dates import in_range
 from cxm.models import Language, User
 from cxm.roles import Role
 
@@ -90,12 +91,6 @@ class ResetRequestForm(PasswordResetForm):
     """Only validates the address; the view hands it to `request_password_reset`."""
 
 
-# Filters take dates in this range: beyond it, "a year before" or "the day after" a date leaves
-# the calendar Python and PostgreSQL share, and no company has data there anyway.
-FIRST_DATE = date(1900, 1, 1)
-LAST_DATE = date(2100, 12, 31)
-
-
 def validate_filter_date(value: date) -> None:
-    if not FIRST_DATE <= value <= LAST_DATE:
+    if not in_range(value):
         raise forms.ValidationError(_("Enter a date from 1900 to 2100."), code="out_of_range")

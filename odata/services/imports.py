@@ -44,14 +44,13 @@ MAX_NAME_BYTES = 120
 
 def _safe_name(name: str) -> str:
     base = re.sub(r"[^\w.\-가-힣]+", "_", Path(name).name or "upload")
-    if len(base.encode("utf-8")) <= MAX_NAME_BYTES:
-        return base
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix[:10]}" if dot and stem else ""
-    kept = base[: len(base) - len(suffix)] if suffix else base
-    while len((kept + suffix).encode("utf-8")) > MAX_NAME_BYTES:
-        kept = kept[:-1]
-    return kept + suffix
+    stem, dot, extension = base.rpartition(".")
+    if not (dot and stem):
+        stem, extension = base, ""
+    suffix = f".{extension[:10]}" if extension else ""
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    # Cut by bytes; "ignore" drops a character the cut split.
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + suffix
 
 
 def start_import(

@@ -99,6 +99,13 @@ def check_many(
     }
 
 
+def reason_at_send(customer: Customer) -> str | None:
+    """The rules again when an invitation goes out, without the contact interval (this
+    invitation is the contact). A milestone invitation is made on delivery and sent a day
+    later; the late-delivery rule opens its recovery task in between."""
+    return _reason(customer, recently_invited=lambda: False)
+
+
 def _reason(
     customer: Customer,
     *,

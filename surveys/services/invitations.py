@@ -542,20 +542,6 @@ def _email_context(invitation: Invitation, token: str) -> dict[str, object]:
     }
 
 
-def _reason_not_to_send(customer: Customer) -> str | None:
-    """The contact policy again at send time, in its order, without the contact interval (this
-    invitation is the contact): consent, an e-mail address, no open follow-up task. A milestone
-    invitation is made on delivery and sent a day later; the late-delivery rule opens its
-    recovery task in between."""
-    if not customer.survey_consent:
-        return Suppression.Reason.NO_CONSENT
-    if not customer.email:
-        return Suppression.Reason.NO_EMAIL
-    if contact_policy.has_open_followup(customer):
-        return Suppression.Reason.OPEN_TASK
-    return None
-
-
 def _suppress_at_send(invitation: Invitation, reason: str, now: datetime) -> None:
     """The customer withdrew consent, lost the address or got an open follow-up task after the
     invitation was made. Recorded once: only the job that revokes the row records it."""
@@ -589,7 +575,7 @@ def send_invitation_email(*, invitation_id: int, now: datetime | None = None) ->
     if invitation is None or in_quiet_window(now):
         return False  # already sent, revoked, not due yet; or the sweep will send it at 09:00
     customer = invitation.customer
-    reason = _reason_not_to_send(customer)
+    reason = contact_policy.reason_at_send(customer)
     if reason is not None:
         _suppress_at_send(invitation, reason, now)
         return False

@@ -21,12 +21,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = access_invitation_by_token(token)
     except Http404:
-        if not ratelimit.unknown_token_allowed(request):
-            context = {"too_many": True}
-            response = render(request, "surveys/unsubscribe_invalid.html", context, status=429)
+        too_many = not ratelimit.unknown_token_allowed(request)
+        response = render(
+            request,
+            "surveys/unsubscribe_invalid.html",
+            {"too_many": too_many},
+            status=429 if too_many else 404,
+        )
+        if too_many:
             response["Retry-After"] = "60"
-            return response
-        return render(request, "surveys/unsubscribe_invalid.html", status=404)
+        return response
     with translation.override(invitation.language):
         if request.method == "POST":
             unsubscribe_customer(invitation=invitation)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 
+from cxm import dates
 from cxm.csvsafe import safe_cell
 from odata.importing.reader import FileInfo, FileProblem, inspect_file, xlsx_rows
 from odata.importing.spec import REASONS, Field, KindSpec, match_headers
@@ -310,11 +311,6 @@ def _rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str | None]]]:
             yield line, padded + [None] * (width - len(padded))
 
 
-# As for O-Data imports: a date outside these years is a placeholder or a typing error (and
-# 0001-01-01 in local time is no instant Python can read back from the database).
-FIRST_YEAR, LAST_YEAR = 1900, 2100
-
-
 def _parse_time(text: str) -> datetime | None:
     candidates = [text, text.replace(".", "-").replace("/", "-")]
     for candidate in candidates:
@@ -322,7 +318,7 @@ def _parse_time(text: str) -> datetime | None:
             moment = datetime.fromisoformat(candidate.strip())
         except ValueError:
             continue
-        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        if not dates.in_range(moment.date()):
             return None
         return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     return None
