@@ -201,6 +201,62 @@ def _validate_aggregate(definition: dict[str, Any]) -> list[str]:
     return errors
 
 
+# Which scope fields an aggregate rule per segment kind can honour. The analysis app stores one
+# row per segment of one kind, counting every answer of that segment (every survey, touchpoint
+# and store together), so a rule per store can be narrowed to a store or a region (its stores)
+# but not to one survey; to watch one survey the rule is "per survey".
+AGGREGATE_SCOPES: dict[str, frozenset[str]] = {
+    "store": frozenset({"store", "region"}),
+    "region": frozenset({"region"}),
+    "touchpoint": frozenset({"touchpoint"}),
+    "survey": frozenset({"survey"}),
+    "channel": frozenset(),
+}
+
+_AGGREGATE_SCOPE_MESSAGES: dict[str, str | Promise] = {
+    "survey": _(
+        "A rule “Per: %(segment)s” counts the answers of every survey together, so it cannot be "
+        "limited to one survey. To watch one survey, choose “Per: Survey”."
+    ),
+    "touchpoint": _(
+        "A rule “Per: %(segment)s” counts the answers of every touchpoint together, so it cannot "
+        "be limited to one touchpoint. To watch one touchpoint, choose “Per: Touchpoint”."
+    ),
+    "store": _(
+        "A rule “Per: %(segment)s” counts the answers of every store together, so it cannot be "
+        "limited to one store. To watch one store, choose “Per: Store”."
+    ),
+    "region": _(
+        "A rule “Per: %(segment)s” counts the answers of every region together, so it cannot be "
+        "limited to one region. To watch one region, choose “Per: Region” or “Per: Store”."
+    ),
+}
+
+
+def scope_problems(kind: str, definition: Any, scope: dict[str, Any]) -> dict[str, str]:
+    """Scope fields (`survey`, `touchpoint`, `store`, `region`: set when not None) that a rule
+    of `kind` cannot honour, each with a translated message; empty when the scope works. A
+    scope the rule cannot honour would make it never fire, or fire outside the scope."""
+    chosen = {name for name, value in scope.items() if value is not None}
+    if kind == "operational" and "survey" in chosen:
+        return {
+            "survey": gettext(
+                "An operational rule watches orders, deliveries and service records, which "
+                "belong to no survey. Leave the survey empty."
+            )
+        }
+    if kind != "aggregate" or not isinstance(definition, dict):
+        return {}
+    segment_kind = definition.get("segment_kind")
+    if segment_kind not in AGGREGATE_SCOPES:
+        return {}  # validate_definition reports the missing segment
+    return {
+        name: str(_AGGREGATE_SCOPE_MESSAGES[name]) % {"segment": SEGMENT_KINDS[segment_kind]}
+        for name in ("survey", "touchpoint", "store", "region")
+        if name in chosen and name not in AGGREGATE_SCOPES[segment_kind]
+    }
+
+
 # -- description -----------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from actions.conditions import (
     OPERATIONAL_EVENTS,
     OPS,
     SEGMENT_KINDS,
+    scope_problems,
     validate_definition,
 )
 from actions.models import ActionPlan, RootCause, Severity, TriggerRule, WebhookEndpoint
@@ -363,6 +364,9 @@ class RuleForm(forms.Form):
         store, region = data.get("store"), data.get("region")
         if store is not None and region is not None and store.region_id != region.pk:
             self.add_error("store", _("This store is not in the chosen region."))
+        scope = {name: data.get(name) for name in ("survey", "touchpoint", "store", "region")}
+        for name, problem in scope_problems(self.kind, definition, scope).items():
+            self.add_error(name, problem)
         data["definition"] = definition
         return data
 

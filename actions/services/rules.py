@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from actions.conditions import validate_definition
+from actions.conditions import scope_problems, validate_definition
 from actions.models import (
     ActionPlan,
     RootCause,
@@ -189,8 +189,18 @@ def _essence(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _check(kind: str, definition: dict[str, Any]) -> None:
-    errors = validate_definition(kind, definition)
+SCOPE_FIELDS = ("survey", "touchpoint", "store", "region")
+
+
+def rule_scope_problems(rule: TriggerRule) -> list[str]:
+    """Why the rule's scope can never match (translated); empty when it can. Rules saved
+    before scopes were checked may have one; they cannot be enabled until edited."""
+    scope = {name: getattr(rule, f"{name}_id") for name in SCOPE_FIELDS}
+    return list(scope_problems(rule.kind, rule.definition, scope).values())
+
+
+def _check(rule: TriggerRule) -> None:
+    errors = [*validate_definition(rule.kind, rule.definition), *rule_scope_problems(rule)]
     if errors:
         raise InvalidDefinition(errors)
 
@@ -216,21 +226,22 @@ def create_rule(
     is_enabled: bool = False,
 ) -> TriggerRule:
     """A new rule (disabled unless asked) and its version 1. Raises `InvalidDefinition`."""
-    _check(kind, definition)
+    rule = TriggerRule(
+        name=name,
+        kind=kind,
+        plan=plan,
+        definition=definition,
+        survey=survey,
+        touchpoint=touchpoint,
+        store=store,
+        region=region,
+        holdout_percent=holdout_percent,
+        is_enabled=is_enabled,
+        version=1,
+    )
+    _check(rule)
     with transaction.atomic():
-        rule = TriggerRule.objects.create(
-            name=name,
-            kind=kind,
-            plan=plan,
-            definition=definition,
-            survey=survey,
-            touchpoint=touchpoint,
-            store=store,
-            region=region,
-            holdout_percent=holdout_percent,
-            is_enabled=is_enabled,
-            version=1,
-        )
+        rule.save(force_insert=True)
         _write_version(rule, by)
     return rule
 
@@ -272,7 +283,7 @@ def update_rule(*, rule: TriggerRule, by: User | None, **changes: Any) -> bool:
         locked = TriggerRule.objects.select_for_update().get(pk=rule.pk)
         for name, value in changes.items():
             setattr(locked, name, value)
-        _check(locked.kind, locked.definition)
+        _check(locked)
         changed = _save_new_version(locked, by, list(changes))
     _refresh(rule, locked)
     return changed
@@ -287,7 +298,7 @@ def set_rule_enabled(*, rule: TriggerRule, by: User | None, enabled: bool) -> bo
         else:
             if enabled:
                 # A rule saved before validation tightened must not start firing invalid.
-                _check(locked.kind, locked.definition)
+                _check(locked)
             locked.is_enabled = enabled
             changed = _save_new_version(locked, by, ["is_enabled"])
     _refresh(rule, locked)

@@ -31,6 +31,7 @@ from actions.services.rules import (
     create_rule,
     recent_task_count,
     rule_list,
+    rule_scope_problems,
     set_rule_enabled,
     update_rule,
     version_rows,
@@ -156,6 +157,7 @@ def rule_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "description": describe(rule.kind, rule.definition, get_language()),
         "recent_tasks": recent_task_count(rule),
         "preview": preview,
+        "scope_problems": rule_scope_problems(rule),
         "days": RECENT_DAYS,
     }
     return render(request, "actions/admin/rule_detail.html", context)
