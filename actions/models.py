@@ -334,7 +334,7 @@ class TaskEvent(models.Model):
         CREATED = "created", _("Opened")
         RETRIGGERED = "retriggered", _("Triggered again")
         STATUS = "status", _("Status changed")
-        COMMENT = "comment", _("Comment")
+        COMMENT = "comment", pgettext_lazy("staff note on a task", "Comment")
         CHECKLIST = "checklist", _("Checklist")
         ASSIGNED = "assigned", _("Reassigned")
         REMINDED = "reminded", _("Reminder sent")

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from cxm.models import StoredEmail, User
 from cxm.roles import Role
@@ -54,6 +55,20 @@ def stored_email_list() -> QuerySet[StoredEmail]:
     return StoredEmail.objects.order_by("-created_at", "-id")
 
 
+# RQ's worker states, as the status page shows them.
+WORKER_STATES = {
+    "started": _("starting"),
+    "idle": _("idle"),
+    "busy": _("working"),
+    "suspended": _("suspended"),
+}
+
+
+def _worker_state(state: object) -> str:
+    code = str(getattr(state, "value", state))  # an enum member or the string Redis holds
+    return str(WORKER_STATES.get(code, code))
+
+
 def worker_overview() -> dict[str, object]:
     """Queue lengths and the RQ workers registered in Redis (for the system status page)."""
     import django_rq
@@ -71,7 +86,7 @@ def worker_overview() -> dict[str, object]:
     workers = [
         {
             "name": w.name,
-            "state": w.get_state(),
+            "state": _worker_state(w.get_state()),
             "queues": ", ".join(w.queue_names()),
             "last_heartbeat": w.last_heartbeat,
         }

@@ -147,6 +147,7 @@ SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = env.choice("LANGUAGE_CODE", default="ko", choices=("ko", "en"))
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["cxm.formats"]
 TIME_ZONE = env.string("TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True

@@ -77,7 +77,7 @@ def test_without_a_language_preference_the_email_is_korean(settings: Any) -> Non
 
     (message,) = mail.outbox
     # Due at 18:00 that Wednesday (8 business hours from 10:00), in Korean date format.
-    assert "2025년 3월 5일 6:00 오후" in message.body
+    assert "2025년 3월 5일 오후 6:00" in message.body
 
 
 @time_machine.travel(T0, tick=False)
