@@ -51,6 +51,14 @@ def hit_all(*limits: tuple[str, int, int]) -> bool:
     return all(int(count) <= limit for count, (_key, limit, _w) in zip(counts, limits, strict=True))
 
 
+def exceeded(key: str, limit: int, window_seconds: int) -> bool:
+    """Whether `key` already has more than `limit` hits in the current window (without counting
+    one)."""
+    name = f"cxm:ratelimit:{key}:{int(time.time() // window_seconds)}"
+    count = redis_client(settings.REDIS_URL).get(name)
+    return count is not None and int(count) > limit
+
+
 def unknown_token_allowed(request: HttpRequest) -> bool:
     """Count one unknown token (survey link, unsubscribe link, API bearer token) presented from
     the request's address; True while that address is within `CXM_BAD_TOKENS_PER_MINUTE`.

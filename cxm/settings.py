@@ -241,6 +241,10 @@ CXM_BAD_TOKENS_PER_MINUTE = env.integer("CXM_BAD_TOKENS_PER_MINUTE", 30, minimum
 CXM_API_REQUESTS_PER_MINUTE = env.integer("CXM_API_REQUESTS_PER_MINUTE", 1200, minimum=1)
 # Password-reset e-mails per hour, counted per address and per e-mail address asked for.
 CXM_PASSWORD_RESETS_PER_HOUR = env.integer("CXM_PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
+# Failed sign-ins per address and hour, whatever the username: django-axes pauses one
+# (username, address) pair, which does not stop one address trying one password on many
+# accounts. Generous, since a whole office may share one address.
+CXM_LOGIN_FAILURES_PER_HOUR = env.integer("CXM_LOGIN_FAILURES_PER_HOUR", 30, minimum=1)
 # Each web process keeps the published survey behind an open code this long (0: no cache), so
 # a busy QR code costs no survey query per answer; a change reaches every process within it.
 CXM_OPEN_LINK_CACHE_SECONDS = env.integer("CXM_OPEN_LINK_CACHE_SECONDS", 5, minimum=0)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -18,11 +19,35 @@ from cxm.forms import LoginForm, ResetRequestForm
 from cxm.models import User
 from cxm.services import request_password_reset
 
+LOGIN_FAILURE_WINDOW = 3600
+
 
 class LoginView(auth_views.LoginView):
+    """Sign-in. Failures are also counted per address, whatever the username
+    (`CXM_LOGIN_FAILURES_PER_HOUR`): past the limit the address is refused before any password
+    is checked, so spraying one password over many accounts learns nothing more."""
+
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def _failures_key(self) -> str:
+        return f"login-fail:{client_address(self.request)}"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit = settings.CXM_LOGIN_FAILURES_PER_HOUR
+        if ratelimit.exceeded(self._failures_key(), limit, LOGIN_FAILURE_WINDOW):
+            response = render(
+                request, "registration/locked_out.html", {"by_address": True}, status=429
+            )
+            response["Retry-After"] = str(LOGIN_FAILURE_WINDOW)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        limit = settings.CXM_LOGIN_FAILURES_PER_HOUR
+        ratelimit.hit(self._failures_key(), limit, LOGIN_FAILURE_WINDOW)
+        return super().form_invalid(form)
 
 
 def locked_out(

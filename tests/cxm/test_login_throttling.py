@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -49,3 +51,28 @@ def test_lockout_is_per_account_and_address(agent: User, manager: User) -> None:
     # Another person at another address is not locked out of their own account.
     assert _login(Client(REMOTE_ADDR="10.0.0.10"), agent.username, TEST_PASSWORD) == 302
     assert _login(attacker, manager.username, TEST_PASSWORD) == 302
+
+
+def test_one_address_failing_on_many_accounts_is_paused_for_every_account(
+    settings: Any, agent: User, manager: User
+) -> None:
+    settings.CXM_LOGIN_FAILURES_PER_HOUR = 3
+    sprayer = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.7")
+    for username in ("kim", "lee", "park", "choi"):
+        assert _login(sprayer, username, "Summer2026!") == 200
+    # Past the limit the password is not even checked: the right one is refused too.
+    response = sprayer.post("/login/", {"username": agent.username, "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert "too many failed attempts to sign in from your network" in response.content.decode()
+    # Another address is not affected.
+    office = Client(REMOTE_ADDR="198.51.100.20")
+    assert _login(office, manager.username, TEST_PASSWORD) == 302
+
+
+def test_successful_sign_ins_do_not_count_against_the_address(settings: Any, agent: User) -> None:
+    settings.CXM_LOGIN_FAILURES_PER_HOUR = 1
+    for _ in range(3):
+        client = Client(REMOTE_ADDR="198.51.100.21")
+        assert _login(client, agent.username, TEST_PASSWORD) == 302
+    assert _login(Client(REMOTE_ADDR="198.51.100.21"), "kim", "wrong") == 200
