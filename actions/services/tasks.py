@@ -80,13 +80,13 @@ class Trigger:
 # -- opening ---------------------------------------------------------------------------------
 
 
-def customers_with_open_task(customer_ids: Sequence[int]) -> set[int]:
-    """Which of these customers have an open follow-up task (for the contact policy)."""
-    return set(
-        FollowUpTask.objects.filter(customer_id__in=customer_ids, status__in=OPEN_STATUSES)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
+def customers_with_open_task(customer_ids: Sequence[int] | None) -> set[int]:
+    """Which of these customers (None: of all) have an open follow-up task (for the contact
+    policy)."""
+    tasks = FollowUpTask.objects.filter(status__in=OPEN_STATUSES, customer__isnull=False)
+    if customer_ids is not None:
+        tasks = tasks.filter(customer_id__in=customer_ids)
+    return set(tasks.values_list("customer_id", flat=True).distinct())
 
 
 def high_value_threshold() -> int:

@@ -34,17 +34,18 @@ def contact_interval_days(survey: Survey) -> int:
 # Sources of "this customer is being followed up": each takes customer ids and returns those
 # with an open follow-up task. `surveys` may not import the actions app (dependencies point
 # left), so the actions app registers its answer when it loads (`ActionsConfig.ready`).
-_open_followup_sources: list[Callable[[Sequence[int]], set[int]]] = []
+_open_followup_sources: list[Callable[[Sequence[int] | None], set[int]]] = []
 
 
-def register_open_followup_source(source: Callable[[Sequence[int]], set[int]]) -> None:
+def register_open_followup_source(source: Callable[[Sequence[int] | None], set[int]]) -> None:
     """Add a source of customers with an open follow-up (idempotent)."""
     if source not in _open_followup_sources:
         _open_followup_sources.append(source)
 
 
-def customers_with_open_followup(customer_ids: Sequence[int]) -> set[int]:
-    """Which of `customer_ids` have an open follow-up task (we do not survey them meanwhile)."""
+def customers_with_open_followup(customer_ids: Sequence[int] | None) -> set[int]:
+    """Which of `customer_ids` (None: of all customers) have an open follow-up task (we do not
+    survey them meanwhile). Open tasks are few, so "all" is a small set."""
     found: set[int] = set()
     for source in _open_followup_sources:
         found |= source(customer_ids)

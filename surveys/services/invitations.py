@@ -374,22 +374,26 @@ def bulk_preview(
     *, survey: Survey, segment: str, store: Store | None, now: datetime
 ) -> BulkPreview:
     """How many customers match and how many the policy would suppress, by reason (one
-    query; the same rules, in the same order, as `contact_policy.check`)."""
+    query, after reading who has an open follow-up; the same rules, in the same order, as
+    `contact_policy.check`)."""
     since = now - timedelta(days=contact_policy.contact_interval_days(survey))
     recent = Invitation.objects.filter(customer=OuterRef("pk"), created_at__gte=since).exclude(
         status=Invitation.Status.REVOKED
     )
     reachable = Q(survey_consent=True) & ~Q(email="")
+    followed_up = contact_policy.customers_with_open_followup(None)
     figures = bulk_audience(segment=segment, store=store).aggregate(
         matching=Count("pk"),
         no_consent=Count("pk", filter=Q(survey_consent=False)),
         no_email=Count("pk", filter=Q(survey_consent=True, email="")),
         recently_invited=Count("pk", filter=reachable & Q(Exists(recent))),
+        open_task=Count("pk", filter=reachable & ~Q(Exists(recent)) & Q(pk__in=followed_up)),
     )
     reasons = [
         Suppression.Reason.NO_CONSENT,
         Suppression.Reason.NO_EMAIL,
         Suppression.Reason.RECENTLY_INVITED,
+        Suppression.Reason.OPEN_TASK,
     ]
     return BulkPreview(
         matching=figures["matching"], suppressed={str(r): figures[str(r)] for r in reasons}

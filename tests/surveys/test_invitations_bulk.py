@@ -8,6 +8,7 @@ from datetime import datetime
 import django_rq
 import pytest
 import time_machine
+from django.utils import timezone
 
 from cxm.models import User
 from odata.models import Store
@@ -15,6 +16,7 @@ from surveys.jobs import create_bulk_invitations
 from surveys.models import Invitation, Suppression, Survey
 from surveys.services import invitations as service
 from tests.conftest import client_for
+from tests.factories import FollowUpTaskFactory
 from tests.surveys.test_invitations_helpers import at, make_customer, make_store, make_survey
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +56,40 @@ def test_the_page_counts_matching_and_suppressed_customers(admin: User, gangnam:
     preview = response.context["preview"]
     assert response.status_code == 200
     assert preview.matching == 5
-    assert preview.suppressed == {"no_consent": 1, "no_email": 1, "recently_invited": 1}
+    assert preview.suppressed == {
+        "no_consent": 1,
+        "no_email": 1,
+        "recently_invited": 1,
+        "open_task": 0,
+    }
     assert preview.to_invite == 2
     everyone = client_for(admin).get(_url(survey)).context["preview"]
     assert everyone.matching == 7
+
+
+def test_the_page_counts_customers_with_an_open_follow_up_task(admin: User, gangnam: Store) -> None:
+    survey = make_survey()
+    helped = make_customer(segment="VIP", home_store=gangnam)
+    FollowUpTaskFactory(customer=helped)
+    FollowUpTaskFactory(customer=make_customer(segment="VIP", home_store=gangnam), status="closed")
+    admin.language = "en"
+    admin.save(update_fields=["language"])
+    response = client_for(admin).get(_url(survey), {"segment": "VIP", "store": gangnam.code})
+    preview = response.context["preview"]
+    assert preview.matching == 6
+    assert preview.suppressed["open_task"] == 1
+    assert preview.to_invite == 3
+    assert "open follow-up task 1" in response.content.decode()
+    # The job leaves out the same customers, so the page promised what is sent.
+    counts = create_bulk_invitations(
+        survey_id=survey.pk,
+        segment="VIP",
+        store_id=gangnam.pk,
+        requested_by_id=admin.pk,
+        requested_at=timezone.now().isoformat(),
+    )
+    assert counts["invited"] == preview.to_invite
+    assert Suppression.objects.get(customer=helped).reason == "open_task"
 
 
 def test_post_queues_a_default_job_on_commit_and_the_job_invites(
