@@ -128,7 +128,16 @@ def send_recovery_survey(*, task: FollowUpTask, by: User | None = None) -> Recov
         if sent_before:
             return RecoverySurveyResult("already")
         assert task.customer is not None  # noqa: S101  # checked above; for the type checker
-        outcome = invite_customer(customer=task.customer, survey=survey, by=by or task.owner)
+        # Credited where the task's experience happened: the answered order, else its store.
+        response = task.response
+        order = response.order if response is not None else None
+        outcome = invite_customer(
+            customer=task.customer,
+            survey=survey,
+            by=by or task.owner,
+            order=order if order is not None and order.customer_id == task.customer_id else None,
+            store=task.store,
+        )
         if outcome.invitation is not None:
             result = RecoverySurveyResult("invited")
         elif outcome.suppression is not None:

@@ -253,20 +253,34 @@ def _lock_customer(customer_id: int) -> Customer:
 
 
 def invite_customer(
-    *, customer: Customer, survey: Survey, by: User, now: datetime | None = None
+    *,
+    customer: Customer,
+    survey: Survey,
+    by: User,
+    order: Order | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
 ) -> Outcome:
-    """Invite one customer (the customer 360 page). Sent as soon as the quiet window allows:
-    a `realtime` job is queued on commit when it is due now, else the sweep sends it."""
+    """Invite one customer (the customer 360 page, a task's recovery survey). Sent as soon as
+    the quiet window allows: a `realtime` job is queued on commit when it is due now, else the
+    sweep sends it.
+
+    The answer is credited where the experience happened: the `order`'s store (and the order
+    carries its channel and daypart into the response), else `store`, else the customer's
+    home store. The order must be the customer's own."""
+    if order is not None and order.customer_id != customer.pk:
+        raise ValueError("the order belongs to another customer")
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_customer(customer.pk)
+        where = order.store if order is not None else (store or locked.home_store)
         outcome = _invite_locked(
             customer=locked,
             survey=survey,
             source=Invitation.Source.MANUAL,
             send_after=out_of_quiet_window(now),
             now=now,
-            context=_Context(store=locked.home_store),
+            context=_Context(store=where, order=order),
             created_by=by,
         )
         if outcome.invitation is not None and outcome.invitation.send_after <= now:

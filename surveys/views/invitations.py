@@ -3,6 +3,7 @@ and the contact-policy log (suppressions). Admins only (`surveys.manage_surveys`
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django import forms
@@ -12,13 +13,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxm.models import User
-from odata.models import Customer, Store
+from odata.models import Customer, Order, Store
 from odata.selectors import access_customer
 from surveys.models import Invitation, Suppression, Survey
 from surveys.services.contact_policy import suppression_log
@@ -65,6 +66,17 @@ class AudienceForm(forms.Form):
         self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]  # type: ignore[attr-defined]
 
 
+class OrderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Order) -> str:
+        placed = formats.date_format(timezone.localtime(obj.placed_at), "SHORT_DATETIME_FORMAT")
+        store = obj.store.name if obj.store is not None else obj.get_channel_display()
+        return f"{obj.external_id} · {placed} · {store}"
+
+
+# The orders offered on the manual invitation form: the customer's latest ones.
+RECENT_ORDERS = 20
+
+
 class ManualInviteForm(forms.Form):
     survey = forms.ModelChoiceField(
         label=gettext_lazy("Survey"),
@@ -73,6 +85,27 @@ class ManualInviteForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": gettext_lazy("Choose a published survey.")},
     )
+    order = OrderChoiceField(
+        label=gettext_lazy("About the order"),
+        queryset=Order.objects.none(),
+        to_field_name="external_id",
+        required=False,
+        empty_label=gettext_lazy("No particular order (credited to the home store)"),
+        help_text=gettext_lazy(
+            "The answer is credited to the order's store, with its channel and time of day."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the customer's orders.")},
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        recent = customer.orders.order_by("-placed_at", "-id").values_list("pk", flat=True)
+        field: Any = self.fields["order"]
+        field.queryset = (
+            Order.objects.filter(pk__in=list(recent[:RECENT_ORDERS]))
+            .select_related("store")
+            .order_by("-placed_at", "-id")
+        )
 
 
 class SuppressionFilterForm(forms.Form):
@@ -139,13 +172,15 @@ def bulk_invite(request: HttpRequest, code: UUID) -> HttpResponse:
 def invitation_new(request: HttpRequest) -> HttpResponse:
     """Send a survey to the customer named by `?customer=<code>` (from the customer 360)."""
     customer = access_customer(_user(request), _uuid_or_404(request.GET.get("customer", "")))
-    form = ManualInviteForm(request.POST or None)
+    form = ManualInviteForm(request.POST or None, customer=customer)
     if request.method == "GET" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
         context = {"customer": customer, "form": form}
         return render(request, "surveys/invitations/new.html", context, status=status)
     survey = form.cleaned_data["survey"]
-    outcome = invite_customer(customer=customer, survey=survey, by=_user(request))
+    outcome = invite_customer(
+        customer=customer, survey=survey, by=_user(request), order=form.cleaned_data["order"]
+    )
     if outcome.invitation is not None:
         messages.success(request, _("“%(survey)s” is on its way.") % {"survey": survey.name})
     elif outcome.suppression is not None:

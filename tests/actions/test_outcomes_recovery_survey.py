@@ -13,12 +13,14 @@ from actions.services.outcomes import send_recovery_survey
 from actions.services.tasks import close_task
 from surveys.models import Invitation, Suppression
 from tests.actions.test_outcomes_helpers import (
+    make_answer,
     make_customer,
     make_rule,
     make_survey,
     make_task,
     staff_user,
 )
+from tests.odata.test_customer_360 import OrderFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,27 @@ def test_segment_tasks_have_nobody_to_ask() -> None:
     task = make_task(rule, None)
     assert send_recovery_survey(task=task).status == "no_customer"
     assert not Invitation.objects.exists()
+
+
+def test_the_recovery_survey_is_credited_to_the_tasks_order_and_store() -> None:
+    rule = _rule_with_recovery_survey()
+    home, shop = StoreFactory(name="본점"), StoreFactory(name="강남점")
+    customer = make_customer(home_store=home)
+    order = OrderFactory(customer=customer, store=shop, channel="store")
+    answered = make_answer(customer, timezone.now() - timedelta(days=3), nps=2)
+    answered.order = order
+    answered.save(update_fields=["order"])
+    task = make_task(rule, customer, response=answered, store=shop)
+    assert send_recovery_survey(task=task).status == "invited"
+    invitation = Invitation.objects.get(customer=customer)
+    assert (invitation.store, invitation.order) == (shop, order)
+
+
+def test_a_task_without_an_order_credits_the_tasks_store() -> None:
+    rule = _rule_with_recovery_survey()
+    home, shop = StoreFactory(name="본점"), StoreFactory(name="강남점")
+    customer = make_customer(home_store=home)
+    task = make_task(rule, customer, store=shop)
+    assert send_recovery_survey(task=task).status == "invited"
+    invitation = Invitation.objects.get(customer=customer)
+    assert (invitation.store, invitation.order) == (shop, None)

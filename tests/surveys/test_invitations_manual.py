@@ -9,7 +9,8 @@ import time_machine
 from cxm.models import User
 from surveys.models import Invitation, Suppression, Survey
 from tests.conftest import client_for
-from tests.surveys.test_invitations_helpers import at, make_customer, make_survey
+from tests.odata.test_customer_360 import OrderFactory
+from tests.surveys.test_invitations_helpers import at, make_customer, make_store, make_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -106,5 +107,42 @@ def test_a_draft_survey_is_refused(admin: User) -> None:
     customer = make_customer()
     draft = make_survey(status=Survey.Status.DRAFT)
     response = client_for(admin).post(_url(customer.code), {"survey": draft.code})
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+def test_an_invitation_about_an_order_is_credited_to_the_orders_store(admin: User) -> None:
+    home, shop = make_store(name="본점"), make_store(name="강남점")
+    customer, survey = make_customer(home_store=home), make_survey()
+    order = OrderFactory(customer=customer, store=shop, channel="store", placed_at=at(2, 8))
+    OrderFactory(customer=make_customer(), external_id="SOMEONE-ELSE")
+    client = client_for(admin)
+    form = client.get(_url(customer.code)).content.decode()
+    assert order.external_id in form and "SOMEONE-ELSE" not in form
+    with time_machine.travel(at(3, 10), tick=False):
+        response = client.post(
+            _url(customer.code), {"survey": survey.code, "order": order.external_id}
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.store, invitation.order) == (shop, order)
+    assert (invitation.purchase_channel, invitation.daypart) == ("store", "morning")
+
+
+def test_without_an_order_the_home_store_is_credited(admin: User) -> None:
+    home = make_store(name="본점")
+    customer, survey = make_customer(home_store=home), make_survey()
+    with time_machine.travel(at(3, 10), tick=False):
+        client_for(admin).post(_url(customer.code), {"survey": survey.code, "order": ""})
+    invitation = Invitation.objects.get()
+    assert (invitation.store, invitation.order, invitation.daypart) == (home, None, "")
+
+
+def test_another_customers_order_is_refused(admin: User) -> None:
+    customer, survey = make_customer(), make_survey()
+    stranger = OrderFactory(customer=make_customer(), external_id="NOT-YOURS")
+    response = client_for(admin).post(
+        _url(customer.code), {"survey": survey.code, "order": stranger.external_id}
+    )
     assert response.status_code == 400
     assert not Invitation.objects.exists()
