@@ -273,10 +273,32 @@ def test_one_character_search_is_ignored_with_a_hint(agent: User) -> None:
     assert "Type two or more characters" in html
 
 
-def test_bad_filter_values_are_ignored(agent: User) -> None:
+def test_bad_filter_values_are_ignored_and_the_page_says_which(agent: User) -> None:
     response = make_response()
+    User.objects.filter(pk=agent.pk).update(language="en")
     html = shown(client_for(agent), "survey=nope&date_from=yesterday&score=great&after=%%%")
     assert codes(html) == {str(response.code)}
+    assert "Not applied, because the value is not valid or names nothing: " in html
+    assert "names nothing: Survey, Date from, Score." in html
+
+
+def test_a_code_that_names_nothing_is_reported_too(agent: User) -> None:
+    make_response()
+    User.objects.filter(pk=agent.pk).update(language="en")
+    html = shown(client_for(agent), "store=00000000-0000-0000-0000-000000000000")
+    assert "names nothing: Store." in html
+    assert "Not applied" not in shown(client_for(agent), "")
+
+
+def test_an_export_with_a_bad_filter_is_refused_not_widened(agent: User) -> None:
+    make_response()
+    client = client_for(agent)
+    for export in ("csv", "xlsx"):
+        response = client.get(f"{URL}export.{export}?date_to=31-12-2025&score=csat_low")
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "내보내지 않았습니다" in html
+        assert "score=csat_low" in html  # the way back keeps the filter
 
 
 # -- Escaping, htmx, links -------------------------------------------------------------------

@@ -9,7 +9,14 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -61,8 +68,26 @@ COMMENT_CHOICES = [
 ]
 
 
+# The filters' names as the page labels them, to say which ones were not applied.
+FILTER_LABELS = {
+    "source": _("Source"),
+    "survey": _("Survey"),
+    "touchpoint": _("Touchpoint"),
+    "store": _("Store"),
+    "date_from": _("Date from"),
+    "date_to": _("Date to"),
+    "score": _("Score"),
+    "language": _("Language"),
+    "has_comment": _("Comment"),
+    "q": _("Search comments"),
+}
+
+
 class ExplorerFilterForm(forms.Form):
-    """The explorer's query string; unknown or bad values fall back to "any"."""
+    """The explorer's query string; bad values are left out of the filter (and reported by
+    `ignored`), so a stale bookmark still opens."""
+
+    ignored: list[str]
 
     source = forms.ChoiceField(choices=SOURCE_CHOICES, required=False)
     survey = forms.UUIDField(required=False)
@@ -91,17 +116,26 @@ class ExplorerFilterForm(forms.Form):
     )
 
     def filters(self) -> ExplorerFilters:
-        """The valid fields as filters (one query per survey, touchpoint or store named)."""
+        """The valid fields as filters (one query per survey, touchpoint or store named).
+        Fields whose value is not valid, or names nothing, are left out and listed in
+        `ignored` (their labels), so the page can say so and an export can refuse."""
         self.is_valid()
         data: dict[str, Any] = {
             name: value for name, value in self.cleaned_data.items() if name not in self.errors
         }
+        self.ignored = [name for name in FILTER_LABELS if name in self.errors]
+        named = {}
+        for name, model in (("survey", Survey), ("touchpoint", Touchpoint), ("store", Store)):
+            named[name] = _by_code(model, data.get(name))
+            if data.get(name) is not None and named[name] is None:
+                self.ignored.append(name)
+        self.ignored.sort(key=list(FILTER_LABELS).index)
         comment = data.get("has_comment") or ""
         return ExplorerFilters(
             source=data.get("source") or Source.ALL,
-            survey=_by_code(Survey, data.get("survey")),
-            touchpoint=_by_code(Touchpoint, data.get("touchpoint")),
-            store=_by_code(Store, data.get("store")),
+            survey=named["survey"],
+            touchpoint=named["touchpoint"],
+            store=named["store"],
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             score=data.get("score") or "",
@@ -113,6 +147,19 @@ class ExplorerFilterForm(forms.Form):
 
 def _by_code(model: Any, code: UUID | None) -> Any:
     return model.objects.filter(code=code).first() if code is not None else None
+
+
+def _ignored_labels(form: ExplorerFilterForm) -> str:
+    return ", ".join(str(FILTER_LABELS[name]) for name in form.ignored)
+
+
+def _export_refused(request: HttpRequest, form: ExplorerFilterForm) -> HttpResponse | None:
+    """An export never falls back to "any": with a filter that is not valid it would hand out
+    far more rows than the person asked for."""
+    if not form.ignored:
+        return None
+    context = {"ignored": _ignored_labels(form), "query": urlencode(_filter_params(request.GET))}
+    return render(request, "xdata/export_refused.html", context, status=400)
 
 
 def _filter_params(query: QueryDict) -> dict[str, str]:
@@ -141,6 +188,7 @@ def responses(request: HttpRequest) -> HttpResponse:
         "query": query,
         "first_url": "?" + query if query else "?",
         "short_search": 0 < len(filters.q) < MIN_SEARCH_LENGTH,
+        "ignored": _ignored_labels(form),
         "export_limit": EXPORT_LIMIT,
         **filter_choices(),
     }
@@ -177,10 +225,14 @@ def _export_name(extension: str) -> str:
 
 @require_GET
 @login_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
     require_explorer(user)
-    filters = ExplorerFilterForm(request.GET).filters()
+    form = ExplorerFilterForm(request.GET)
+    filters = form.filters()
+    refused = _export_refused(request, form)
+    if refused is not None:
+        return refused
     response = StreamingHttpResponse(csv_stream(filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
@@ -188,10 +240,14 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_GET
 @login_required
-def export_xlsx(request: HttpRequest) -> FileResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
     require_explorer(user)
-    filters = ExplorerFilterForm(request.GET).filters()
+    form = ExplorerFilterForm(request.GET)
+    filters = form.filters()
+    refused = _export_refused(request, form)
+    if refused is not None:
+        return refused
     return FileResponse(
         xlsx_file(filters),
         as_attachment=True,
