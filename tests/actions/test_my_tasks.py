@@ -130,3 +130,16 @@ def test_query_count_does_not_grow_with_tasks(agent: User, django_assert_num_que
     with django_assert_num_queries(7):
         assert client.get(URL).status_code == 200
     assert FollowUpTask.objects.filter(owner=agent).count() == 13
+
+
+def test_a_task_waiting_on_the_customer_shows_its_clock_paused(agent: User) -> None:
+    FollowUpTaskFactory(
+        owner=agent,
+        title="Waiting one",
+        status=TaskStatus.WAITING,
+        due_at=timezone.now() + timedelta(hours=2),
+    )
+    html = _get(agent).content.decode()
+    assert "Waiting one" in html
+    assert "Paused while waiting on the customer" in html
+    assert "2\xa0hours from now" not in html
