@@ -265,10 +265,22 @@ def _delivery_delivered(data: dict[str, Any]) -> _Applied:
     refs = _Refs()
     order = refs.one(Order, data["order_id"], "data.order_id", "order")
     refs.check()
+    delivered_at = _at(data["delivered_at"])
+    if delivered_at < order.placed_at:
+        raise EventRejected(
+            422,
+            [
+                EventError(
+                    "data.delivered_at",
+                    "is before the order was placed "
+                    f"(placed_at {order.placed_at.astimezone(UTC).isoformat()})",
+                )
+            ],
+        )
     values: dict[str, Any] = {
         "order": order,
         "promised_at": _at(data["promised_at"]),
-        "delivered_at": _at(data["delivered_at"]),
+        "delivered_at": delivered_at,
         "status": Delivery.Status.DELIVERED,
     }
     if "carrier" in data:

@@ -393,6 +393,21 @@ def test_completion_before_placement_is_422(world: dict[str, Any], api: Client) 
     assert order.status == Order.Status.PLACED
 
 
+def test_delivery_before_placement_is_422(world: dict[str, Any], api: Client) -> None:
+    place_order(api)  # placed 2025-03-01 14:04:31 +09:00
+    response = post(api, event("delivery.delivered", delivered_at="2025-03-01T14:04:30+09:00"))
+    assert response.status_code == 422
+    assert errors_of(response) == {
+        "data.delivered_at": "is before the order was placed (placed_at 2025-03-01T05:04:31+00:00)"
+    }
+    assert not Delivery.objects.exists()
+    assert not OperationalEvent.objects.exists()
+    assert not ReceivedEvent.objects.filter(type="delivery.delivered").exists()
+    # At the very second of placement is fine.
+    response = post(api, event("delivery.delivered", delivered_at="2025-03-01T05:04:31Z"))
+    assert response.status_code == 201
+
+
 def test_store_order_completed_is_a_milestone_at_completion_time(
     world: dict[str, Any], api: Client
 ) -> None:
