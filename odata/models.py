@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from odata.importing.messages import render_message
+
 
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -258,7 +260,13 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
+    # What the run says about itself, as a code of odata.importing.messages and its
+    # parameters, put into words in the reader's language (`message`).
+    message_code = models.CharField(max_length=40, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
+    # Runs recorded before message codes kept the words, in the language of the process that
+    # ran them; shown as they are.
+    legacy_message = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -273,6 +281,13 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+    @property
+    def message(self) -> str:
+        """The run's message in the active language ("" when it has none)."""
+        if self.message_code:
+            return render_message(self.message_code, self.message_params, kind=self.kind)
+        return self.legacy_message
 
     @property
     def duration_seconds(self) -> float | None:

@@ -17,7 +17,13 @@ from django.db import IntegrityError, connection, transaction
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from odata.importing.reader import PG_ENCODING, FileInfo, FileProblem, xlsx_rows
+from odata.importing.reader import (
+    PG_ENCODING,
+    FileInfo,
+    FileProblem,
+    uncached_formulas,
+    xlsx_rows,
+)
 from odata.importing.spec import FALSE_WORDS, TRUE_WORDS, Field, KindSpec, ref_reason
 from odata.services.milestones import record_milestones
 
@@ -36,6 +42,8 @@ COPY_FILE_ERRORS = (
     pg_errors.CharacterNotInRepertoire,
     pg_errors.UntranslatableCharacter,
     pg_errors.InvalidTextRepresentation,
+    # A row wider than a table row can be (8 KB once each value is stored apart).
+    pg_errors.ProgramLimitExceeded,
 )
 
 
@@ -92,6 +100,7 @@ class Pipeline:
         for header, field_name in mapping.items():
             if header in by_header:
                 self.fields[field_name] = (spec.field(field_name), by_header[header], header)
+        self._checks_delivery_after_order = {"order", "delivered_at"} <= self.fields.keys()
         self.stage = f"import_stage_{run_id}"
         self.typed = f"import_typed_{run_id}"
 
@@ -142,16 +151,20 @@ class Pipeline:
         with connection.cursor() as cursor:
             raw = cursor.connection.cursor()
             if self.info.format == "xlsx":
+                self._refuse_uncached_formulas()
                 # The sheet's row numbers, not COPY's count: blank rows are skipped.
                 statement = sql.SQL("COPY {} (line, {}) FROM STDIN").format(
                     _id(self.stage), column_list
                 )
                 width = len(self.columns)
-                with raw.copy(statement) as copy:
-                    for n, (line, row) in enumerate(xlsx_rows(self.path, width), start=1):
-                        copy.write_row([line, *row])
-                        if n % 50_000 == 0:
-                            self.progress("reading", 0)
+                try:
+                    with raw.copy(statement) as copy:
+                        for n, (line, row) in enumerate(xlsx_rows(self.path, width), start=1):
+                            copy.write_row([line, *row])
+                            if n % 50_000 == 0:
+                                self.progress("reading", 0)
+                except pg_errors.ProgramLimitExceeded as error:
+                    raise FileProblem("row_too_wide") from error
                 return
             statement = sql.SQL(
                 "COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {}, ENCODING {})"
@@ -176,7 +189,21 @@ class Pipeline:
                     # COPY wants the file's own line-break style throughout.
                     copy.write(line_break)
             except COPY_FILE_ERRORS as error:
-                raise FileProblem(_copy_problem(error, self.info)) from error
+                raise _copy_problem(error, self.info) from error
+
+    def _refuse_uncached_formulas(self) -> None:
+        """A formula never calculated reads as an empty cell: refuse the file rather than
+        import empties (or "a value is required") in the columns this import reads."""
+        from openpyxl.utils.cell import get_column_letter
+
+        read = {int(column[1:]): header for _field, column, header in self.fields.values()}
+        for row, column in uncached_formulas(self.path):
+            if column in read:
+                raise FileProblem(
+                    "uncached_formula",
+                    cell=f"{get_column_letter(column)}{row}",
+                    column=read[column],
+                )
 
     def _typed_expression(self, field: Field, raw: sql.Composable) -> sql.Composable:
         cell = sql.SQL("NULLIF(btrim({}), '')").format(raw)
@@ -277,6 +304,15 @@ class Pipeline:
                     )
             if field.required:
                 error(sql.SQL("NOT {}").format(present), name, "required")
+        if self._checks_delivery_after_order:
+            # A delivery cannot arrive before its order was placed (an inverted or mistyped
+            # date); the order's time goes into the report.
+            typed.append(sql.SQL("j_order.placed_at AS order_placed_at"))
+            error(
+                sql.SQL("s.delivered_at < s.order_placed_at"),
+                "delivered_at",
+                "delivered_before_order",
+            )
 
         with transaction.atomic():
             # Typing is CPU-bound function calls: JIT compilation costs seconds per process
@@ -328,7 +364,7 @@ class Pipeline:
                 'INSERT INTO odata_importrowerror (run_id, line, "column", value, reason, detail) '
                 "SELECT {run}, t.line, coalesce(CASE f {headers} END, ''), "
                 "left(coalesce(CASE f {values} END, ''), 500), reason, "
-                "CASE WHEN reason = 'duplicate' THEN t.first_line::text ELSE '' END "
+                "CASE WHEN reason = 'duplicate' THEN t.first_line::text {placed} ELSE '' END "
                 "FROM {typed} t, LATERAL (SELECT split_part(e, ':', 1) AS f, "
                 "split_part(e, ':', 2) AS reason FROM unnest(t.errs) e) x "
                 "WHERE cardinality(t.errs) > 0 ORDER BY t.line LIMIT {limit}"
@@ -338,6 +374,12 @@ class Pipeline:
                 values=values,
                 typed=_id(self.typed),
                 limit=_lit(MAX_STORED_ERRORS),
+                placed=sql.SQL(
+                    "WHEN reason = 'delivered_before_order' "
+                    "THEN to_json(t.order_placed_at) #>> '{}'"
+                    if self._checks_delivery_after_order
+                    else ""
+                ),
             )
         )
         with connection.cursor() as cursor:
@@ -641,24 +683,16 @@ def content_end(path: Path, size: int) -> tuple[int, bytes]:
     return start + len(kept), line_break
 
 
-def _copy_problem(error: Exception, info: FileInfo) -> object:
-    from django.utils.translation import gettext_lazy as _
-
+def _copy_problem(error: Exception, info: FileInfo) -> FileProblem:
     diag = getattr(error, "diag", None)
     detail = str((diag and diag.context) or "")
     line = ""
     if "line " in detail:
         line = detail.split("line ", 1)[1].split(",", 1)[0].split(":", 1)[0].strip()
-    row = {"row": line or "?"}
+    row = line or "?"
     if isinstance(error, pg_errors.BadCopyFileFormat):
-        return (
-            _(
-                "Row %(row)s does not have the same number of columns as the header. "
-                "Check for extra separators or line breaks in that row."
-            )
-            % row
-        )
+        return FileProblem("ragged_row", row=row)
+    if isinstance(error, pg_errors.ProgramLimitExceeded):
+        return FileProblem("row_too_wide")
     name = "CP949" if info.encoding == "cp949" else "UTF-8"
-    return _(
-        "Row %(row)s is not valid %(encoding)s text. Choose the other encoding and try again."
-    ) % {**row, "encoding": name}
+    return FileProblem("invalid_text_row", row=row, encoding=name)

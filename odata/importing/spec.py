@@ -427,6 +427,7 @@ REASONS = {
     "unknown_order": _("No order with this number: import orders first."),
     "unknown_manager": _("No staff account with this e-mail."),
     "duplicate": _("The same number is also on an earlier row of this file."),
+    "delivered_before_order": _("The delivery date is before the order was placed."),
 }
 
 _REF_REASON = {

@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,13 @@ def start_import(
 
     The returned run's status says what happened: rejected (a problem with the whole file,
     in `message`), duplicate (identical file imported before), needs_mapping (required
-    columns not recognised), or queued.
+    columns not recognised), failed (the file could not be stored; `source` is removed), or
+    queued. All or nothing: the run row is written once, in that state, after the file is in
+    place, so no run waits for a file that is not there.
     """
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}")
-    run = ImportRun.objects.create(
+    run = ImportRun(
         kind=kind,
         mode=mode,
         file_name=file_name[:255],
@@ -83,51 +86,75 @@ def start_import(
         file_sha256="",
     )
     target = import_dir(run) / _safe_name(file_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(source), target)
-    run.file_path = str(target)
     try:
-        info = inspect_file(target, declared_encoding=encoding)
-    except FileProblem as problem:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(source), target)
+        run.file_path = str(target)
         run.size_bytes = target.stat().st_size
-        return _finish(run, ImportRun.Status.REJECTED, str(problem.message))
+        _inspect(run, target, preset=preset, mapping=mapping, enqueue=enqueue)
+    except OSError:
+        # Disk full, a read-only or missing media directory: the operator reads the log, the
+        # user a failed run that says so.
+        log.exception("could not store the import file", extra={"run": run.code.hex})
+        shutil.rmtree(target.parent, ignore_errors=True)
+        source.unlink(missing_ok=True)
+        run.file_path = ""
+        _set_message(run, ImportRun.Status.FAILED, "file_not_stored")
+    try:
+        with transaction.atomic():
+            run.save(force_insert=True)
+            if run.status == ImportRun.Status.QUEUED and enqueue:
+                _enqueue(run)
+    except BaseException:
+        shutil.rmtree(target.parent, ignore_errors=True)
+        raise
+    return run
+
+
+def _inspect(
+    run: ImportRun,
+    target: Path,
+    *,
+    preset: MappingPreset | None,
+    mapping: dict[str, str] | None,
+    enqueue: bool,
+) -> None:
+    """Set the run's state from a look at its file (not saved)."""
+    try:
+        info = inspect_file(target, declared_encoding=run.declared_encoding)
+    except FileProblem as problem:
+        _set_message(run, ImportRun.Status.REJECTED, problem.code, problem.params)
+        return
     run.file_sha256, run.size_bytes, run.encoding = info.sha256, info.size, info.encoding or "xlsx"
     # Only a complete import counts: rows rejected before (e.g. "import customers first") may
     # be importable now.
     earlier = (
         ImportRun.objects.filter(
-            kind=kind, file_sha256=info.sha256, status=ImportRun.Status.SUCCEEDED, rows_rejected=0
+            kind=run.kind,
+            file_sha256=info.sha256,
+            status=ImportRun.Status.SUCCEEDED,
+            rows_rejected=0,
         )
         .order_by("-finished_at")
         .first()
     )
     if earlier is not None:
-        when = timezone.localtime(earlier.finished_at or earlier.created_at)
-        return _finish(
-            run,
-            ImportRun.Status.DUPLICATE,
-            _("This file was already imported on %(when)s; nothing changed.")
-            % {"when": when.strftime("%Y-%m-%d %H:%M")},
+        when = earlier.finished_at or earlier.created_at
+        _set_message(
+            run, ImportRun.Status.DUPLICATE, "already_imported", {"when": when.isoformat()}
         )
-    resolved = resolve_mapping(kind=kind, headers=info.headers, preset=preset, overrides=mapping)
+        return
+    resolved = resolve_mapping(
+        kind=run.kind, headers=info.headers, preset=preset, overrides=mapping
+    )
     run.mapping = resolved
-    missing = missing_fields(kind=kind, mapping=resolved)
-    if missing:
-        if enqueue:
-            run.status = ImportRun.Status.NEEDS_MAPPING
-            run.save()
-            return run
-        return _finish(
-            run,
-            ImportRun.Status.REJECTED,
-            _("Required columns are missing: %(names)s. Name them with --map COLUMN=FIELD.")
-            % {"names": ", ".join(missing)},
-        )
-    run.status = ImportRun.Status.QUEUED
-    run.save()
-    if enqueue:
-        _enqueue(run)
-    return run
+    missing = missing_fields(kind=run.kind, mapping=resolved)
+    if missing and enqueue:
+        run.status = ImportRun.Status.NEEDS_MAPPING
+    elif missing:
+        _set_message(run, ImportRun.Status.REJECTED, "missing_columns", {"fields": missing})
+    else:
+        run.status = ImportRun.Status.QUEUED
 
 
 def resolve_mapping(
@@ -153,9 +180,10 @@ def resolve_mapping(
 
 
 def missing_fields(*, kind: str, mapping: dict[str, str]) -> list[str]:
+    """The names of the required fields no column is mapped to."""
     spec = SPECS[kind]
     present = set(mapping.values())
-    return [str(f.label) for f in spec.required if f.name not in present]
+    return [f.name for f in spec.required if f.name not in present]
 
 
 def headers_of(run: ImportRun) -> list[str]:
@@ -192,12 +220,14 @@ def _enqueue(run: ImportRun) -> None:
     )
 
 
-def _finish(run: ImportRun, status: str, message: str = "") -> ImportRun:
+def _set_message(
+    run: ImportRun, status: str, code: str, params: dict[str, Any] | None = None
+) -> None:
+    """A finished run's status and message (a code of odata.importing.messages); not saved."""
     run.status = status
-    run.message = message
+    run.message_code = code
+    run.message_params = params or {}
     run.finished_at = timezone.now()
-    run.save()
-    return run
 
 
 class _ProgressWriter:
@@ -249,32 +279,27 @@ def run_import(*, run_id: int) -> ImportRun | None:
         )
         outcome = pipeline.run()
     except FileProblem as problem:
-        _record(run, Outcome(), ImportRun.Status.REJECTED, str(problem.message))
+        _record(run, Outcome(), ImportRun.Status.REJECTED, problem.code, problem.params)
     except StrictModeRejected as rejected:
         _record(
             run,
             rejected.outcome,
             ImportRun.Status.REJECTED,
-            _("%(count)s rows have errors, so nothing was written (strict mode).")
-            % {"count": rejected.outcome.rows_rejected},
+            "strict_rejected",
+            {"count": rejected.outcome.rows_rejected},
         )
     except Exception:
         log.exception("import failed", extra={"run": run.code.hex})
-        _record(
-            run,
-            Outcome(),
-            ImportRun.Status.FAILED,
-            _("The import stopped because of an internal error; nothing was written."),
-        )
+        _record(run, Outcome(), ImportRun.Status.FAILED, "internal_error")
         raise
     else:
         status = ImportRun.Status.SUCCEEDED
-        message = ""
+        code = ""
         if outcome.rows_total == 0:
-            status, message = ImportRun.Status.REJECTED, _("The file has no data rows.")
+            status, code = ImportRun.Status.REJECTED, "no_data_rows"
         elif outcome.rows_ok == 0:
-            status, message = ImportRun.Status.REJECTED, _("No row could be imported.")
-        _record(run, outcome, status, message)
+            status, code = ImportRun.Status.REJECTED, "no_row_imported"
+        _record(run, outcome, status, code)
     finally:
         progress.close()
     if run.rows_rejected:
@@ -282,14 +307,21 @@ def run_import(*, run_id: int) -> ImportRun | None:
     return run
 
 
-def _record(run: ImportRun, outcome: Outcome, status: str, message: str) -> None:
+def _record(
+    run: ImportRun,
+    outcome: Outcome,
+    status: str,
+    code: str,
+    params: dict[str, Any] | None = None,
+) -> None:
     run.rows_total = outcome.rows_total
     run.rows_done = outcome.rows_total
     run.rows_ok = outcome.rows_ok if status == ImportRun.Status.SUCCEEDED else 0
     run.rows_rejected = outcome.rows_rejected
     run.created, run.updated, run.unchanged = outcome.created, outcome.updated, outcome.unchanged
     run.status = status
-    run.message = message
+    run.message_code = code
+    run.message_params = params or {}
     run.phase = ""
     run.progress = 100
     run.finished_at = timezone.now()
@@ -315,6 +347,11 @@ def reason_text(error: ImportRowError) -> str:
     """The row error's reason in the active language."""
     if error.reason == "duplicate" and error.detail:
         return _("The same number is also on row %(row)s of this file.") % {"row": error.detail}
+    if error.reason == "delivered_before_order" and error.detail:
+        placed = timezone.localtime(datetime.fromisoformat(error.detail))
+        return _("The delivery date is before the order was placed (%(when)s).") % {
+            "when": placed.strftime("%Y-%m-%d %H:%M")
+        }
     return str(REASONS.get(error.reason, error.reason))
 
 
@@ -335,6 +372,9 @@ def import_summary(run: ImportRun) -> dict[str, Any]:
         "run": run.code.hex,
         "kind": run.kind,
         "status": run.status,
+        # The code and its parameters do not depend on a language; `message` is the words.
+        "message_code": run.message_code,
+        "message_params": run.message_params,
         "message": run.message,
         "encoding": run.encoding,
         "rows_in": run.rows_total,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,11 +25,14 @@ from django.views.decorators.http import require_http_methods
 
 from cxm.models import User
 from odata.forms import MappingForm, UploadForm
+from odata.importing.messages import MESSAGES
 from odata.importing.reader import FileProblem
 from odata.models import ImportRun
 from odata.selectors_imports import access_import_run, import_history
 from odata.services.imports import error_rows, first_errors, headers_of, set_mapping, start_import
 from odata.uploads import SizeLimitUploadHandler
+
+log = logging.getLogger(__name__)
 
 
 def _too_large(request: HttpRequest) -> HttpResponse:
@@ -55,12 +59,16 @@ def _to_disk(upload: UploadedFile) -> Path:
     """The uploaded file as a path on disk the import service can take over."""
     with tempfile.NamedTemporaryFile(delete=False, prefix="cxm-upload-") as handle:
         target = Path(handle.name)
-    if isinstance(upload, TemporaryUploadedFile):
-        shutil.copyfile(upload.temporary_file_path(), target)
-    else:
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+    try:
+        if isinstance(upload, TemporaryUploadedFile):
+            shutil.copyfile(upload.temporary_file_path(), target)
+        else:
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+    except OSError:
+        target.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -90,9 +98,14 @@ def _upload(request: HttpRequest, guard: SizeLimitUploadHandler) -> HttpResponse
         return _page(request, form, status=400)
     user: User = request.user  # type: ignore[assignment]
     data = form.cleaned_data
+    try:
+        source = _to_disk(data["file"])
+    except OSError:  # no room for the copy: nothing recorded yet
+        log.exception("could not store an uploaded import file")
+        return _page(request, form, status=503, problem=str(MESSAGES["file_not_stored"]))
     run = start_import(
         kind=data["kind"],
-        source=_to_disk(data["file"]),
+        source=source,
         file_name=data["file"].name,
         mode=data["mode"],
         encoding=data["encoding"],

@@ -1,0 +1,119 @@
+"""What an import run says about itself (a whole-file problem or its outcome), kept as a code
+and parameters and put into words only when shown.
+
+A run is written by whichever process ran it (the upload page, a `bulk` worker, the command),
+each in its own language; the reader may use another. So the run stores `message_code` and
+`message_params`, and pages, reports and the command render them in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# PostgreSQL allows 1,600 columns in a table; the staging table adds the row number.
+MAX_COLUMNS = 1599
+# The header (first record) is read whole up to this many bytes.
+MAX_HEADER_BYTES = 1024 * 1024
+
+MESSAGES: dict[str, Promise] = {
+    "empty_file": _("The file is empty."),
+    "not_tabular": _(
+        "This is not a CSV or Excel (.xlsx) file. Save it as CSV or .xlsx and try again."
+    ),
+    "unknown_encoding": _("Unknown encoding: choose automatic, UTF-8 or CP949 (EUC-KR)."),
+    "unrecognised_encoding": _(
+        "The file's text encoding could not be recognised. Save it as UTF-8 or CP949 CSV."
+    ),
+    "invalid_text": _(
+        "The file is not valid %(encoding)s text. Choose the other encoding and try again."
+    ),
+    "empty_header": _("The first row is empty: it must name the columns."),
+    "duplicate_headers": _(
+        "These column names appear more than once: %(names)s. Rename them and try again."
+    ),
+    "too_many_columns": _(
+        "The file has %(count)s columns; at most %(limit)s can be imported. "
+        "Remove the columns you do not need and try again."
+    ),
+    "header_too_long": _(
+        "The first row (the column names) is longer than %(limit)s, or it is not closed "
+        "(a quote without its closing quote). Check the first row and try again."
+    ),
+    "unreadable_xlsx": _(
+        "The Excel file could not be read. Open it in Excel and save it again as .xlsx."
+    ),
+    "uncached_formula": _(
+        "Cell %(cell)s (column %(column)s) holds a formula whose value was never calculated, "
+        "so it would import as empty. Open the file in Excel, save it (Excel then stores the "
+        "values) and import it again."
+    ),
+    "ragged_row": _(
+        "Row %(row)s does not have the same number of columns as the header. "
+        "Check for extra separators or line breaks in that row."
+    ),
+    "invalid_text_row": _(
+        "Row %(row)s is not valid %(encoding)s text. Choose the other encoding and try again."
+    ),
+    "row_too_wide": _(
+        "A row of the file holds more data than one row can store (about 8 KB without the "
+        "longest values). Remove the columns you do not need and try again."
+    ),
+    "already_imported": _("This file was already imported on %(when)s; nothing changed."),
+    "missing_columns": _(
+        "Required columns are missing: %(names)s. Name them with --map COLUMN=FIELD."
+    ),
+    "strict_rejected": _("%(count)s rows have errors, so nothing was written (strict mode)."),
+    "no_data_rows": _("The file has no data rows."),
+    "no_row_imported": _("No row could be imported."),
+    "internal_error": _("The import stopped because of an internal error; nothing was written."),
+    "file_not_stored": _(
+        "The file could not be stored on the server, so nothing was imported. "
+        "Try again later; if it happens again, tell your administrator."
+    ),
+}
+
+
+def _number(value: object) -> str:
+    return formats.number_format(value, force_grouping=True) if isinstance(value, int) else "?"
+
+
+def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> str:
+    """The message `code` with `params`, in the active language. `kind` names the import
+    kind, for messages that name its fields. An unknown code is shown as it is."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return code
+    values: dict[str, Any] = dict(params)
+    if "count" in values:
+        values["count"] = _number(values["count"])
+    if "limit" in values:
+        limit = values["limit"]
+        values["limit"] = filesizeformat(limit) if code == "header_too_long" else _number(limit)
+    if code == "already_imported":
+        when = timezone.localtime(datetime.fromisoformat(str(params.get("when"))))
+        values["when"] = when.strftime("%Y-%m-%d %H:%M")
+    if code == "missing_columns":
+        values["names"] = ", ".join(field_labels(kind, params.get("fields", [])))
+    if code == "duplicate_headers":
+        values["names"] = ", ".join(str(n) for n in params.get("names", []))
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):  # parameters of an older version of the code
+        return str(template)
+
+
+def field_labels(kind: str, names: list[str]) -> list[str]:
+    """The labels of `kind`'s fields `names`, in the active language."""
+    # Imported here: the specs import the models, which import this module.
+    from odata.importing.spec import SPECS
+
+    spec = SPECS.get(kind)
+    labels = {f.name: str(f.label) for f in spec.fields} if spec else {}
+    return [labels.get(name, name) for name in names]
