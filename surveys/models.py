@@ -72,6 +72,10 @@ class Survey(models.Model):
     )
     # Open link /o/<open_code>/ for QR codes on receipts and tables; empty = no open link.
     open_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    # The key a receipt printer or POS signs `?order=` on the open link with (HMAC-SHA256,
+    # docs/open-links.md). Kept readable, not hashed: admins copy it into the POS, and cxm
+    # needs it to check signatures. Empty = signed orders are refused.
+    open_link_secret = models.CharField(max_length=64, blank=True)
     # Sending from milestones: how long after the milestone the invitation goes out.
     send_delay_hours = models.PositiveIntegerField(_("send after (hours)"), default=24)
     reminder_after_days = models.PositiveIntegerField(_("reminder after (days)"), default=3)

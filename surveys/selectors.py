@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxm.models import User
 from surveys.models import Survey, Touchpoint
+from surveys.open_links import canonical_string, open_link_signature
 from surveys.questions import OP_LABELS, TYPE_LABELS
 
 MANAGE = "surveys.manage_surveys"
@@ -145,3 +149,44 @@ def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:
         if question.get("key") == key:
             return index, question
     raise Http404
+
+
+EXAMPLE_ORDER = "POS-0042-20250301-0117"
+EXAMPLE_VALID_DAYS = 30
+
+
+@dataclass(frozen=True)
+class OpenLinkExample:
+    """A worked example of a signed order link, with the survey's own code and secret."""
+
+    order: str
+    expires: str
+    expires_at: datetime
+    canonical_lines: list[str]
+    signature: str
+    url: str
+
+
+def open_link_example(survey: Survey, *, link: str, now: datetime | None = None) -> OpenLinkExample:
+    """The open link `link` (absolute, ending in /o/<code>/) for an example order, valid for
+    30 days from the start of today, signed with the survey's current secret."""
+    code = survey.open_code or ""
+    today = timezone.localtime(now or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    expires_at = today + timedelta(days=EXAMPLE_VALID_DAYS)
+    expires = str(int(expires_at.timestamp()))
+    signature = open_link_signature(
+        secret=survey.open_link_secret, code=code, order=EXAMPLE_ORDER, expires=expires
+    )
+    query = urlencode({"order": EXAMPLE_ORDER, "exp": expires, "sig": signature})
+    return OpenLinkExample(
+        order=EXAMPLE_ORDER,
+        expires=expires,
+        expires_at=expires_at,
+        canonical_lines=canonical_string(code=code, order=EXAMPLE_ORDER, expires=expires).split(
+            "\n"
+        ),
+        signature=signature,
+        url=f"{link}?{query}",
+    )

@@ -76,6 +76,14 @@ class Response(models.Model):
             GinIndex(OpClass(Upper("comment"), name="gin_trgm_ops"), name="response_comment_trgm"),
         ]
         constraints = [
+            # A receipt's signed order answers a survey's open link once. Partial: only
+            # open-link answers that name an order enter this index, so the answer page's
+            # insert without an order pays no index write for it.
+            models.UniqueConstraint(
+                fields=["survey", "order"],
+                condition=models.Q(submission_key__isnull=False, order__isnull=False),
+                name="response_open_link_order_once",
+            ),
             models.CheckConstraint(
                 condition=models.Q(nps__isnull=True) | models.Q(nps__lte=10), name="response_nps"
             ),

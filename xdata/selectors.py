@@ -410,3 +410,11 @@ def _contact(row: Response | Feedback, viewer: User) -> Contact | None:
     if customer is None:
         return None
     return contact_for(email=customer.email, phone=customer.phone, reveal=may_see_contact(viewer))
+
+
+def order_answered_through_open_link(*, survey: Survey, order_id: int) -> bool:
+    """Whether `survey` has an open-link answer for the order (the partial unique index on
+    (survey, order) serves it)."""
+    return Response.objects.filter(
+        survey=survey, order_id=order_id, submission_key__isnull=False
+    ).exists()

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from odata.models import Store
+from odata.models import Order, Store
 from surveys.answering import question_answers
 from surveys.models import Invitation, Survey, SurveyVersion
+from surveys.open_links import SignedOrder, signature_matches
 from surveys.tokens import token_matches
 
 # Invitations a customer can still answer (a scheduled one whose link is already out, too).
@@ -25,6 +26,7 @@ class LinkProblem(Exception):
     """Why a link cannot be answered: `kind` is one of the constants below."""
 
     NOT_FOUND = "not_found"
+    BAD_LINK = "bad_link"  # an open link's order parameters are not well formed
     GONE = "gone"  # expired, revoked, or the survey was archived
     ANSWERED = "answered"
 
@@ -169,3 +171,29 @@ def store_for_open_link(external_id: str) -> Store | None:
 def clean_channel(value: str) -> str:
     """An open link's `channel=` parameter, or "" when it is not a short plain word."""
     return value if CHANNEL_PATTERN.fullmatch(value) else ""
+
+
+def order_for_open_link(*, survey: Survey, signed: SignedOrder, first_page: bool) -> Order:
+    """The order an open link names with a valid signature under the survey's open-link secret.
+
+    Raises LinkProblem NOT_FOUND when the signature does not match (tampered, signed with a
+    rotated secret, or the survey has no secret) or no order has that external id: one answer
+    for both, so a link tells nothing about which orders exist. The signature is checked before
+    anything is looked up, so a forged link costs no query. On the first page an expired link is
+    GONE; a visitor who started before the expiry may finish (the form's state lasts a day).
+    One query when the signature matches.
+    """
+    if survey.open_code is None or not signature_matches(
+        secret=survey.open_link_secret, code=survey.open_code, signed=signed
+    ):
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    if first_page and signed.is_expired():
+        raise LinkProblem(LinkProblem.GONE)
+    order = (
+        Order.objects.filter(external_id=signed.order)
+        .only("pk", "customer_id", "store_id", "channel", "placed_at")
+        .first()
+    )
+    if order is None:
+        raise LinkProblem(LinkProblem.NOT_FOUND)
+    return order

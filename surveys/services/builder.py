@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cxm.models import User
 from surveys.models import Survey, SurveyVersion, Touchpoint
+from surveys.open_links import new_open_link_secret
 from surveys.questions import validate_questions
 from surveys.services.answering import forget_open_surveys
 from surveys.survey_templates import TEMPLATES
@@ -125,7 +126,8 @@ def update_survey_settings(
     open_link: bool,
 ) -> Survey:
     """Save the settings. Switching the open link on keeps an existing code (printed QR codes
-    go on working); switching it off forgets the code, so old QR codes stop working."""
+    go on working); switching it off forgets the code, so old QR codes stop working. A new code
+    comes with a new open-link secret for signing orders."""
     survey.name = name
     survey.touchpoint = touchpoint
     survey.send_on_milestone = send_on_milestone
@@ -136,6 +138,7 @@ def update_survey_settings(
         survey.open_code = None
     elif not survey.open_code:
         survey.open_code = new_open_code()
+        survey.open_link_secret = new_open_link_secret()
     survey.save(
         update_fields=[
             "name",
@@ -145,11 +148,22 @@ def update_survey_settings(
             "reminder_after_days",
             "expires_after_days",
             "open_code",
+            "open_link_secret",
             "updated_at",
         ]
     )
     forget_open_surveys()
     return survey
+
+
+def rotate_open_link_secret(*, survey: Survey) -> str:
+    """Give `survey` a new open-link secret and return it. Orders signed with the old secret
+    stop opening the survey: here at once, in the other web processes within
+    `CXM_OPEN_LINK_CACHE_SECONDS` (they keep the survey that long)."""
+    survey.open_link_secret = new_open_link_secret()
+    survey.save(update_fields=["open_link_secret", "updated_at"])
+    forget_open_surveys()
+    return survey.open_link_secret
 
 
 def archive_survey(*, survey: Survey) -> bool:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxm.models import User
@@ -25,6 +26,7 @@ from surveys.selectors import (
     access_touchpoint,
     draft_question,
     has_unpublished_changes,
+    open_link_example,
     question_rows,
     survey_list,
     survey_rows,
@@ -39,6 +41,7 @@ from surveys.services.builder import (
     delete_question,
     move_question,
     publish_survey,
+    rotate_open_link_secret,
     update_question,
     update_survey_settings,
     update_touchpoint,
@@ -123,6 +126,14 @@ def _preview_url(survey: Survey) -> str:
         return ""
 
 
+def _open_url(request: HttpRequest, survey: Survey) -> str:
+    if not survey.open_code:
+        return ""
+    return request.build_absolute_uri(
+        reverse("survey-public:open", kwargs={"code": survey.open_code})
+    )
+
+
 def _detail(
     request: HttpRequest, survey: Survey, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -132,9 +143,7 @@ def _detail(
         "versions": survey.versions.select_related("published_by").order_by("-number"),
         "unpublished": has_unpublished_changes(survey),
         "preview_url": _preview_url(survey),
-        "open_url": request.build_absolute_uri(f"/o/{survey.open_code}/")
-        if survey.open_code
-        else "",
+        "open_url": _open_url(request, survey),
         "errors": errors or [],
         "archived": survey.status == Survey.Status.ARCHIVED,
     }
@@ -190,6 +199,35 @@ def survey_archive(request: HttpRequest, code: UUID) -> HttpResponse:
     archive_survey(survey=survey)
     messages.success(request, _("“%(name)s” is archived: no new invitations.") % {"name": survey})
     return redirect("surveys:survey-detail", code=survey.code)
+
+
+@never_cache  # the page shows the signing secret: no copy in any cache
+@require_GET
+@login_required
+def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The open link, its signing secret and a worked example of a signed order link."""
+    survey = access_survey(_user(request), code)
+    open_url = _open_url(request, survey)
+    context = {
+        "survey": survey,
+        "open_url": open_url,
+        "example": open_link_example(survey, link=open_url)
+        if open_url and survey.open_link_secret
+        else None,
+    }
+    return render(request, "surveys/builder/open_link.html", context)
+
+
+@require_POST
+@login_required
+def survey_open_link_rotate(request: HttpRequest, code: UUID) -> HttpResponse:
+    survey = access_survey(_user(request), code, write=True)
+    rotate_open_link_secret(survey=survey)
+    messages.success(
+        request,
+        _("A new secret is issued. Links signed with the old one no longer open the survey."),
+    )
+    return redirect("surveys:survey-open-link", code=survey.code)
 
 
 # -- Questions -------------------------------------------------------------------------------
@@ -291,6 +329,8 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:code>/settings/", survey_settings, name="survey-settings"),
     path("<uuid:code>/publish/", survey_publish, name="survey-publish"),
     path("<uuid:code>/archive/", survey_archive, name="survey-archive"),
+    path("<uuid:code>/open-link/", survey_open_link, name="survey-open-link"),
+    path("<uuid:code>/open-link/rotate/", survey_open_link_rotate, name="survey-open-link-rotate"),
     path("<uuid:code>/questions/new/", question_add, name="question-add"),
     path("<uuid:code>/questions/<slug:key>/", question_edit, name="question-edit"),
     path("<uuid:code>/questions/<slug:key>/delete/", question_delete, name="question-delete"),

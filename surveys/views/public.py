@@ -24,6 +24,7 @@ from actions.services import response_recorded
 from cxm import ratelimit
 from cxm.clientip import client_address
 from cxm.models import User
+from odata.models import Order
 from surveys.answering import (
     Step,
     next_page,
@@ -31,6 +32,13 @@ from surveys.answering import (
     progress,
     question_text,
     submit_page,
+)
+from surveys.models import Survey
+from surveys.open_links import (
+    MalformedSignedOrder,
+    SignedOrder,
+    parse_signed_order,
+    state_signed_order,
 )
 from surveys.questions import INTENT_VALUES, SCALES, TEXT_LIMITS
 from surveys.selectors import access_survey
@@ -40,12 +48,19 @@ from surveys.services.answering import (
     clean_channel,
     invitation_for_token,
     open_link_version,
+    order_for_open_link,
     save_partial_answers,
     saved_answers,
     store_for_open_link,
     survey_for_open_code,
 )
-from xdata.services.responses import AlreadyRecorded, OpenLinkContext, record_response
+from xdata.selectors import order_answered_through_open_link
+from xdata.services.responses import (
+    AlreadyRecorded,
+    OpenLinkContext,
+    OrderAlreadyAnswered,
+    record_response,
+)
 
 # A visitor has a day to finish an open-link survey before the form's state expires.
 STATE_MAX_AGE = 24 * 60 * 60
@@ -168,6 +183,7 @@ def answer_summary(
 
 PROBLEMS = {
     LinkProblem.NOT_FOUND: 404,
+    LinkProblem.BAD_LINK: 400,
     LinkProblem.GONE: 410,
     LinkProblem.ANSWERED: 410,
     "too_many": 429,
@@ -193,6 +209,7 @@ def _page(
     step: Step | None = None,
     hidden: dict[str, str] | None = None,
     preview: bool = False,
+    about_order: bool = False,
 ) -> HttpResponse:
     page = step.page if step is not None else next_page(questions, answers)
     errors = step.errors if step is not None else {}
@@ -208,6 +225,7 @@ def _page(
         "last": done + len(page) >= total,
         "hidden": hidden or {},
         "preview": preview,
+        "about_order": about_order,
     }
     status = 400 if errors else 200
     return render(request, "surveys/public/answer.html", context, status=status)
@@ -296,6 +314,57 @@ def _submission_key(request: HttpRequest) -> UUID | None:
         return None
 
 
+def _order_problem(request: HttpRequest, kind: str) -> HttpResponse:
+    """The page for a signed order that cannot be answered. A malformed, forged or unknown one
+    counts toward the address's bad-token limit, like an unknown personal link."""
+    bad = kind in (LinkProblem.NOT_FOUND, LinkProblem.BAD_LINK)
+    if bad and not ratelimit.unknown_token_allowed(request):
+        return _problem(request, "too_many")
+    return _problem(request, kind)
+
+
+def _open_first_page(
+    request: HttpRequest, survey: Survey, *, salt: str, language: str
+) -> HttpResponse:
+    """The first page of an open link; with a signed order (`?order=…&sig=…`), only while that
+    order can still answer this survey through it."""
+    version = survey.current_version
+    if version is None:  # survey_for_open_code requires one; for the type checker
+        return _problem(request, LinkProblem.NOT_FOUND)
+    order: Order | None = None
+    signed: SignedOrder | None = None
+    try:
+        signed = parse_signed_order(
+            order=request.GET.get("order", ""),
+            expires=request.GET.get("exp", ""),
+            signature=request.GET.get("sig", ""),
+        )
+        if signed is not None:
+            order = order_for_open_link(survey=survey, signed=signed, first_page=True)
+            if order_answered_through_open_link(survey=survey, order_id=order.pk):
+                raise LinkProblem(LinkProblem.ANSWERED)
+    except MalformedSignedOrder:
+        return _order_problem(request, LinkProblem.BAD_LINK)
+    except LinkProblem as problem:
+        return _order_problem(request, problem.kind)
+    fresh: dict[str, Any] = {
+        "v": version.number,
+        "a": {},
+        "store": request.GET.get("store", "")[:64],
+        "channel": clean_channel(request.GET.get("channel", "")),
+        "o": signed.as_state() if signed is not None else None,
+    }
+    hidden = {"state": signing.dumps(fresh, salt=salt), "submission_key": str(uuid4())}
+    return _page(
+        request,
+        questions=version.questions,
+        answers={},
+        language=language,
+        hidden=hidden,
+        about_order=order is not None,
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
@@ -314,19 +383,7 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     except LinkProblem as problem:
         return _problem(request, problem.kind)
     if request.method == "GET":
-        version = survey.current_version
-        if version is None:  # survey_for_open_code requires one; for the type checker
-            return _problem(request, LinkProblem.NOT_FOUND)
-        fresh: dict[str, Any] = {
-            "v": version.number,
-            "a": {},
-            "store": request.GET.get("store", "")[:64],
-            "channel": clean_channel(request.GET.get("channel", "")),
-        }
-        hidden = {"state": signing.dumps(fresh, salt=salt), "submission_key": str(uuid4())}
-        return _page(
-            request, questions=version.questions, answers={}, language=language, hidden=hidden
-        )
+        return _open_first_page(request, survey, salt=salt, language=language)
     key = _submission_key(request)
     if state is None or key is None:
         return _problem(request, "stale_form", restart=request.get_full_path())
@@ -350,16 +407,27 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             language=language,
             step=step if step.errors else None,
             hidden=hidden,
+            about_order=bool(state.get("o")),
         )
+    signed = state_signed_order(state.get("o"))
+    order: Order | None = None
+    if signed is not None:
+        try:
+            order = order_for_open_link(survey=survey, signed=signed, first_page=False)
+        except LinkProblem as problem:  # the open-link secret was rotated since the first page
+            return _order_problem(request, problem.kind)
     context = OpenLinkContext(
         language=language,
-        store=store_for_open_link(state["store"]),
-        purchase_channel=state["channel"],
+        store=None if order else store_for_open_link(state["store"]),
+        purchase_channel="" if order else state["channel"],
+        order=order,
     )
     try:
         response = record_response(
             version=version, answers=step.answers, submission_key=key, open_link=context
         )
+    except OrderAlreadyAnswered:
+        return _problem(request, LinkProblem.ANSWERED)
     except AlreadyRecorded:
         return _thanks(request)
     response_recorded(response=response)  # trigger rules, on commit

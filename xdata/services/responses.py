@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.db.models import Field
 from django.utils import timezone
 
-from odata.models import Store
+from odata.models import Order, Store
 from surveys.answering import asked_questions, missing_or_invalid
 from surveys.models import Daypart, Invitation, SurveyVersion
 from surveys.questions import SCALES, TEXT_LIMITS
@@ -30,6 +30,13 @@ class AlreadyRecorded(Exception):
     """The invitation was answered, or this submission key recorded, before."""
 
 
+class OrderAlreadyAnswered(AlreadyRecorded):
+    """Another open-link submission already answered this survey for this order."""
+
+
+ORDER_ONCE = "response_open_link_order_once"
+
+
 class IncompleteAnswers(ValueError):
     """Required answers are missing or values are malformed (keys in `args[0]`)."""
 
@@ -41,6 +48,8 @@ class OpenLinkContext:
     language: str
     store: Store | None = None
     purchase_channel: str = ""
+    # A signed order from the receipt: its store, channel, purchase time and customer win.
+    order: Order | None = None
 
 
 def daypart_of(moment: datetime) -> str:
@@ -69,9 +78,11 @@ def record_response(
     Personal link: pass `invitation`; its context is copied and it is marked answered (claimed
     by a conditional update on its status, so two concurrent submits record once). Open link:
     pass `submission_key` and `open_link`; the unique key makes a double submit record once.
-    Either way a repeat raises AlreadyRecorded. Answers to hidden questions are dropped;
-    a missing required answer or a malformed value raises IncompleteAnswers. `evaluated_at`
-    stays empty for the trigger rules.
+    Either way a repeat raises AlreadyRecorded; an open-link answer for an order this survey
+    already has an open-link answer for raises OrderAlreadyAnswered (a unique constraint, so
+    two people submitting one receipt at once record one). Answers to hidden questions are
+    dropped; a missing required answer or a malformed value raises IncompleteAnswers.
+    `evaluated_at` stays empty for the trigger rules.
     """
     if (invitation is None) == (submission_key is None):
         raise ValueError("pass exactly one of invitation and submission_key")
@@ -101,8 +112,22 @@ def record_response(
             _insert(response, rows)
     except IntegrityError as error:
         # The invitation's one-to-one response or the unique submission key: a double submit.
+        # The order's constraint may be the one PostgreSQL reports for a double submit too:
+        # only a different submission is a second answer for the order.
+        if _violated(error) == ORDER_ONCE and not _submission_recorded(submission_key):
+            raise OrderAlreadyAnswered from error
         raise AlreadyRecorded from error
     return response
+
+
+def _violated(error: IntegrityError) -> str:
+    """The name of the constraint `error` reports, or ""."""
+    diag = getattr(error.__cause__, "diag", None)
+    return str(getattr(diag, "constraint_name", "") or "")
+
+
+def _submission_recorded(key: UUID | None) -> bool:
+    return key is not None and Response.objects.filter(submission_key=key).exists()
 
 
 def _insert(response: Response, rows: list[Answer]) -> None:
@@ -201,6 +226,19 @@ def _context(
             "language": invitation.language,
         }
     context = open_link or OpenLinkContext(language="ko")
+    order = context.order
+    if order is not None:
+        # The receipt's signed order says where, how and when the purchase happened, and who
+        # bought: whoever holds the receipt answers for that purchase (docs/open-links.md).
+        return {
+            "touchpoint_id": version.survey.touchpoint_id,
+            "customer_id": order.customer_id,
+            "store_id": order.store_id,
+            "order_id": order.pk,
+            "purchase_channel": order.channel,
+            "daypart": daypart_of(order.placed_at),
+            "language": context.language,
+        }
     return {
         "touchpoint_id": version.survey.touchpoint_id,
         "store": context.store,
