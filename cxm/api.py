@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 
 from actions.api_schema import openapi_part as tasks_part
+from cxm.methods import api_view
 from odata.api_schema import openapi_document
 from xdata.api_schema import openapi_part
 
@@ -26,6 +26,6 @@ def api_document() -> dict[str, Any]:
     return document
 
 
-@require_GET
+@api_view("GET")
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(api_document(), json_dumps_params={"ensure_ascii": False})

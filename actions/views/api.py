@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
 
 from actions.api_schema import PARAMETERS
 from actions.models import TaskStatus
@@ -27,6 +26,7 @@ from actions.selectors import (
     api_tasks,
     task_as_json,
 )
+from cxm.methods import api_view
 from cxm.models import User
 from odata.views.api import api_token
 
@@ -103,7 +103,7 @@ def parse_query(params: dict[str, str]) -> ApiQuery | list[dict[str, str]]:
     return ApiQuery(statuses=statuses, owner=owner, updated_since=since, after=after, limit=limit)
 
 
-@require_GET
+@api_view("GET")
 def tasks(request: HttpRequest) -> HttpResponse:
     token = api_token(request)
     if isinstance(token, HttpResponse):

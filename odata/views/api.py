@@ -1,6 +1,7 @@
 """The JSON API for machines, at /api/v1/: operational events and the OpenAPI document.
 
-Integrations authenticate with a bearer token, not a session, so CSRF does not apply.
+Integrations authenticate with a bearer token, not a session, so CSRF does not apply: every
+endpoint is declared with `cxm.methods.api_view`, which answers another method with a JSON 405.
 Error bodies are `{"errors": [{"path": …, "message": …}]}` in English (machines read them).
 """
 
@@ -13,10 +14,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.views.decorators.cache import cache_control
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
 from cxm import ratelimit
+from cxm.methods import api_view
 from odata.api_schema import MAX_BODY_BYTES, openapi_document
 from odata.models import IntegrationToken
 from odata.services.events import EventRejected, receive_event
@@ -58,11 +58,8 @@ def _too_many() -> JsonResponse:
 
 def read_json_request(request: HttpRequest) -> tuple[IntegrationToken, Any] | HttpResponse:
     """The integration token and parsed JSON body of an API POST, or the error response
-    (405, 401, 429, 415, 413, 400). Shared by every JSON endpoint (events, xdata's feedback)."""
-    if request.method != "POST":
-        response = _errors(405, "use POST")
-        response["Allow"] = "POST"
-        return response
+    (401, 429, 415, 413, 400). Shared by every JSON endpoint (events, xdata's feedback), whose
+    `api_view("POST")` has refused other methods."""
     token = api_token(request)
     if isinstance(token, HttpResponse):
         return token
@@ -110,7 +107,7 @@ def rejected_response(rejected: EventRejected) -> JsonResponse:
     return JsonResponse({"errors": [e.as_json() for e in rejected.errors]}, status=rejected.status)
 
 
-@csrf_exempt
+@api_view("POST")
 def events(request: HttpRequest) -> HttpResponse:
     parsed = read_json_request(request)
     if isinstance(parsed, HttpResponse):
@@ -123,7 +120,7 @@ def events(request: HttpRequest) -> HttpResponse:
     return JsonResponse(outcome.as_json(), status=201 if outcome.status == "accepted" else 200)
 
 
-@require_GET
+@api_view("GET")
 @cache_control(max_age=300, public=True)
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})

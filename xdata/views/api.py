@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
-from django.views.decorators.csrf import csrf_exempt
 
+from cxm.methods import api_view
 from odata.services.events import EventRejected
 from odata.views.api import read_json_request, rejected_response
 from xdata.services.feedback import receive_feedback
 
 
-@csrf_exempt
+@api_view("POST")
 def feedback(request: HttpRequest) -> HttpResponse:
     parsed = read_json_request(request)
     if isinstance(parsed, HttpResponse):
