@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class UserLanguageMiddleware:
@@ -20,6 +22,37 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class NotAllowedPageMiddleware:
+    """Give an empty 405 (`require_POST` and friends, `cxm.methods.allow_methods`) a short page
+    in the reader's language; the status, `Allow` and every other header stay.
+
+    Only for browsers: htmx requests keep the empty body (htmx swaps no error responses), the
+    API (`/api/`) answers JSON itself, and a client that does not accept HTML gets no page.
+    Placed inside CsrfViewMiddleware, so the page's language switch gets its CSRF cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or response.streaming
+            or response.content
+            or request.path_info.startswith("/api/")
+        ):
+            return response
+        # A 405 is cacheable by default, and its body now depends on these request headers.
+        patch_vary_headers(response, ("Accept", "HX-Request"))
+        if "HX-Request" in request.headers or not request.accepts("text/html"):
+            return response
+        response.content = render_to_string("405.html", request=request).encode()
+        response["Content-Type"] = "text/html; charset=utf-8"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class RejectNulMiddleware:

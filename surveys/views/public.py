@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from actions.services import response_recorded
 from cxm import ratelimit
 from cxm.clientip import client_address
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Order
 from surveys.answering import (
@@ -265,7 +266,7 @@ def _thanks_frame(language: str) -> tuple[str, str]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_for_token(token=token)
@@ -366,7 +367,7 @@ def _open_first_page(
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
     language = _language(request)
     address = client_address(request)

@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import translation
-from django.views.decorators.http import require_http_methods
 
 from cxm import ratelimit
+from cxm.methods import allow_methods
 from surveys.services.invitations import access_invitation_by_token, unsubscribe_customer
 
 
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = access_invitation_by_token(token)
