@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from actions.services.sweep import sweep_tasks
+from cxm.management.base import JsonCommand
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Remind owners at 80% of the SLA, escalate overdue tasks to the owner's manager and, at "
         "twice the SLA, to the admins; each level once per task. Prints a JSON summary last."

@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from cxm.demo import SCALES, database_is_empty, demo_logins, seed_demo
+from cxm.management.base import JsonCommand
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = "Load the demo company (idempotent). Last line: JSON summary with the demo logins."
 
     def add_arguments(self, parser: CommandParser) -> None:

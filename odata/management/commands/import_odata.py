@@ -7,24 +7,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from analysis.models import AnalysisRun
 from analysis.services.runs import request_run
+from cxm.management.base import JsonCommand
 from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from odata.importing.spec import SPECS
 from odata.models import ImportRun
 from odata.services.imports import import_summary, run_import, start_import
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Import customers, stores, orders, deliveries or service records from a CSV or XLSX "
         "file. Last line: JSON summary. Exits non-zero when nothing could be imported."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=list(SPECS))
+        # The kinds' values, not the enum members: argparse shows choices by repr().
+        parser.add_argument("kind", choices=[str(kind) for kind in SPECS])
         parser.add_argument("file")
         add_import_arguments(parser)
 

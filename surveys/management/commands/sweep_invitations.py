@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from cxm.management.base import JsonCommand
 from surveys.services.invitations import sweep_invitations
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Expire old survey links, create invitations from journey milestones and queue due "
         "invitation and reminder e-mails. Prints a JSON summary on the last line."

@@ -4,15 +4,16 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from analysis.models import AnalysisRun
 from analysis.services.runs import request_run
+from cxm.management.base import JsonCommand
 from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
 from xdata.services.feedback import FIELD_NAMES, import_feedback_file
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Import feedback from another channel (reviews, social posts, call notes) from a CSV "
         "or XLSX file. Last line: JSON summary. Exits non-zero when nothing could be imported."
