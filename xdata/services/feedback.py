@@ -42,8 +42,15 @@ BATCH = 500
 
 _REF: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
 
+# A feedback item says something: a text that is not only blank, a rating, or both.
+TEXT_OR_RATING: list[dict[str, Any]] = [
+    {"required": ["text"], "properties": {"text": {"type": "string", "pattern": "\\S"}}},
+    {"required": ["rating"], "properties": {"rating": {"type": "integer"}}},
+]
+
 FEEDBACK_SCHEMA: dict[str, Any] = {
     "title": "Feedback",
+    "description": "A text (not only blank), a rating, or both are required.",
     "type": "object",
     "additionalProperties": False,
     "required": ["channel", "external_id", "occurred_at"],
@@ -58,8 +65,15 @@ FEEDBACK_SCHEMA: dict[str, Any] = {
         "occurred_at": {"type": "string", "format": "date-time"},
         "language": {"type": "string", "enum": [*LANGUAGES, ""]},
     },
+    "anyOf": TEXT_OR_RATING,
 }
-_VALIDATOR = Draft202012Validator(FEEDBACK_SCHEMA, format_checker=FORMATS)
+# The fields are checked without `anyOf`, whose failure jsonschema can only word for the whole
+# body; `validate_feedback` checks it on its own, with a message at `text`.
+_VALIDATOR = Draft202012Validator(
+    {key: value for key, value in FEEDBACK_SCHEMA.items() if key != "anyOf"},
+    format_checker=FORMATS,
+)
+_SAYS_SOMETHING = Draft202012Validator({"anyOf": TEXT_OR_RATING})
 
 # The columns a feedback file may have; headers are matched as in import_odata.
 FEEDBACK_SPEC = KindSpec(
@@ -151,8 +165,7 @@ def validate_feedback(payload: Any) -> list[EventError]:
     errors = schema_errors(_VALIDATOR, payload, "")
     if errors:  # below, the body is known to have its fields' types
         return errors
-    empty = isinstance(payload, dict) and not payload.get("text", "").strip()
-    if empty and payload.get("rating") is None:
+    if not _SAYS_SOMETHING.is_valid(payload):
         errors.append(EventError("text", "give a text, a rating or both"))
     return errors
 
