@@ -25,6 +25,7 @@ COMMANDS = {
     "seed_demo": [],
     "sweep_tasks": [],
     "sweep_invitations": [],
+    "run_analysis": [],
 }
 KINDS = "customers, stores, orders, deliveries, service_records"
 

@@ -4,14 +4,13 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from analysis.jobs import run_analysis_now
 from analysis.models import AnalysisRun
 from analysis.services.runs import run_summary
+from cxm.management.base import JsonCommand
 
 
-class Command(BaseCommand):
+class Command(JsonCommand):
     help = (
         "Recompute the stored statistics now (takes over a waiting run). "
         "Last line: JSON summary. Exits non-zero when the run failed."
