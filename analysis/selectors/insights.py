@@ -38,6 +38,8 @@ M = TypeVar("M", bound=Model)
 
 # Below this many answers a group's interval is shown but its test is not run.
 MIN_N = 30
+# The false-discovery rate at which a group (a store) is said to differ from the rest.
+FDR_Q = 0.05
 STREAM_CHUNK = 5000
 
 
@@ -85,6 +87,27 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class GroupAgainstRest:
+    """One group of an unordered driver (a store) against all the other groups' answers."""
+
+    key: int
+    label: str
+    value: stats.Estimate  # this group's NPS (points) or mean score, with its interval
+    rest: stats.Estimate  # the same for the answers of all the other groups
+    # This group minus the others; None when either side has fewer than MIN_N answers.
+    difference: stats.Comparison | None
+    q_value: float | None  # Benjamini-Hochberg across the groups of this driver only
+
+    @property
+    def tested(self) -> bool:
+        return self.difference is not None and math.isfinite(self.difference.p_value)
+
+    @property
+    def differs(self) -> bool:
+        return self.q_value is not None and self.q_value <= FDR_Q
+
+
+@dataclass(frozen=True)
 class Driver:
     key: str
     label: str | Promise
@@ -95,6 +118,8 @@ class Driver:
     q_value: float | None  # Benjamini-Hochberg across this page's drivers
     rho: stats.Estimate | None  # None for unordered drivers (channel, daypart)
     importance: float | None  # share of the explained variance, None if not in the model
+    # Every group against the rest, for drivers with many groups (store); else empty.
+    against_rest: list[GroupAgainstRest] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -133,6 +158,7 @@ DRIVER_LABELS: dict[str, str | Promise] = {
     "repeat": _("First or repeat customer"),
     "channel": _("Channel"),
     "daypart": _("Time of day of the purchase"),
+    "store": _("Store"),
 }
 
 
@@ -151,7 +177,7 @@ def pick_measure(requested: str, counts: dict[str, int]) -> str:
 
 def driver_frame(run: AnalysisRun, where: CellFilter, measure: str) -> pd.DataFrame:
     """The measure's row-level facts: score and driver columns only, streamed in chunks."""
-    columns = ["score", *ORDERED_DRIVERS, "channel", "daypart"]
+    columns = ["score", *ORDERED_DRIVERS, "channel", "daypart", "store_id"]
     rows = (
         scoped(DriverFact.objects.all(), run, where)
         .filter(measure=measure)
@@ -174,7 +200,7 @@ def driver_frame(run: AnalysisRun, where: CellFilter, measure: str) -> pd.DataFr
 
 def _typed(batch: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(batch, columns=columns)
-    for name in ("score", "days_late", "contacts_30d", "order_value"):
+    for name in ("score", "days_late", "contacts_30d", "order_value", "store_id"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     for name in ("complaint_30d", "repeat"):
         frame[name] = frame[name].map({True: 1.0, False: 0.0}).astype(float)
@@ -236,6 +262,105 @@ def _worst_against_rest(
     known = values.isin(list(labels)).to_numpy()
     contrast = _("%(group)s against the others") % {"group": labels[worst]}
     return _difference(scores[mask], scores[known & ~mask], measure), contrast
+
+
+def _moments(keys: pd.Series, scores: np.ndarray) -> pd.DataFrame:
+    """Per group key: n, sum, sum of squares, promoters (9-10) and detractors (0-6)."""
+    frame = pd.DataFrame({"key": keys.to_numpy(), "score": scores}).dropna(subset=["key"])
+    frame["sq"] = frame["score"] ** 2
+    frame["promoter"] = frame["score"] >= 9
+    frame["detractor"] = frame["score"] <= 6
+    return frame.groupby("key").agg(
+        n=("score", "size"), total=("score", "sum"), total_sq=("sq", "sum"),
+        promoters=("promoter", "sum"), detractors=("detractor", "sum"),
+    )  # fmt: skip
+
+
+Moments = tuple[int, float, float, int, int]  # n, sum, sum of squares, promoters, detractors
+
+
+def _moment_estimate(m: Moments, measure: MeasureInfo) -> stats.Estimate:
+    n, total, total_sq, promoters, detractors = m
+    if measure.unit == "points":
+        return stats.nps_estimate(promoters, detractors, n)
+    return stats.mean_t(n, total, total_sq)
+
+
+def _moment_difference(a: Moments, b: Moments, measure: MeasureInfo) -> stats.Comparison:
+    """As `_difference`, from each group's moments: NPS z on the difference, or Welch's t."""
+    if measure.unit == "points":
+        return stats.nps_difference(a[3], a[4], a[0], b[3], b[4], b[0])
+    return stats.mean_difference_moments(a[0], a[1], a[2], b[0], b[1], b[2])
+
+
+def groups_against_rest(
+    keys: pd.Series, scores: np.ndarray, labels: dict[int, str], measure: MeasureInfo
+) -> list[GroupAgainstRest]:
+    """Each labelled group (a store) against the answers of all the other labelled groups.
+
+    Every group gets its score with its interval. A group is tested only when it and the rest
+    both have at least MIN_N answers (the page's rule for every difference), with the page's
+    test (NPS: z on the difference; means: Welch's t); q is Benjamini-Hochberg across the tested
+    groups of this driver, a family of its own: a store list of a hundred tests must not dilute
+    (or be diluted by) the handful of operational drivers. A group and the rest share no answer,
+    so each test compares independent samples. Answers without a group (no store recorded) are
+    in neither. Tested groups come first, lowest score first; then the untested ones.
+    """
+    moments = _moments(keys, scores)
+    moments = moments[moments.index.isin(list(labels))]
+    all_n = int(moments["n"].sum())
+    all_total, all_sq = float(moments["total"].sum()), float(moments["total_sq"].sum())
+    all_p, all_d = int(moments["promoters"].sum()), int(moments["detractors"].sum())
+    rows: list[GroupAgainstRest] = []
+    for key, row in moments.iterrows():
+        own: Moments = (
+            int(row["n"]), float(row["total"]), float(row["total_sq"]),
+            int(row["promoters"]), int(row["detractors"]),
+        )  # fmt: skip
+        rest: Moments = (
+            all_n - own[0],
+            all_total - own[1],
+            all_sq - own[2],
+            all_p - own[3],
+            all_d - own[4],
+        )
+        difference = (
+            _moment_difference(own, rest, measure) if min(own[0], rest[0]) >= MIN_N else None
+        )
+        rows.append(
+            GroupAgainstRest(
+                int(key), labels[int(key)], _moment_estimate(own, measure),
+                _moment_estimate(rest, measure), difference, None,
+            )
+        )  # fmt: skip
+    tested = [i for i, r in enumerate(rows) if r.tested]
+    if tested:
+        _rejected, q = stats.benjamini_hochberg([rows[i].difference.p_value for i in tested])  # type: ignore[union-attr]
+        for i, value in zip(tested, q, strict=True):
+            rows[i] = GroupAgainstRest(**{**rows[i].__dict__, "q_value": float(value)})
+
+    def order(r: GroupAgainstRest) -> tuple[bool, float, str]:
+        value = r.value.value if math.isfinite(r.value.value) else math.inf
+        return (not r.tested, value, r.label)
+
+    return sorted(rows, key=order)
+
+
+def _store_driver(frame: pd.DataFrame, scores: np.ndarray, measure: MeasureInfo) -> Driver:
+    ids = [int(v) for v in frame["store_id"].dropna().unique()]
+    names = dict(Store.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    groups = groups_against_rest(frame["store_id"], scores, names, measure)
+    tested = sum(1 for g in groups if g.tested)
+    contrast: str | Promise = (
+        _("each store against the other stores: %(differ)s of %(tested)s tested differ")
+        % {"differ": sum(1 for g in groups if g.differs), "tested": tested}
+        if tested
+        else ""
+    )
+    buckets = [Bucket(g.label, g.value) for g in groups]
+    return Driver(
+        "store", DRIVER_LABELS["store"], contrast, buckets, None, None, None, None, groups
+    )
 
 
 def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> DriversReport:
@@ -332,6 +457,7 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
             _category_buckets(frame["daypart"], scores, dayparts, measure),
             daypart_diff, None, None, None,
         ),
+        _store_driver(frame, scores, measure),
     ]  # fmt: skip
     drivers = _with_q_values(drivers)
     r2 = None

@@ -195,6 +195,17 @@ def _point_figure(
 # -- Drivers ---------------------------------------------------------------------------------
 
 
+# More stores than this make the chart taller than a screen; the table lists them all.
+STORE_CHART_LIMIT = 40
+
+
+def _charted_stores(groups: Sequence[reads.GroupAgainstRest]) -> list[reads.GroupAgainstRest]:
+    """The tested stores with the strongest evidence (smallest p), lowest difference first."""
+    tested = [g for g in groups if g.tested and g.difference is not None]
+    strongest = sorted(tested, key=lambda g: (g.difference.p_value, g.label))[:STORE_CHART_LIMIT]  # type: ignore[union-attr]
+    return sorted(strongest, key=lambda g: (g.difference.difference, g.label))  # type: ignore[union-attr]
+
+
 def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, Any]:
     measure = report.measure
     unit = _("NPS points") if measure.unit == "points" else _("mean score")
@@ -222,6 +233,26 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
         title=_("Difference (%(unit)s)") % {"unit": unit},
         horizontal=True,
         zero_line=True,
+    )  # fmt: skip
+    stores = next(d for d in report.drivers if d.key == "store")
+    charted = _charted_stores(stores.against_rest)
+    store_figure = (
+        _point_figure(
+            [g.label for g in charted],
+            [
+                stats.Estimate(
+                    g.difference.difference, g.difference.low, g.difference.high,
+                    g.difference.n_a, g.difference.method,
+                )
+                for g in charted
+                if g.difference is not None
+            ],
+            title=_("Store minus the other stores (%(unit)s)") % {"unit": unit},
+            horizontal=True,
+            zero_line=True,
+        )
+        if charted
+        else None
     )  # fmt: skip
     interval = (
         _("adjusted Wald for NPS; the difference of two NPS values by z")
@@ -255,11 +286,23 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
                 "n": report.importance_n,
                 "drivers": ", ".join(str(reads.DRIVER_LABELS[d]) for d in report.modelled) or "-",
             },
+            _(
+                "Stores: each store's answers against the answers of all the other stores under "
+                "the filter, by the same test, when both sides have at least %(n)s answers; "
+                "smaller stores are shown with their interval but not tested. q: "
+                "Benjamini-Hochberg across the tested stores only; a store differs when q is at "
+                "most %(q)s. Answers without a store are left out. The chart shows up to "
+                "%(limit)s tested stores, those with the strongest evidence."
+            )
+            % {"n": reads.MIN_N, "q": reads.FDR_Q, "limit": STORE_CHART_LIMIT},
         ],
     )
     return {
         "report": report,
         "late": late,
+        "stores": stores,
+        "store_figure": store_figure,
+        "min_n": reads.MIN_N,
         "dose_figure": dose,
         "effect_figure": effect_figure,
         "method": method,
@@ -301,6 +344,14 @@ def drivers_csv(request: HttpRequest) -> HttpResponse:
                  _number(d.difference), _number(d.low), _number(d.high), d.n_a + d.n_b,
                  _number(d.p_value, 6), _number(driver.q_value, 6), d.method]
             )  # fmt: skip
+        for group in driver.against_rest:
+            if group.difference is not None:
+                d = group.difference
+                rows.append(
+                    [report.measure.key, driver.key, "against_rest", group.label,
+                     _number(d.difference), _number(d.low), _number(d.high), d.n_a + d.n_b,
+                     _number(d.p_value, 6), _number(group.q_value, 6), d.method]
+                )  # fmt: skip
         if driver.rho is not None:
             rows.append(
                 [report.measure.key, driver.key, "spearman_rho", "",
