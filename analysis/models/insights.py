@@ -9,7 +9,8 @@ facts, never statistics: intervals and tests are computed on the page's filtered
   order, delivery and service facts.
 - `SayDoFact`: one intent answer or NPS group with when (if ever) that customer ordered
   again, and how long the run could observe.
-- `ValuePoint`: one customer's revenue and cost-to-serve against their latest score.
+- `ValuePoint`: one customer's revenue and cost-to-serve against their latest score (a survey
+  answer or a rating).
 - `ThemeTerm`: one term or two-word phrase that occurs in one comment or feedback text.
 """
 
@@ -122,7 +123,8 @@ class SayDoFact(models.Model):
 
 class ValuePoint(models.Model):
     """One customer's value and cost to serve over the run's window, against their latest
-    scored answer (NPS, CSAT or CES, put on one 0-100 scale) and whether it was unhappy."""
+    experience evidence (an NPS, CSAT or CES answer, or a rating from another channel, put on
+    one 0-100 scale) and whether it was unhappy. See `analysis.services.value`."""
 
     class Quadrant(models.TextChoices):
         VALUABLE_UNHAPPY = "valuable_unhappy"
@@ -132,8 +134,8 @@ class ValuePoint(models.Model):
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
     customer = _ref(Customer)
-    day = models.DateField()  # local date of the latest scored answer
-    survey = _ref(Survey)
+    day = models.DateField()  # local date of the latest scored answer or rating
+    survey = _ref(Survey)  # empty for a rating
     touchpoint = _ref(Touchpoint)
     store = _ref(Store)  # the store of that answer, else the customer's home store
     region = _ref(Region)

@@ -803,6 +803,16 @@ class QuadrantRow:
 
 
 @dataclass(frozen=True)
+class SourceRow:
+    """The customers whose latest evidence is one measure (a survey score or a rating)."""
+
+    measure: str
+    label: str | Promise
+    count: int
+    unhappy: stats.Estimate  # share unhappy among them (Wilson)
+
+
+@dataclass(frozen=True)
 class ValueCustomer:
     customer_code: str
     customer_name: str
@@ -814,6 +824,7 @@ class ValueCustomer:
     measure: str
     score: int
     day: date
+    measure_label: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -829,6 +840,7 @@ class ValueReport:
     points: list[tuple[float, float, str]]  # net value, score 0-100, quadrant (a sample)
     points_total: int
     cost_per_contact: Decimal = field(default=Decimal(0))
+    sources: list[SourceRow] = field(default_factory=list)  # by the measure that classed them
 
 
 def value_threshold(run: AnalysisRun) -> Decimal | None:
@@ -873,20 +885,41 @@ def _value_rows(points: Iterable[ValuePoint]) -> list[ValueCustomer]:
                 str(customer.code), customer.name or customer.external_id,
                 stores.get(point.store_id or 0, ""), point.revenue, point.contacts,
                 point.cost_to_serve, point.net_value, point.measure, point.score, point.day,
+                _measure_label(point.measure),
             )
         )  # fmt: skip
     return result
 
 
+def _measure_label(measure: str) -> str | Promise:
+    info = MEASURES.get(measure)
+    return info.label if info is not None else measure
+
+
 def value_report(run: AnalysisRun, where: CellFilter, quadrant: str = "") -> ValueReport:
     quadrant = quadrant if quadrant in QUADRANTS else ValuePoint.Quadrant.VALUABLE_UNHAPPY
     points = scoped(ValuePoint.objects.all(), run, where)
-    grouped = {
-        row["quadrant"]: row
-        for row in points.values("quadrant")
+    by_measure = list(
+        points.values("quadrant", "measure")
         .annotate(n=Count("id"), revenue=Sum("revenue"))
         .order_by()
-    }
+    )
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in by_measure:
+        total = grouped.setdefault(row["quadrant"], {"n": 0, "revenue": Decimal(0)})
+        total["n"] += int(row["n"])
+        total["revenue"] += row["revenue"] or Decimal(0)
+    unhappy_quadrants = (ValuePoint.Quadrant.VALUABLE_UNHAPPY, ValuePoint.Quadrant.OTHER_UNHAPPY)
+    sources = []
+    for key in MEASURES:
+        count = sum(int(r["n"]) for r in by_measure if r["measure"] == key)
+        if count:
+            unhappy = sum(
+                int(r["n"])
+                for r in by_measure
+                if r["measure"] == key and r["quadrant"] in unhappy_quadrants
+            )
+            sources.append(SourceRow(key, MEASURES[key].label, count, stats.wilson(unhappy, count)))
     n = sum(int(row["n"]) for row in grouped.values())
     quadrants = [
         QuadrantRow(
@@ -915,6 +948,7 @@ def value_report(run: AnalysisRun, where: CellFilter, quadrant: str = "") -> Val
         customers=value_customers(run, where, quadrant),
         points=[(float(v), float(s), q) for v, s, q in sample],
         points_total=n,
+        sources=sources,
     )
 
 

@@ -1,5 +1,5 @@
 """The value x experience step of an analysis run: each scored customer's value and cost to
-serve against their latest score.
+serve against their latest experience evidence.
 
 As on the customer 360 page (`odata.selectors.customer_figures`), so both show the same figures:
 - Revenue: KRW orders placed or completed in the year before the run (cancelled and returned
@@ -7,8 +7,31 @@ As on the customer 360 page (`odata.selectors.customer_figures`), so both show t
 - Cost to serve: service contacts of the records opened in that year x the cost of one contact
   (`CXM_SERVICE_CONTACT_COST_KRW`, `odata.selectors.contact_cost`). Net value = revenue - cost
   to serve.
-- Latest score: the customer's most recent NPS, CSAT or CES answer (in that order when one
-  response has several), put on a 0-100 scale; "unhappy" is NPS 0-6, CSAT 1-2 or CES 1-3.
+
+Experience evidence is a survey answer (NPS, CSAT or CES; in that order when one response has
+several) or a rating from another channel (`xdata.Feedback.rating`, 1-5 stars, a review or a
+rated call note) linked to the customer. Each customer is classed by their most recent piece
+of evidence of the two years before the run, whichever source it came from; a survey answer
+wins a tie at the same instant (it is the instrument built for the measure). Feedback dated
+after the run's start is not read (imported dates may lie in the future). The most recent
+evidence, not "survey first": the page exists to find valuable customers whose experience is
+bad now, and a one-star review last week says more about that than a promoter score of last
+year, just as a CSAT answer already replaces an older NPS answer.
+
+Each score is put on a 0-100 scale (the minimum of its scale = 0) and judged unhappy in the band
+used everywhere in cxm (the response explorer's low band, the text themes' unhappy tone):
+- NPS 0-10: score x 10; unhappy 0-6.
+- CSAT 1-5: (score - 1) x 25; unhappy 1-2.
+- CES 1-7: (score - 1) x 100 / 6; unhappy 1-3.
+- Rating 1-5: (rating - 1) x 25, as CSAT (the same 1-5 satisfaction judgement); unhappy 1-2
+  stars, 3 is neither.
+
+Ratings are self-selected (people review when delighted or angry), so they run more extreme
+than solicited answers; the row keeps its measure, and the page shows how many customers each
+source classed and the unhappy share per source, so a shift in the quadrants that comes from
+the mix of sources can be told from a change in experience. A rating has no survey or
+touchpoint: under a survey or touchpoint filter only survey-classed customers count.
+
 - "Valuable": net value in the top quarter of the scored customers (the 75th percentile,
   company-wide, so a customer keeps their quadrant whatever the page's filter).
 """
@@ -33,16 +56,30 @@ VALUABLE_PERCENTILE = 0.75
 Progress = Callable[[float], None]
 
 _INSERT = """
-    WITH latest AS (
-        SELECT DISTINCT ON (r.customer_id)
-               r.customer_id, r.submitted_at, r.survey_id, r.touchpoint_id, r.store_id,
+    WITH evidence AS (
+        SELECT r.customer_id, r.submitted_at AS at, 0 AS source, r.id AS source_id,
+               r.survey_id, r.touchpoint_id, r.store_id,
                CASE WHEN r.nps IS NOT NULL THEN 'nps'
                     WHEN r.csat IS NOT NULL THEN 'csat' ELSE 'ces' END AS measure,
                COALESCE(r.nps, r.csat, r.ces) AS score
         FROM xdata_response r
         WHERE r.customer_id IS NOT NULL AND r.submitted_at >= %(score_since)s
           AND (r.nps IS NOT NULL OR r.csat IS NOT NULL OR r.ces IS NOT NULL)
-        ORDER BY r.customer_id, r.submitted_at DESC, r.id DESC
+        UNION ALL
+        SELECT f.customer_id, f.occurred_at, 1, f.id, NULL::bigint, NULL::bigint, f.store_id,
+               'rating', f.rating
+        FROM xdata_feedback f
+        WHERE f.customer_id IS NOT NULL AND f.rating IS NOT NULL
+          AND f.occurred_at >= %(score_since)s AND f.occurred_at <= %(now)s
+    ),
+    latest AS (
+        -- The most recent evidence per customer; at the same instant a survey answer (source
+        -- 0) before a rating, then the newest row.
+        SELECT DISTINCT ON (e.customer_id)
+               e.customer_id, e.at AS submitted_at, e.survey_id, e.touchpoint_id, e.store_id,
+               e.measure, e.score
+        FROM evidence e
+        ORDER BY e.customer_id, e.at DESC, e.source, e.source_id DESC
     ),
     money AS (
         SELECT o.customer_id, SUM(o.amount) AS revenue, COUNT(*) AS orders
@@ -69,11 +106,11 @@ _INSERT = """
            COALESCE(m.revenue, 0) - COALESCE(s.contacts, 0) * %(cost)s,
            l.measure, l.score,
            CASE l.measure WHEN 'nps' THEN l.score * 10.0
-                          WHEN 'csat' THEN (l.score - 1) * 25.0
-                          ELSE (l.score - 1) * 100.0 / 6 END,
+                          WHEN 'ces' THEN (l.score - 1) * 100.0 / 6
+                          ELSE (l.score - 1) * 25.0 END,  -- CSAT and ratings: 1-5
            CASE l.measure WHEN 'nps' THEN l.score <= 6
-                          WHEN 'csat' THEN l.score <= 2
-                          ELSE l.score <= 3 END,
+                          WHEN 'ces' THEN l.score <= 3
+                          ELSE l.score <= 2 END,
            ''
     FROM latest l
     JOIN odata_customer c ON c.id = l.customer_id
@@ -105,6 +142,7 @@ def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime)
         "tz": settings.TIME_ZONE,
         "since": year_before(now),
         "score_since": now - timedelta(days=SCORE_WINDOW_DAYS),
+        "now": now,
         "cost": contact_cost(),
         "percentile": VALUABLE_PERCENTILE,
     }

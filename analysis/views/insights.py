@@ -513,8 +513,13 @@ def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]
             )
             % {"cost": f"{cost:,.0f}"},
             _(
-                "Latest score: the customer's most recent NPS, CSAT or CES answer on a 0-100 "
-                "scale; unhappy means NPS 0-6, CSAT 1-2 or CES 1-3."
+                "Latest score: the customer's most recent NPS, CSAT or CES answer or rating from "
+                "another channel (a review, 1-5 stars), whichever came last (a survey answer "
+                "first at the same moment), on a 0-100 scale: NPS x 10, CSAT and rating "
+                "(score - 1) x 25, CES (score - 1) x 100 / 6. Unhappy means NPS 0-6, CSAT 1-2, "
+                "CES 1-3 or a rating of 1-2 stars. Ratings have no survey or touchpoint, so a "
+                "survey or touchpoint filter counts only customers whose latest score is a "
+                "survey answer."
             ),
             _(
                 "Valuable: net value in the top quarter of all scored customers (from %(value)s), "
