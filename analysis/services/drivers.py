@@ -1,6 +1,7 @@
 """The drivers step of an analysis run: every scored answer joined with its O-Data facts.
 
-One `INSERT … SELECT` per source writes `DriverFact` rows: the join (order, latest delivery,
+One `INSERT … SELECT` per source writes `DriverFact` rows (a response's CSAT is read as the
+overview reads it, `analysis.services.metrics.response_csat`): the join (order, latest delivery,
 service contacts in the 30 days before, earlier orders) runs inside PostgreSQL, so nothing
 row-level passes through Python here. The dashboards then aggregate these rows with the
 shared filters; relative importance reads the few numeric columns it needs, streamed.
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import DriverFact
+from analysis.services.metrics import ResponseCsat, response_csat
 
 # Answers older than this are not joined: the dashboards' date filter looks back a year or
 # two, and the lateral joins cost per answer.
@@ -75,15 +77,20 @@ _SELECT_FACTS = """
            COALESCE(o.channel, src.channel, ''), src.daypart
 """
 
-_RESPONSES = f"""
+
+def responses_sql(*, csat: ResponseCsat) -> str:
+    """The survey answers' INSERT … SELECT: one row per NPS, CSAT (`response_csat`, as on the
+    overview) and CES score of each response."""
+    return f"""
     INSERT INTO analysis_driverfact ({_COLUMNS})
     {_SELECT_FACTS}
     FROM (
         SELECT r.id AS response_id, NULL::bigint AS feedback_id, r.submitted_at AS at,
                r.survey_id, r.touchpoint_id, r.store_id, r.customer_id,
                NULLIF(r.purchase_channel, '') AS channel, r.daypart,
-               r.nps, r.csat, r.ces, COALESCE(r.order_id, latest.id) AS order_id
+               r.nps, {csat.value} AS csat, r.ces, COALESCE(r.order_id, latest.id) AS order_id
         FROM xdata_response r
+        {csat.join}
         LEFT JOIN LATERAL (
             SELECT lo.id FROM odata_order lo
             WHERE r.order_id IS NULL AND lo.customer_id = r.customer_id
@@ -92,7 +99,7 @@ _RESPONSES = f"""
             ORDER BY lo.placed_at DESC LIMIT 1
         ) latest ON TRUE
         WHERE r.submitted_at >= %(since)s
-          AND (r.nps IS NOT NULL OR r.csat IS NOT NULL OR r.ces IS NOT NULL)
+          AND (r.nps IS NOT NULL OR {csat.value} IS NOT NULL OR r.ces IS NOT NULL)
     ) src
     CROSS JOIN LATERAL (
         VALUES ('nps', src.nps), ('csat', src.csat), ('ces', src.ces)
@@ -100,6 +107,7 @@ _RESPONSES = f"""
     {_FACTS}
     WHERE m.score IS NOT NULL
 """  # noqa: S608  # composed of constants; every value is a bound parameter
+
 
 _FEEDBACK = f"""
     INSERT INTO analysis_driverfact ({_COLUMNS})
@@ -120,7 +128,9 @@ _FEEDBACK = f"""
 def compute_driver_facts(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `DriverFact` rows; returns how many. Idempotent per run (a retried
     step replaces its rows)."""
+    csat = response_csat()
     params: dict[str, Any] = {
+        **csat.params,
         "run": run.pk,
         "tz": settings.TIME_ZONE,
         "since": now - timedelta(days=WINDOW_DAYS),
@@ -130,7 +140,7 @@ def compute_driver_facts(*, run: AnalysisRun, progress: Progress, now: datetime)
     with transaction.atomic():
         DriverFact.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
-            cursor.execute(_RESPONSES, params)
+            cursor.execute(responses_sql(csat=csat), params)
             written = cursor.rowcount
             progress(0.7)
             cursor.execute(_FEEDBACK, params)

@@ -8,11 +8,14 @@ a Monday-morning answer in Seoul is Monday's even though it is Sunday in UTC.
 
 CSAT: a survey without a CSAT question but with a 1-5 rating question ("How was your visit
 today?") counts its first rating answer as its CSAT; both are a 1-5 satisfaction judgement,
-and without this a store-visit survey would have no score on any page.
+and without this a store-visit survey would have no score on any page. `response_csat` is that
+rule as SQL, shared by every step that reads a response's CSAT (the fact table here, drivers,
+value x experience), so each page counts the same answers as CSAT.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -53,44 +56,66 @@ def rating_as_csat() -> list[tuple[int, str]]:
     return pairs
 
 
-def cells_sql(*, with_ratings: bool) -> str:
-    """The INSERT … SELECT for one run (parameters: run id, [version ids, keys,] time zone
-    three times)."""
-    if with_ratings:
-        csat = "COALESCE(r.csat, a.number)"
-        rating_join = (
-            "LEFT JOIN unnest(%s::bigint[], %s::text[]) AS k(version_id, key)"
-            " ON k.version_id = r.version_id"
-            " LEFT JOIN xdata_answer a ON a.response_id = r.id AND a.question_key = k.key"
-        )
-    else:
-        csat, rating_join = "r.csat", ""
+@dataclass(frozen=True)
+class ResponseCsat:
+    """A response's CSAT in SQL: `value` is the expression, valid in a query that joins `join`
+    after the response table; `params` are the named parameters `join` needs."""
+
+    value: str
+    join: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def response_csat(*, response: str = "r") -> ResponseCsat:
+    """The CSAT of the response aliased `response`: its CSAT answer, else the answer to the
+    first rating question of a version without a CSAT question (`rating_as_csat`). Without
+    such versions it is the column alone, and the join is empty.
+
+    The join adds at most one row per response (one answer per response and question key)."""
+    pairs = rating_as_csat()
+    if not pairs:
+        return ResponseCsat(f"{response}.csat")
+    join = (
+        "LEFT JOIN unnest(%(csat_versions)s::bigint[], %(csat_keys)s::text[])"
+        f" AS csat_q(version_id, key) ON csat_q.version_id = {response}.version_id"
+        f" LEFT JOIN xdata_answer csat_a ON csat_a.response_id = {response}.id"
+        " AND csat_a.question_key = csat_q.key"
+    )
+    return ResponseCsat(
+        f"COALESCE({response}.csat, csat_a.number)",
+        join,
+        {"csat_versions": [pk for pk, _key in pairs], "csat_keys": [key for _pk, key in pairs]},
+    )
+
+
+def cells_sql(*, csat: ResponseCsat) -> str:
+    """The INSERT … SELECT for one run (named parameters: run, tz and `csat.params`)."""
     dims = ", ".join(SEGMENT_DIMS)
     # The dimension a row was grouped by: GROUPING(x) = 0 when x is part of the row's set.
     dim_case = " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in SEGMENT_DIMS)
     value_case = " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in SEGMENT_DIMS)
     sets = ", ".join([f"({_BASE})", *(f"({_BASE}, {d})" for d in SEGMENT_DIMS)])
     counts = ",\n  ".join(_STREAM_AGGREGATES.values())
-    # Built only from constants of this module (column and dimension names); values are
-    # passed as parameters.
+    # Built only from constants (this module's column and dimension names, the SQL of
+    # `response_csat`); values are passed as parameters.
     return f"""
 INSERT INTO analysis_metriccell
   (run_id, dim, value, {_BASE}, {", ".join(COUNT_FIELDS)})
-SELECT %s::bigint, CASE {dim_case} ELSE '' END, CASE {value_case} ELSE '' END, {_BASE},
+SELECT %(run)s::bigint, CASE {dim_case} ELSE '' END, CASE {value_case} ELSE '' END, {_BASE},
   {counts}
 FROM (SELECT stream.*, st.region_id FROM (
-  SELECT 'r' AS src, (r.submitted_at AT TIME ZONE %s)::date AS day, r.survey_id,
+  SELECT 'r' AS src, (r.submitted_at AT TIME ZONE %(tz)s)::date AS day, r.survey_id,
          r.touchpoint_id, r.store_id, r.purchase_channel AS channel,
          COALESCE(c.segment, '') AS segment, r.language, r.daypart,
-         r.nps, {csat} AS csat, r.ces, NULL::smallint AS rating, FALSE AS answered
+         r.nps, {csat.value} AS csat, r.ces, NULL::smallint AS rating, FALSE AS answered
     FROM xdata_response r LEFT JOIN odata_customer c ON c.id = r.customer_id
-    {rating_join}
+    {csat.join}
   UNION ALL
-  SELECT 'f', (f.occurred_at AT TIME ZONE %s)::date, NULL, NULL, f.store_id, f.channel,
+  SELECT 'f', (f.occurred_at AT TIME ZONE %(tz)s)::date, NULL, NULL, f.store_id, f.channel,
          COALESCE(c.segment, ''), f.language, '', NULL, NULL, NULL, f.rating, FALSE
     FROM xdata_feedback f LEFT JOIN odata_customer c ON c.id = f.customer_id
   UNION ALL
-  SELECT 'i', (i.sent_at AT TIME ZONE %s)::date, i.survey_id, i.touchpoint_id, i.store_id,
+  SELECT 'i', (i.sent_at AT TIME ZONE %(tz)s)::date, i.survey_id, i.touchpoint_id, i.store_id,
          i.purchase_channel, COALESCE(c.segment, ''), i.language, i.daypart,
          NULL, NULL, NULL, NULL, i.status = 'answered'
     FROM surveys_invitation i LEFT JOIN odata_customer c ON c.id = i.customer_id
@@ -109,18 +134,14 @@ ORDER BY 2, 4
 def build_cells(run: AnalysisRun, progress: Any) -> dict[str, int]:
     """Write the run's `MetricCell` rows; returns {"cells": count}. Idempotent per run."""
     MetricCell.objects.filter(run=run)._raw_delete(MetricCell.objects.db)
-    tz = settings.TIME_ZONE
-    ratings = rating_as_csat()
-    params: list[Any] = [run.pk, tz]
-    if ratings:
-        params += [[pk for pk, _key in ratings], [key for _pk, key in ratings]]
-    params += [tz, tz]
+    csat = response_csat()
+    params: dict[str, Any] = {"run": run.pk, "tz": settings.TIME_ZONE, **csat.params}
     with transaction.atomic(), connection.cursor() as cursor:
         # GROUPING SETS sorts the stream once per set unless it can hash in memory; the
         # default work_mem (4 MB) spills to disk at a few thousand answers. Only this
         # statement gets more (SET LOCAL ends with the transaction).
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        cursor.execute(cells_sql(with_ratings=bool(ratings)), params)
+        cursor.execute(cells_sql(csat=csat), params)
         cells = cursor.rowcount
     progress(0.9)
     with connection.cursor() as cursor:

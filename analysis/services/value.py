@@ -9,8 +9,10 @@ As on the customer 360 page (`odata.selectors.customer_figures`), so both show t
   to serve.
 
 Experience evidence is a survey answer (NPS, CSAT or CES; in that order when one response has
-several) or a rating from another channel (`xdata.Feedback.rating`, 1-5 stars, a review or a
-rated call note) linked to the customer. Each customer is classed by their most recent piece
+several; CSAT as on the overview, which counts a survey's first 1-5 rating question as its CSAT
+when it has no CSAT question: `analysis.services.metrics.response_csat`) or a rating from
+another channel (`xdata.Feedback.rating`, 1-5 stars, a review or a rated call note) linked to
+the customer. Each customer is classed by their most recent piece
 of evidence of the two years before the run, whichever source it came from; a survey answer
 wins a tie at the same instant (it is the instrument built for the measure). Feedback dated
 after the run's start is not read (imported dates may lie in the future). The most recent
@@ -48,6 +50,7 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import ValuePoint
+from analysis.services.metrics import ResponseCsat, response_csat
 from odata.selectors import contact_cost, year_before
 
 SCORE_WINDOW_DAYS = 730
@@ -55,16 +58,21 @@ VALUABLE_PERCENTILE = 0.75
 
 Progress = Callable[[float], None]
 
-_INSERT = """
+
+def insert_sql(*, csat: ResponseCsat) -> str:
+    """The INSERT … SELECT of the run's points; a response's CSAT is `csat` (as on the
+    overview)."""
+    return f"""
     WITH evidence AS (
         SELECT r.customer_id, r.submitted_at AS at, 0 AS source, r.id AS source_id,
                r.survey_id, r.touchpoint_id, r.store_id,
                CASE WHEN r.nps IS NOT NULL THEN 'nps'
-                    WHEN r.csat IS NOT NULL THEN 'csat' ELSE 'ces' END AS measure,
-               COALESCE(r.nps, r.csat, r.ces) AS score
+                    WHEN {csat.value} IS NOT NULL THEN 'csat' ELSE 'ces' END AS measure,
+               COALESCE(r.nps, {csat.value}, r.ces) AS score
         FROM xdata_response r
+        {csat.join}
         WHERE r.customer_id IS NOT NULL AND r.submitted_at >= %(score_since)s
-          AND (r.nps IS NOT NULL OR r.csat IS NOT NULL OR r.ces IS NOT NULL)
+          AND (r.nps IS NOT NULL OR {csat.value} IS NOT NULL OR r.ces IS NOT NULL)
         UNION ALL
         SELECT f.customer_id, f.occurred_at, 1, f.id, NULL::bigint, NULL::bigint, f.store_id,
                'rating', f.rating
@@ -117,7 +125,8 @@ _INSERT = """
     LEFT JOIN odata_store st ON st.id = COALESCE(l.store_id, c.home_store_id)
     LEFT JOIN money m ON m.customer_id = l.customer_id
     LEFT JOIN served s ON s.customer_id = l.customer_id
-"""
+"""  # noqa: S608  # composed of constants; every value is a bound parameter
+
 
 # The threshold is read first and passed as a value: as a CTE joined into the UPDATE, the
 # planner (without statistics on the run's fresh rows) re-ran the percentile per row.
@@ -137,7 +146,9 @@ _QUADRANTS = """
 
 def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime) -> int:
     """Write the run's `ValuePoint` rows; returns how many. Idempotent per run."""
+    csat = response_csat()
     params: dict[str, Any] = {
+        **csat.params,
         "run": run.pk,
         "tz": settings.TIME_ZONE,
         "since": year_before(now),
@@ -149,7 +160,7 @@ def compute_value_points(*, run: AnalysisRun, progress: Progress, now: datetime)
     with transaction.atomic():
         ValuePoint.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT, params)
+            cursor.execute(insert_sql(csat=csat), params)
             written = cursor.rowcount
             progress(0.8)
             cursor.execute(_THRESHOLD, params)
