@@ -7,8 +7,8 @@ facts, never statistics: intervals and tests are computed on the page's filtered
 
 - `DriverFact`: one scored answer (NPS, CSAT, CES, or a review's rating) joined with its
   order, delivery and service facts.
-- `SayDoFact`: one intent answer or NPS group with when (if ever) that customer ordered
-  again, and how long the run could observe.
+- `SayDoFact`: one intent answer, NPS group or rating from another channel with when (if ever)
+  that customer ordered again, and how long the run could observe.
 - `ValuePoint`: one customer's revenue and cost-to-serve against their latest score (a survey
   answer or a rating).
 - `ThemeTerm`: one term or two-word phrase that occurs in one comment or feedback text.
@@ -84,10 +84,13 @@ class DriverFact(models.Model):
 
 
 class SayDoFact(models.Model):
-    """What a customer said (an intent answer, or their NPS group) and what they did after.
+    """What a customer said (an intent answer, their NPS group, or the stars of a rating from
+    another channel) and what they did after.
 
     `next_order_days` is the time from the answer to the customer's next order (any order
     other than the one the answer was about, cancelled ones excluded), empty when none came.
+    A rating has `feedback` instead of `response`, no survey or touchpoint, and its time in
+    `submitted_at`.
     `observed_days` is how long the run could watch: a 30-day window counts only for answers
     at least 30 days old, so recent answers never look like broken promises.
     """
@@ -95,9 +98,11 @@ class SayDoFact(models.Model):
     class Kind(models.TextChoices):
         INTENT = "intent"
         NPS = "nps"
+        RATING = "rating"
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
     response = _ref(Response)
+    feedback = _ref(Feedback)
     customer = _ref(Customer)
     day = models.DateField()
     survey = _ref(Survey)
@@ -105,7 +110,8 @@ class SayDoFact(models.Model):
     store = _ref(Store)
     region = _ref(Region)
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    said = models.CharField(max_length=16)  # yes/no/unsure, or promoter/passive/detractor
+    # yes/no/unsure, promoter/passive/detractor, or stars_1_2/stars_3/stars_4_5
+    said = models.CharField(max_length=16)
     daypart = models.CharField(max_length=16, blank=True)
     channel = models.CharField(max_length=16, blank=True)
     segment = models.CharField(max_length=64, blank=True)  # the customer's segment

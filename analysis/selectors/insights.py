@@ -510,6 +510,9 @@ SAID_ORDER = {
     "promoter": 3,
     "passive": 4,
     "detractor": 5,
+    "stars_1_2": 6,
+    "stars_3": 7,
+    "stars_4_5": 8,
 }
 SAID_LABELS: dict[str, str | Promise] = {
     "yes": _("said yes"),
@@ -518,6 +521,15 @@ SAID_LABELS: dict[str, str | Promise] = {
     "promoter": _("promoters (9-10)"),
     "passive": _("passives (7-8)"),
     "detractor": _("detractors (0-6)"),
+    "stars_1_2": _("rated 1-2 stars"),
+    "stars_3": _("rated 3 stars"),
+    "stars_4_5": _("rated 4-5 stars"),
+}
+# The order of the groups on the page: each survey's intent answers, then NPS, then ratings.
+_KIND_ORDER: dict[str, int] = {
+    SayDoFact.Kind.INTENT: 0,
+    SayDoFact.Kind.NPS: 1,
+    SayDoFact.Kind.RATING: 2,
 }
 SEGMENT_BY: dict[str, str | Promise] = {
     "store": _("Store"),
@@ -547,7 +559,7 @@ def _window_aggregates() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SayDoRow:
-    group: str  # "intent" survey name, or "NPS"
+    group: str | Promise  # "intent" survey name, "NPS", or "Review rating"
     said: str
     label: str | Promise
     rates: list[stats.Estimate]  # bought again within 30, 60, 90 days (Wilson)
@@ -601,25 +613,37 @@ def saydo_rows(run: AnalysisRun, where: CellFilter) -> list[SayDoRow]:
         .annotate(**_window_aggregates())
         .order_by()
     )
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in grouped:
-        # NPS groups are one set whichever survey asked; intent answers stay per survey,
-        # because "yes" means what that survey's question asked.
-        group = "NPS" if row["kind"] == "nps" else str(row["survey_name"] or "")
-        key = (group, row["said"])
+        # NPS groups are one set whichever survey asked, and so are ratings (they have no
+        # survey); intent answers stay per survey, because "yes" means what that survey's
+        # question asked.
+        survey = str(row["survey_name"] or "") if row["kind"] == SayDoFact.Kind.INTENT else ""
+        key = (row["kind"], survey, row["said"])
         total = rows.setdefault(key, {f"{p}{d}": 0 for p in "nx" for d in WINDOWS})
         for name in total:
             total[name] += int(row[name])
-    result = [
+    groups: dict[str, str | Promise] = {
+        SayDoFact.Kind.NPS: "NPS",
+        SayDoFact.Kind.RATING: MEASURES["rating"].label,
+    }
+    ordered = sorted(
+        rows.items(),
+        key=lambda item: (
+            _KIND_ORDER.get(item[0][0], 9),
+            item[0][1],
+            SAID_ORDER.get(item[0][2], 9),
+        ),
+    )
+    return [
         SayDoRow(
-            group,
+            groups.get(kind, survey),
             said,
             SAID_LABELS.get(said, said),
             [stats.wilson(total[f"x{d}"], total[f"n{d}"]) for d in WINDOWS],
         )
-        for (group, said), total in rows.items()
+        for (kind, survey, said), total in ordered
     ]
-    return sorted(result, key=lambda r: (r.group == "NPS", r.group, SAID_ORDER.get(r.said, 9)))
 
 
 def saydo_segments(run: AnalysisRun, where: CellFilter, by: str) -> list[SegmentRow]:

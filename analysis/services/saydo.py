@@ -5,6 +5,12 @@ For every response with an intent answer (`Response.intent`: yes / no / unsure) 
 came (any order but the one the answer was about; cancelled orders do not count) and how long
 the run could watch. Written by one `INSERT … SELECT`; the reason a customer chose after a "no"
 or "unsure" (the survey's follow-up choice question) is filled in per survey version.
+
+A rating from another channel (`xdata.Feedback.rating`, 1-5 stars) linked to a customer is said
+too, in three groups: 1-2 stars, 3, 4-5 (the unhappy, neutral and happy bands used for ratings
+everywhere in cxm). It is timed when it was given (`occurred_at`); ratings dated after the run's
+start are not read (imported dates may lie in the future), and the order the rating was about
+does not count as buying again. Ratings have no survey or touchpoint.
 """
 
 from __future__ import annotations
@@ -56,6 +62,32 @@ _INSERT = """
     WHERE k.said IS NOT NULL AND r.submitted_at >= %(since)s AND r.submitted_at <= %(now)s
 """
 
+_INSERT_RATINGS = """
+    INSERT INTO analysis_saydofact (
+        run_id, feedback_id, customer_id, day, survey_id, touchpoint_id, store_id, region_id,
+        kind, said, daypart, channel, segment, reason, submitted_at, next_order_days,
+        observed_days
+    )
+    SELECT %(run)s, f.id, f.customer_id, (f.occurred_at AT TIME ZONE %(tz)s)::date,
+           NULL, NULL, f.store_id, st.region_id, 'rating',
+           CASE WHEN f.rating <= 2 THEN 'stars_1_2'
+                WHEN f.rating = 3 THEN 'stars_3' ELSE 'stars_4_5' END,
+           '', COALESCE(o.channel, ''), c.segment, '', f.occurred_at,
+           EXTRACT(EPOCH FROM nxt.placed_at - f.occurred_at) / 86400.0,
+           EXTRACT(EPOCH FROM %(now)s - f.occurred_at) / 86400.0
+    FROM xdata_feedback f
+    JOIN odata_customer c ON c.id = f.customer_id
+    LEFT JOIN odata_store st ON st.id = f.store_id
+    LEFT JOIN odata_order o ON o.id = f.order_id
+    LEFT JOIN LATERAL (
+        SELECT n.placed_at FROM odata_order n
+        WHERE n.customer_id = f.customer_id AND n.placed_at > f.occurred_at
+          AND n.status <> 'cancelled' AND n.id IS DISTINCT FROM f.order_id
+        ORDER BY n.placed_at LIMIT 1
+    ) nxt ON TRUE
+    WHERE f.rating IS NOT NULL AND f.occurred_at >= %(since)s AND f.occurred_at <= %(now)s
+"""
+
 _REASON = """
     UPDATE analysis_saydofact f SET reason = LEFT(a.selected[1], 64)
     FROM xdata_answer a, xdata_response r
@@ -100,6 +132,9 @@ def compute_saydo_facts(*, run: AnalysisRun, progress: Progress, now: datetime) 
         with connection.cursor() as cursor:
             cursor.execute(_INSERT, params)
             written = cursor.rowcount
+            progress(0.6)
+            cursor.execute(_INSERT_RATINGS, params)
+            written += cursor.rowcount
             progress(0.8)
             for version, questions in versions:
                 key = reason_question(questions if isinstance(questions, list) else [])

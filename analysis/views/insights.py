@@ -398,6 +398,12 @@ def _saydo_context(page: Dashboard, report: reads.SayDoReport) -> dict[str, Any]
                 "groups come from every survey with an NPS question."
             ),
             _(
+                "Review ratings: ratings from other channels (reviews, rated call notes) linked to "
+                "a customer, in three groups (1-2, 3 and 4-5 stars), timed when they were given; "
+                "the order a rating was about does not count. They have no survey, so a survey or "
+                "touchpoint filter leaves them out."
+            ),
+            _(
                 "The follow-up list: customers who said yes at least %(days)s days ago and have "
                 "not ordered since, newest first."
             )
