@@ -20,10 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
 
 from analysis.measures import COUNT_FIELDS
 from analysis.models import SEGMENT_DIMS, AnalysisRun, MetricCell
 from surveys.models import SurveyVersion
+from xdata.models import Answer
 
 # Raw score columns of the stacked stream; the aggregate of each count column over them.
 _STREAM_AGGREGATES: dict[str, str] = {
@@ -86,6 +89,30 @@ def response_csat(*, response: str = "r") -> ResponseCsat:
         join,
         {"csat_versions": [pk for pk, _key in pairs], "csat_keys": [key for _pk, key in pairs]},
     )
+
+
+def response_csat_expression() -> Any:
+    """`response_csat` for the ORM: an expression giving a `Response` queryset row its CSAT
+    (the column, else the answer to the first rating question of a version without CSAT)."""
+    pairs = rating_as_csat()
+    if not pairs:
+        return F("csat")
+    rating = Case(
+        *(
+            When(
+                version_id=version_id,
+                then=Subquery(
+                    Answer.objects.filter(response=OuterRef("pk"), question_key=key).values(
+                        "number"
+                    )[:1]
+                ),
+            )
+            for version_id, key in pairs
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+    return Coalesce(F("csat"), rating, output_field=IntegerField())
 
 
 def cells_sql(*, csat: ResponseCsat) -> str:

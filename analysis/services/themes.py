@@ -19,6 +19,7 @@ from django.utils import timezone
 from analysis import text
 from analysis.models import AnalysisRun
 from analysis.models.insights import ThemeTerm
+from analysis.services.metrics import response_csat_expression
 from xdata.models import Feedback, Response
 
 WINDOW_DAYS = 730
@@ -61,6 +62,8 @@ def _response_docs(since: datetime) -> Iterator[list[tuple[Any, ...]]]:
     rows = (
         Response.objects.filter(submitted_at__gte=since)
         .exclude(comment="")
+        # CSAT as every other step reads it: a rating-only survey's rating counts.
+        .annotate(csat_value=response_csat_expression())
         .values_list(
             "pk",
             "comment",
@@ -70,7 +73,7 @@ def _response_docs(since: datetime) -> Iterator[list[tuple[Any, ...]]]:
             "store_id",
             "store__region_id",
             "nps",
-            "csat",
+            "csat_value",
             "ces",
         )
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from analysis import jobs
 from analysis.models import AnalysisRun
-from analysis.models.insights import DriverFact, ValuePoint
+from analysis.models.insights import DriverFact, ThemeTerm, ValuePoint
 from analysis.services.runs import request_run
 from cxm.models import User
 from tests.odata.test_customer_360 import CustomerFactory, StoreFactory, english
@@ -114,3 +114,20 @@ def test_a_survey_with_a_csat_question_reads_only_its_csat_answer(manager: User)
     assert not DriverFact.objects.filter(response=unrated).exists()
     points = dict(ValuePoint.objects.values_list("customer_id", "score"))
     assert points == {rated.customer_id: 2, plain.customer_id: 4}
+
+
+def test_text_themes_class_a_rating_only_surveys_comments_by_that_rating() -> None:
+    version = published(questions=VISIT)
+    at = timezone.now() - timedelta(days=5)
+    unhappy = make_response(
+        version, at=at, nps=None, comment="배송이 너무 늦었어요", answers={"visit_rating": 1}
+    )
+    happy = make_response(
+        version, at=at, nps=None, comment="직원이 친절했어요", answers={"visit_rating": 5}
+    )
+    unscored = make_response(version, at=at, nps=None, comment="포장 상태가 보통이에요")
+    run = _full_run()
+    tones = dict(ThemeTerm.objects.filter(run=run).values_list("response_id", "tone").distinct())
+    assert tones[unhappy.pk] == "unhappy"
+    assert tones[happy.pk] == "happy"
+    assert tones[unscored.pk] == ""
