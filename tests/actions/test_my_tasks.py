@@ -142,4 +142,14 @@ def test_a_task_waiting_on_the_customer_shows_its_clock_paused(agent: User) -> N
     html = _get(agent).content.decode()
     assert "Waiting one" in html
     assert "Paused while waiting on the customer" in html
-    assert "2\xa0hours from now" not in html
+    assert "Due <time" not in html  # no due time the clock is not running toward
+
+
+def test_a_filtered_list_says_how_many_tasks_it_lists(agent: User) -> None:
+    for n in range(2):
+        FollowUpTaskFactory(owner=agent, title=f"Resolved {n}", status=TaskStatus.RESOLVED)
+    FollowUpTaskFactory(owner=agent, title="Open one")
+    resolved = " ".join(_get(agent, URL + "?status=resolved").content.decode().split())
+    assert "2 tasks listed · 1 open task" in resolved
+    # The unfiltered inbox lists exactly its open tasks: no second figure.
+    assert "listed" not in _get(agent).content.decode()
