@@ -232,6 +232,11 @@ class RuleForm(forms.Form):
         for name in {n for names in self.KIND_FIELDS.values() for n in names}:
             if name not in self.KIND_FIELDS[TriggerRule.Kind(kind)]:
                 del self.fields[name]
+        # Choices that always hold a value in the form are not "optional" to the reader; they
+        # are declared optional only because other kinds of rule do not have them.
+        for name in ("event", "metric", "segment_kind"):
+            if name in self.fields:
+                self.fields[name].required = True
         self._scope_querysets(rule)
         if kind == TriggerRule.Kind.RESPONSE:
             self._condition_fields()

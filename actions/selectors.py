@@ -311,17 +311,36 @@ def _status_label(value: Any) -> str:
     return str(dict(TaskStatus.choices).get(value, value or ""))
 
 
-def event_line(event: TaskEvent) -> EventLine:
+def _named_users(events: list[TaskEvent]) -> dict[str, str]:
+    """Username → display name for the people the events' data names (one query). The log
+    keeps usernames, which do not change; pages show the names people know each other by."""
+    usernames: set[str] = set()
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        usernames.update(str(data[key]) for key in ("owner", "old", "new") if data.get(key))
+    if not usernames:
+        return {}
+    users = User.objects.filter(username__in=usernames).only("username", "name")
+    return {user.username: user.display_name for user in users}
+
+
+def event_line(event: TaskEvent, names: dict[str, str] | None = None) -> EventLine:
     data = event.data if isinstance(event.data, dict) else {}
+    names = names or {}
+
+    def person(key: str) -> str:
+        username = str(data.get(key, ""))
+        return names.get(username, username)
+
     detail = ""
     if event.kind == TaskEvent.Kind.STATUS:
         detail = f"{_status_label(data.get('old'))} → {_status_label(data.get('new'))}"
     elif event.kind == TaskEvent.Kind.ASSIGNED:
-        detail = f"{data.get('old', '')} → {data.get('new', '')}"
+        detail = f"{person('old')} → {person('new')}"
     elif event.kind == TaskEvent.Kind.CHECKLIST:
         detail = str(_("done") if data.get("done") else _("not done"))
     elif event.kind == TaskEvent.Kind.CREATED and data.get("owner"):
-        detail = str(_("owner: %(owner)s") % {"owner": data["owner"]})
+        detail = str(_("owner: %(owner)s") % {"owner": person("owner")})
     return EventLine(
         at=event.at,
         kind=event.kind,
@@ -397,7 +416,9 @@ def task_page(task: FollowUpTask, *, viewer: User, now: datetime | None = None) 
             now=now,
             sources=[s for s in TIMELINE_SOURCES if s.kind in _STORY_KINDS],
         )
-    events = [event_line(e) for e in task.events.select_related("actor").order_by("-at", "-id")]
+    logged = list(task.events.select_related("actor").order_by("-at", "-id"))
+    names = _named_users(logged)
+    events = [event_line(e, names) for e in logged]
     return TaskPage(
         task=task,
         sla=sla_of(task, now=now),

@@ -333,3 +333,12 @@ def test_a_rule_with_invalid_conditions_cannot_be_enabled(admin: User) -> None:
     rule.refresh_from_db()
     assert (rule.is_enabled, rule.version) == (False, 1)
     assert not rule.versions.exists()
+
+
+def test_choices_that_always_hold_a_value_are_not_marked_optional(admin: User) -> None:
+    html = english(admin).get(f"{LIST}new/aggregate/").content.decode()
+    assert 'for="id_metric">Metric</label>' in html
+    assert 'for="id_segment_kind">Per</label>' in html
+    assert 'for="id_below">Falls below <span class="optional">' in html
+    operational = english(admin).get(f"{LIST}new/operational/").content.decode()
+    assert 'for="id_event">Event</label>' in operational

@@ -259,3 +259,27 @@ def test_a_segment_change_shows_its_statistics_labelled_and_formatted(agent: Use
         "3.2142857",
     ):
         assert hidden not in html, hidden
+
+
+def test_the_activity_log_names_people_not_usernames(manager: User) -> None:
+    UserFactory(username="store02", name="장지우 점장")
+    task = FollowUpTaskFactory(owner=UserFactory(username="cs01", name="배송팀 김하나"))
+    now = timezone.now()
+    TaskEvent.objects.create(
+        task=task, kind=TaskEvent.Kind.CREATED, at=now, data={"owner": "store02"}
+    )
+    TaskEvent.objects.create(
+        task=task,
+        kind=TaskEvent.Kind.ASSIGNED,
+        actor=manager,
+        at=now,
+        data={"old": "store02", "new": "cs01"},
+    )
+    TaskEvent.objects.create(
+        task=task, kind=TaskEvent.Kind.ASSIGNED, at=now, data={"old": "cs01", "new": "gone"}
+    )
+    html = _get(manager, _url(task)).content.decode()
+    assert "owner: 장지우 점장" in html
+    assert "장지우 점장 → 배송팀 김하나" in html
+    assert "배송팀 김하나 → gone" in html  # a user since removed keeps the logged username
+    assert "store02 →" not in html and "owner: store02" not in html
