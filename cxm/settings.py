@@ -212,11 +212,13 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
     },
+    "filters": {"client_errors": {"()": "cxm.logfilters.ClientErrorsWithoutTraceback"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["client_errors"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
