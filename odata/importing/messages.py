@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from cxm.sizes import file_size
 
 # PostgreSQL allows 1,600 columns in a table; the staging table adds the row number.
 MAX_COLUMNS = 1599
@@ -95,7 +96,7 @@ def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> s
         values["count"] = _number(values["count"])
     if "limit" in values:
         limit = values["limit"]
-        values["limit"] = filesizeformat(limit) if code == "header_too_long" else _number(limit)
+        values["limit"] = file_size(limit) if code == "header_too_long" else _number(limit)
     if code == "already_imported":
         when = timezone.localtime(datetime.fromisoformat(str(params.get("when"))))
         values["when"] = when.strftime("%Y-%m-%d %H:%M")

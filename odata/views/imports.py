@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from cxm.models import User
+from cxm.sizes import file_size
 from odata.forms import MappingForm, UploadForm
 from odata.importing.messages import MESSAGES
 from odata.importing.reader import FileProblem
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 def _too_large(request: HttpRequest) -> HttpResponse:
     problem = _(
         "The file is larger than %(limit)s. Split it into smaller files and import each."
-    ) % {"limit": filesizeformat(settings.CXM_IMPORT_MAX_BYTES)}
+    ) % {"limit": file_size(settings.CXM_IMPORT_MAX_BYTES)}
     return _page(request, UploadForm(), status=413, problem=problem)
 
 
@@ -50,7 +50,7 @@ def _page(
         "form": form,
         "page": page,
         "problem": problem,
-        "limit": filesizeformat(settings.CXM_IMPORT_MAX_BYTES),
+        "limit": file_size(settings.CXM_IMPORT_MAX_BYTES),
     }
     return render(request, "odata/imports.html", context, status=status)
 
