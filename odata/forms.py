@@ -48,7 +48,9 @@ IGNORE = ""
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file: which field it holds, or none."""
+    """One select per column of the file: which field it holds, or none. A required field
+    that no column was recognised for and that takes one of a few fixed values (an order's
+    channel) may instead take one value for every row."""
 
     save_as = forms.CharField(
         label=_("Save this matching as"),
@@ -73,9 +75,27 @@ class MappingForm(forms.Form):
                 required=False,
                 initial=initial_mapping.get(header, IGNORE),
             )
+        matched = set(initial_mapping.values())
+        absent = [f for f in spec.required if f.name not in matched]
+        # Every column was recognised and a required field is still missing: the file has no
+        # column for it, and naming columns again cannot help.
+        self.every_column_recognised = all(h in initial_mapping for h in self.headers)
+        self.absent_names = ", ".join(str(f.label) for f in absent)
+        self.absent_all_take_one_value = all(f.values for f in absent)
+        self.one_value_names = [f.name for f in absent if f.values]
+        for f in absent:
+            if f.values:
+                self.fields[f"value_{f.name}"] = forms.ChoiceField(
+                    label=str(f.label),
+                    choices=[(IGNORE, _("— choose a value —")), *f.values],
+                    required=False,
+                )
 
     def column_fields(self) -> list[forms.BoundField]:
         return [self[f"col_{i}"] for i in range(len(self.headers))]
+
+    def one_value_fields(self) -> list[forms.BoundField]:
+        return [self[f"value_{name}"] for name in self.one_value_names]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -92,11 +112,35 @@ class MappingForm(forms.Form):
                 )
             seen[name] = header
             mapping[header] = name
+        constants: dict[str, str] = {}
+        for name in self.one_value_names:
+            value = data.get(f"value_{name}") or IGNORE
+            if value == IGNORE:
+                continue
+            if name in seen:
+                self.add_error(
+                    f"value_{name}",
+                    _("“%(other)s” already holds this field.") % {"other": seen[name]},
+                )
+            else:
+                constants[name] = value
         spec = SPECS[self.kind]
-        missing = [str(f.label) for f in spec.required if f.name not in seen]
+        missing = [f for f in spec.required if f.name not in seen and f.name not in constants]
         if missing:
-            raise forms.ValidationError(
-                _("Choose a column for: %(names)s.") % {"names": ", ".join(missing)}
-            )
+            names = ", ".join(str(f.label) for f in missing)
+            if len(mapping) < len(self.headers):
+                message = _("Choose a column for: %(names)s.")
+            elif all(f.name in self.one_value_names for f in missing):
+                message = _(
+                    "The file has no column for: %(names)s. Choose one value for every row, "
+                    "or add the column to the file and upload it again."
+                )
+            else:
+                message = _(
+                    "The file has no column for: %(names)s. "
+                    "Add the column to the file and upload it again."
+                )
+            raise forms.ValidationError(message % {"names": names})
         data["mapping"] = mapping
+        data["constants"] = constants
         return data

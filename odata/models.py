@@ -253,6 +253,8 @@ class ImportRun(models.Model):
     encoding = models.CharField(max_length=16, blank=True)
     declared_encoding = models.CharField(max_length=16, default="auto")
     mapping = models.JSONField(default=dict, blank=True)
+    # Fields the file has no column for, set to one value for every row: field -> value.
+    constants = models.JSONField(default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     rows_ok = models.PositiveIntegerField(default=0)

@@ -86,6 +86,7 @@ class Pipeline:
         mapping: dict[str, str],
         strict: bool,
         progress: Progress,
+        constants: dict[str, str] | None = None,
     ) -> None:
         self.run_id = run_id
         self.spec = spec
@@ -100,6 +101,14 @@ class Pipeline:
         for header, field_name in mapping.items():
             if header in by_header:
                 self.fields[field_name] = (spec.field(field_name), by_header[header], header)
+        # Fields without a column that take one value for every row: only the values the
+        # field allows, so the literal written is always a valid stored value.
+        known = {f.name: f for f in spec.fields}
+        self.constants: dict[str, str] = {}
+        for field_name, value in (constants or {}).items():
+            allowed = {v for v, _label in known[field_name].values} if field_name in known else ()
+            if field_name not in self.fields and value in allowed:
+                self.constants[field_name] = value
         self._checks_delivery_after_order = {"order", "delivered_at"} <= self.fields.keys()
         self.stage = f"import_stage_{run_id}"
         self.typed = f"import_typed_{run_id}"
@@ -406,6 +415,8 @@ class Pipeline:
                 targets.append((name, sql.SQL("t.status")))
             else:
                 targets.append((name, sql.SQL("t.{}").format(_id(name))))
+        for name, value in self.constants.items():
+            targets.append((name, _lit(value)))
         if (
             self.spec.kind == "deliveries"
             and "status" not in self.fields

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from odata.models import ImportKind
+from odata.models import Channel, ImportKind, ServiceRecord
 
 CHANNELS = {
     "online": "online", "온라인": "online", "web": "online", "웹": "online", "인터넷": "online",
@@ -61,6 +61,9 @@ class Field:
     choices: dict[str, str] = field(default_factory=dict)
     ref_table: str = ""
     max_length: int = 0
+    # The stored values and their labels, for a choice field that a file without its column
+    # may set to one value for every row (the column matching page offers them).
+    values: tuple[tuple[str, str | Promise], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ SPECS: dict[str, KindSpec] = {
                 True,
                 ("sales_channel", "채널", "주문채널", "판매채널"),
                 choices=CHANNELS,
+                values=tuple(Channel.choices),
             ),
             Field(
                 "placed_at",
@@ -375,6 +379,7 @@ SPECS: dict[str, KindSpec] = {
                 True,
                 ("type", "category", "유형", "접수유형", "구분"),
                 choices=SERVICE_KINDS,
+                values=tuple(ServiceRecord.Kind.choices),
             ),
             Field(
                 "opened_at",

@@ -193,16 +193,24 @@ def headers_of(run: ImportRun) -> list[str]:
 
 
 def set_mapping(
-    *, run: ImportRun, mapping: dict[str, str], save_as: str = "", user: User | None = None
+    *,
+    run: ImportRun,
+    mapping: dict[str, str],
+    constants: dict[str, str] | None = None,
+    save_as: str = "",
+    user: User | None = None,
 ) -> ImportRun:
-    """The user matched the columns by hand: queue the run (and keep the choice as a preset)."""
+    """The user matched the columns by hand, and chose one value for every row for
+    `constants` (field -> value) the file has no column for: queue the run (and keep the
+    column choice as a preset; the values are this file's, not the preset's)."""
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportRun.Status.NEEDS_MAPPING:
             return run
         run.mapping = mapping
+        run.constants = constants or {}
         run.status = ImportRun.Status.QUEUED
-        run.save(update_fields=["mapping", "status"])
+        run.save(update_fields=["mapping", "constants", "status"])
         if save_as:
             MappingPreset.objects.update_or_create(
                 kind=run.kind, name=save_as, defaults={"mapping": mapping, "created_by": user}
@@ -276,6 +284,7 @@ def run_import(*, run_id: int) -> ImportRun | None:
             mapping=run.mapping,
             strict=run.mode == ImportMode.STRICT,
             progress=progress,
+            constants=run.constants,
         )
         outcome = pipeline.run()
     except FileProblem as problem:

@@ -151,6 +151,7 @@ def import_mapping(request: HttpRequest, code: UUID) -> HttpResponse:
         set_mapping(
             run=run,
             mapping=form.cleaned_data["mapping"],
+            constants=form.cleaned_data["constants"],
             save_as=form.cleaned_data["save_as"].strip(),
             user=request.user,  # type: ignore[arg-type]
         )
