@@ -26,6 +26,26 @@ FONT = 'system-ui, -apple-system, "Segoe UI", "Apple SD Gothic Neo", "Noto Sans 
 # A diverging scale for the heatmap: low red, middle pale, high blue.
 HEAT_SCALE = [[0.0, "#b42318"], [0.5, "#f5f7fa"], [1.0, "#1f5fbf"]]
 
+# Date axes without month names: plotly.js writes "Jan 2026" in English whatever the page's
+# language (its locale bundles would come from a CDN, and no request leaves the server), so
+# ticks are numeric, ISO-like and coarser as the spacing grows (d3 time formats).
+DATE_TICKS = [
+    {"dtickrange": [None, "M1"], "value": "%m-%d"},
+    {"dtickrange": ["M1", "M12"], "value": "%Y-%m"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+
+
+def date_axis(hover_format: str = "%Y-%m-%d") -> dict[str, Any]:
+    """A date x axis with locale-neutral ticks; `hover_format` is how %{x} reads on hover."""
+    return {
+        "type": "date",
+        "tickformatstops": DATE_TICKS,
+        "hoverformat": hover_format,
+        "automargin": True,
+    }
+
+
 # No toolbar: its buttons are English only, sit inside the chart's role="img", and one of them
 # offers to upload the chart (store names and scores) to Plotly's cloud service. Every page
 # has its CSV download instead; nothing is ever sent off the server.
@@ -84,24 +104,66 @@ def trend(
     n_label: str,
     interval_label: str,
     value_format: str = ".1f",
+    min_n: int = 0,
+    line_label: str = "",
+    sparse_label: str = "",
+    x_format: str = "%Y-%m-%d",
 ) -> dict[str, Any]:
-    """A line with its 95 % interval as a band; hover shows value, interval and n."""
+    """A line with its 95 % interval as a band; hover shows value, interval and n.
+
+    Periods with fewer than `min_n` answers are not part of the line or the band (a gap
+    instead): they are hollow markers with their own interval as an error bar, named in the
+    legend, so one or two answers do not swing the line as if they were a real movement.
+    """
+    solid = [n >= min_n for n in ns]
+
+    def only(keep: bool, series: Sequence[float | None]) -> list[float | None]:
+        return [v if s == keep else None for v, s in zip(series, solid, strict=True)]
+
     custom = [[n, lo, hi] for n, lo, hi in zip(ns, lows, highs, strict=True)]
     hover = (
         f"%{{x}}<br>%{{y:{value_format}}}<br>{interval_label}: "
         f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
         f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
     )
+    sparse_values = only(False, values)
+    plus = [
+        None if v is None or h is None else h - v for v, h in zip(sparse_values, highs, strict=True)
+    ]
+    minus = [
+        None if v is None or lo is None else v - lo
+        for v, lo in zip(sparse_values, lows, strict=True)
+    ]
     data: list[dict[str, Any]] = [
-        {"type": "scatter", "x": list(x), "y": list(highs), "mode": "lines",
-         "line": {"width": 0}, "hoverinfo": "skip"},
-        {"type": "scatter", "x": list(x), "y": list(lows), "mode": "lines",
-         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND, "hoverinfo": "skip"},
-        {"type": "scatter", "x": list(x), "y": list(values), "mode": "lines+markers",
+        {"type": "scatter", "x": list(x), "y": only(True, highs), "mode": "lines",
+         "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False},
+        {"type": "scatter", "x": list(x), "y": only(True, lows), "mode": "lines",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND, "hoverinfo": "skip",
+         "showlegend": False},
+        {"type": "scatter", "x": list(x), "y": only(True, values), "mode": "lines+markers",
          "line": {"color": BRAND, "width": 2}, "marker": {"size": 6, "color": BRAND},
-         "customdata": custom, "hovertemplate": hover, "connectgaps": False},
+         "customdata": custom, "hovertemplate": hover, "connectgaps": False,
+         "name": line_label, "showlegend": bool(line_label) and not all(solid)},
     ]  # fmt: skip
-    return figure(data, layout(yaxis={"title": {"text": y_title}}, height=320))
+    if not all(solid):
+        data.append(
+            {"type": "scatter", "x": list(x), "y": sparse_values, "mode": "markers",
+             "marker": {"symbol": "circle-open", "size": 8, "color": MUTED},
+             "error_y": {"type": "data", "array": plus, "arrayminus": minus,
+                         "color": LINE, "thickness": 1, "width": 3},
+             "customdata": custom, "hovertemplate": hover, "name": sparse_label}
+        )  # fmt: skip
+    return figure(
+        data,
+        layout(
+            yaxis={"title": {"text": y_title}},
+            xaxis=date_axis(x_format),
+            height=340,
+            showlegend=not all(solid),
+            legend={"orientation": "h", "y": -0.2},
+            margin={"b": 64},
+        ),
+    )
 
 
 def heatmap(
@@ -115,8 +177,9 @@ def heatmap(
     n_label: str,
     interval_label: str,
     value_format: str = ".1f",
+    x_format: str = "%Y-%m-%d",
 ) -> dict[str, Any]:
-    """Rows (e.g. touchpoints) x columns (periods); empty cells stay blank."""
+    """Rows (e.g. touchpoints) x columns (periods, on a date axis); empty cells stay blank."""
     custom = [
         [[n, lo, hi] for n, lo, hi in zip(n_row, lo_row, hi_row, strict=True)]
         for n_row, lo_row, hi_row in zip(ns, lows, highs, strict=True)
@@ -144,7 +207,10 @@ def heatmap(
     return figure(
         data,
         layout(
-            height=height, margin={"l": 140}, xaxis={"type": "category"}, yaxis={"automargin": True}
+            height=height,
+            margin={"l": 140},
+            xaxis=date_axis(x_format),
+            yaxis={"automargin": True},
         ),
     )
 

@@ -8,8 +8,9 @@ to the field, never a silently widened result.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,21 @@ class DashboardFilters(forms.Form):
         "survey",
     )
 
+    # Choice fields a page fills in when the query string leaves them out or empty, so the
+    # bar shows the choice the page actually uses (a select otherwise shows its first option).
+    DEFAULTS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        # What was submitted, without the defaults: links and exports keep only this.
+        self.submitted: Mapping[str, Any] = data if data is not None else {}
+        if data is not None and self.DEFAULTS:
+            filled = data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+            for name, value in self.DEFAULTS.items():
+                if not data.get(name):
+                    filled[name] = value
+            data = filled
+        super().__init__(data, **kwargs)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
@@ -114,7 +130,11 @@ class DashboardFilters(forms.Form):
 
     def query(self) -> dict[str, str]:
         """The filter part of the submitted query string (for links and exports)."""
-        return {name: str(self.data[name]) for name in self.FILTER_FIELDS if self.data.get(name)}
+        return {
+            name: str(self.submitted[name])
+            for name in self.FILTER_FIELDS
+            if self.submitted.get(name)
+        }
 
 
 METRIC_CHOICES = [(key, m.label) for key, m in METRICS.items()]
@@ -127,6 +147,7 @@ class OverviewFilters(DashboardFilters):
     period = forms.ChoiceField(label=_("Trend by"), choices=PERIOD_CHOICES, required=False)
 
     FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "metric", "period")
+    DEFAULTS: ClassVar[dict[str, str]] = {"metric": "nps", "period": "week"}
 
 
 SEGMENT_KIND_CHOICES = [

@@ -57,7 +57,10 @@ METRICS: dict[str, Metric] = {
             _("NPS"),
             "points",
             "-100..100",
-            _("adjusted Wald interval (add 3 answers, 0.75 promoters and detractors)"),
+            _(
+                "adjusted Wald interval (add 3 answers, 0.75 promoters and detractors), "
+                "widened to include the observed NPS when very few answers put it outside"
+            ),
         ),
         Metric("csat", _("CSAT (mean)"), "mean", "1..5", _("Student t interval")),
         Metric("csat_top2", _("CSAT top-2-box"), "share", "4-5 of 5", _("Wilson interval")),

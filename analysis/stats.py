@@ -101,6 +101,11 @@ def nps_estimate(promoters: int, detractors: int, n: int, confidence: float = 0.
     The plain Wald interval collapses to zero width at 0 or 100 % promoters, which is common in
     small stores; the adjustment keeps small-n intervals honest. The point value stays the
     observed NPS (what people recompute by hand); the bounds are clipped to -100..100.
+
+    The adjusted interval is centred on the shrunk NPS', not on the observed NPS: with one
+    or two answers (all promoters, say) the observed 100 lies above it. The interval is then
+    widened to reach the observed value, so a plotted point always lies within its own
+    interval; this only makes it more conservative (it still holds the adjusted one).
     """
     _check_counts(n, promoters, detractors)
     if n == 0:
@@ -111,10 +116,11 @@ def nps_estimate(promoters: int, detractors: int, n: int, confidence: float = 0.
     d_adj = (detractors + 0.75) / n_adj
     centre = p_adj - d_adj
     se = math.sqrt(max(p_adj + d_adj - centre**2, 0.0) / n_adj)
+    value = 100.0 * (promoters - detractors) / n
     return Estimate(
-        value=100.0 * (promoters - detractors) / n,
-        low=max(-100.0, 100.0 * (centre - z * se)),
-        high=min(100.0, 100.0 * (centre + z * se)),
+        value=value,
+        low=min(value, max(-100.0, 100.0 * (centre - z * se))),
+        high=max(value, min(100.0, 100.0 * (centre + z * se))),
         n=n,
         method="adjusted-wald",
     )
@@ -150,10 +156,12 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # The Wilson interval always holds p; min/max only undo rounding at 0 and n successes
+    # (0 successes gave a low of 5.6e-17 above the value 0).
     return Estimate(
         value=p,
-        low=max(0.0, centre - half),
-        high=min(1.0, centre + half),
+        low=max(0.0, min(p, centre - half)),
+        high=min(1.0, max(p, centre + half)),
         n=n,
         method="wilson",
     )
@@ -480,6 +488,22 @@ def eb_shrink(values: Floats, standard_errors: Floats) -> np.ndarray:
     fit (pass adjusted SEs, e.g. :func:`nps_standard_error`, so small units never have SE 0).
     """
     return eb_shrink_details(values, standard_errors).shrunk
+
+
+def competition_ranks(values: Floats, *, decimals: int) -> np.ndarray:
+    """Ranks, highest first, with ties at the shown precision sharing a rank ("1224"
+    competition ranking): values equal when rounded to `decimals` get the same rank, and the
+    next distinct value skips the tied places. nan values get rank 0 (unranked).
+
+    Shrunk estimates are often equal to the last shown digit (all pulled to the pooled mean
+    when tau² is 0); numbering them 1..k would claim an order the data do not show.
+    """
+    y = np.round(np.asarray(values, dtype=float), decimals)
+    ranks = np.zeros(y.shape, dtype=int)
+    measured = ~np.isnan(y)
+    for i in np.flatnonzero(measured):
+        ranks[i] = 1 + int((y[measured] > y[i]).sum())
+    return ranks
 
 
 # --- drivers ---------------------------------------------------------------------------------

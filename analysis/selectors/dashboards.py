@@ -7,6 +7,7 @@ statistics are computed here on the summed counts with `analysis.measures`.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from analysis.periods import latest_complete, next_start, starts_between
 from analysis.selectors.cells import CellFilter, segment_keys, summed_counts
 from analysis.services.changes import FDR_Q, MIN_N
 
+# The shrunk value is shown (and ranked) to two decimals in display units.
+SHRUNK_DECIMALS = 2
 TILE_METRICS = ("nps", "csat", "csat_top2", "ces", "review", "response_rate")
 
 
@@ -218,6 +221,7 @@ class SegmentRow:
     value: Value
     shrunk: float | None  # display units
     rank: int | None
+    tied: bool  # another segment has the same rank (equal shrunk value as shown)
     weight: float | None  # share of its own deviation kept by the shrinkage (0..1)
     month_change: SegmentChange | None
     week_change: SegmentChange | None
@@ -231,6 +235,17 @@ class SegmentTable:
     overall: Value
     shrink_mean: float | None
     tau: float | None
+
+    @property
+    def indistinguishable(self) -> bool:
+        """Two or more segments ranked and all tied: the shrinkage pulled every one to the
+        pooled mean (tau² = 0), so the data cannot tell the segments apart."""
+        ranks = [row.rank for row in self.rows if row.rank is not None]
+        return len(ranks) > 1 and set(ranks) == {1}
+
+    @property
+    def has_ties(self) -> bool:
+        return any(row.tied for row in self.rows)
 
 
 def segment_table(
@@ -249,9 +264,12 @@ def segment_table(
     shrunk = np.where(np.isnan(errors), np.nan, details.shrunk)
     labels = segment_keys(kind, [row["key"] for row, _est in measured])
     stored = _stored_changes(run, kind, metric)
-    order = np.argsort(-np.nan_to_num(shrunk, nan=-np.inf), kind="stable")
-    ranks = {int(i): r + 1 for r, i in enumerate(order) if not np.isnan(shrunk[i])}
     scale = 100.0 if METRICS[metric].unit == "share" else 1.0
+    # Ranked at the precision the page shows the shrunk value (two decimals, display units):
+    # equal shown values share a rank.
+    rank_of = stats.competition_ranks(shrunk * scale, decimals=SHRUNK_DECIMALS)
+    ranks = {i: int(r) for i, r in enumerate(rank_of) if r > 0}
+    tied = {r for r, count in Counter(ranks.values()).items() if count > 1}
     table = []
     for i, (row, _est) in enumerate(measured):
         key, label = labels[row["key"]]
@@ -263,6 +281,7 @@ def segment_table(
                 value=Value.of(metric, row),
                 shrunk=finite(float(shrunk[i]) * scale),
                 rank=ranks.get(i),
+                tied=ranks.get(i) in tied,
                 weight=finite(float(weight)),
                 month_change=stored.get((key, "month")),
                 week_change=stored.get((key, "week")),

@@ -21,16 +21,17 @@ from analysis import charts
 from analysis.forms import OverviewFilters
 from analysis.measures import METRICS
 from analysis.selectors.dashboards import Overview, method_note, overview
+from analysis.services.changes import MIN_N
 from analysis.views.common import dashboard
 from cxm.csvsafe import safe_cell
 
-DEFAULT_METRIC = "nps"
-DEFAULT_PERIOD = "week"
-
 
 def _choices(form: OverviewFilters) -> tuple[str, str]:
+    """The metric and period the page shows: the form fills in its defaults, so these are
+    also what the filter bar's selects show."""
     data = form.cleaned_data if not form.errors else {}
-    return data.get("metric") or DEFAULT_METRIC, data.get("period") or DEFAULT_PERIOD
+    defaults = OverviewFilters.DEFAULTS
+    return data.get("metric") or defaults["metric"], data.get("period") or defaults["period"]
 
 
 def _label(start: date, period: str) -> str:
@@ -43,6 +44,7 @@ def _figures(data: Overview) -> dict[str, Any]:
     fmt = ".2f" if unit == "mean" else ".1f"
     label = str(METRICS[data.metric].label) + (" (%)" if unit == "share" else "")
     x = [_label(start, data.period) for start, _v in data.trend]
+    x_format = "%Y-%m" if data.period == "month" else "%Y-%m-%d"
     trend = charts.trend(
         x=x,
         values=[v.display for _s, v in data.trend],
@@ -53,6 +55,10 @@ def _figures(data: Overview) -> dict[str, Any]:
         n_label="n",
         interval_label=_("Interval (95%)"),
         value_format=fmt,
+        min_n=MIN_N,
+        line_label=_("At least %(n)s answers") % {"n": MIN_N},
+        sparse_label=_("Fewer than %(n)s answers: not joined to the line") % {"n": MIN_N},
+        x_format=x_format,
     )
     heat = charts.heatmap(
         x=[_label(start, data.period) for start in data.heat_periods],
@@ -64,6 +70,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         n_label="n",
         interval_label=_("Interval (95%)"),
         value_format=fmt,
+        x_format=x_format,
     )
     return {"trend_figure": trend, "heat_figure": heat}
 
@@ -83,6 +90,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         data=data,
         metric_info=METRICS[metric],
         method=method_note(metric, sum(v.n for _s, v in data.trend)),
+        min_n=MIN_N,
+        sparse_periods=sum(1 for _s, v in data.trend if 0 < v.n < MIN_N),
         export_url=reverse("analysis:overview-csv") + "?" + urlencode(page.form.query()),
         **_figures(data),
     )
