@@ -180,3 +180,20 @@ class SegmentFilters(DashboardFilters):
     )
 
     FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "kind", "metric", "sort", "order")
+    DEFAULTS: ClassVar[dict[str, str]] = {"kind": "store", "metric": "nps", "sort": "rank"}
+
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        if data is not None and not data.get("order"):
+            # The order follows the sort unless asked: rank 1 or A first, the biggest value or
+            # n first. Filled here so the select shows the order the table uses.
+            filled = data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+            filled["order"] = default_order(data.get("sort") or self.DEFAULTS["sort"])
+            super().__init__(filled, **kwargs)
+            self.submitted = data
+            return
+        super().__init__(data, **kwargs)
+
+
+def default_order(sort: str) -> str:
+    """The segment table's order when none is asked for."""
+    return "asc" if sort in ("rank", "label") else "desc"

@@ -17,13 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from analysis import charts
-from analysis.forms import SEGMENT_KIND_CHOICES, SegmentFilters
+from analysis.forms import SEGMENT_KIND_CHOICES, SegmentFilters, default_order
 from analysis.measures import METRICS
 from analysis.selectors.dashboards import SegmentTable, method_note, segment_table
 from analysis.views.common import dashboard
 from cxm.csvsafe import safe_cell
-
-DEFAULTS = {"kind": "store", "metric": "nps", "sort": "rank"}
 
 
 def _table(request: HttpRequest) -> tuple[Any, SegmentTable | None]:
@@ -31,14 +29,13 @@ def _table(request: HttpRequest) -> tuple[Any, SegmentTable | None]:
     if page.where is None or page.run is None:
         return page, None
     data = page.form.cleaned_data
-    sort = data.get("sort") or DEFAULTS["sort"]
-    # Rank 1 (best) first, but the biggest value / n first: what a reader expects of each.
-    order = data.get("order") or ("asc" if sort in ("rank", "label") else "desc")
+    sort = data.get("sort") or SegmentFilters.DEFAULTS["sort"]
+    order = data.get("order") or default_order(sort)
     table = segment_table(
         page.run,
         page.where,
-        kind=data.get("kind") or DEFAULTS["kind"],
-        metric=data.get("metric") or DEFAULTS["metric"],
+        kind=data.get("kind") or SegmentFilters.DEFAULTS["kind"],
+        metric=data.get("metric") or SegmentFilters.DEFAULTS["metric"],
         sort=sort,
         descending=order == "desc",
     )
@@ -103,14 +100,13 @@ def segments_page(request: HttpRequest) -> HttpResponse:
 
 def _sort_links(query: dict[str, str]) -> dict[str, str]:
     """Each column's link: sort by it, or flip the order when it is the current sort."""
-    current = query.get("sort", DEFAULTS["sort"])
+    current = query.get("sort", SegmentFilters.DEFAULTS["sort"])
     links = {}
     for column in ("label", "n", "value", "rank"):
         params = {k: v for k, v in query.items() if k not in ("sort", "order")}
         params["sort"] = column
         if column == current:
-            default = "asc" if column in ("rank", "label") else "desc"
-            now = query.get("order", default)
+            now = query.get("order", default_order(column))
             params["order"] = "desc" if now == "asc" else "asc"
         links[column] = "?" + urlencode(params)
     return links
