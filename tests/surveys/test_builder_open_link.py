@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from cxm.models import User
 from surveys.models import Survey
@@ -14,9 +16,10 @@ from surveys.open_links import open_link_signature
 from surveys.selectors import EXAMPLE_ORDER
 from tests.conftest import client_for
 from tests.odata.test_customer_360 import OrderFactory
-from tests.surveys.test_answer_open_link import SHORT
+from tests.surveys.test_answer_open_link import SHORT, _answer
 from tests.surveys.test_answer_pages import make_survey
 from tests.surveys.test_builder_surveys import _english, _settings
+from xdata.models import Response
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +56,56 @@ def test_admin_sees_the_secret_and_a_worked_example_that_opens_the_survey(admin:
     # The example link, as printed on a receipt, opens the survey for that order.
     example = unescape(found.group(1)).removeprefix("http://testserver")
     assert Client().get(example).status_code == 200
+
+
+def _example(html: str) -> tuple[str, str]:
+    """(order number, link path) of the worked example on the open-link page."""
+    order = re.search(r'<pre class="code-block" id="example-canonical">([^<]+)</pre>', html)
+    url = re.search(r'<code id="example-url">([^<]+)</code>', html)
+    assert order and url
+    return (
+        unescape(order.group(1)).split("\n")[1],
+        unescape(url.group(1)).removeprefix("http://testserver"),
+    )
+
+
+def test_the_worked_example_signs_the_newest_order_and_its_answer_keeps_that_order(
+    admin: User,
+) -> None:
+    survey = _open_survey()
+    now = timezone.now()
+    older = OrderFactory(external_id="POS-1/0001", placed_at=now - timedelta(days=2))
+    newest = OrderFactory(external_id="POS-1/0002", placed_at=now - timedelta(hours=1))
+    admin_client = client_for(_english(admin))
+    html = admin_client.get(_page(survey)).content.decode()
+    order, example = _example(html)
+    assert order == newest.external_id
+    assert EXAMPLE_ORDER not in html
+    assert 'id="example-placeholder"' not in html
+
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first = visitor.get(example)
+    assert first.status_code == 200
+    assert "Recommend?" in first.content.decode()
+    _answer(visitor, "/o/R1/", first.content.decode(), nps="9")
+    response = Response.objects.get()
+    assert (response.order_id, response.nps) == (newest.pk, 9)
+
+    # That order has answered: the example moves on to the next order, which still opens.
+    order, example = _example(admin_client.get(_page(survey)).content.decode())
+    assert order == older.external_id
+    assert Client().get(example).status_code == 200
+
+
+def test_without_orders_the_example_says_its_order_number_is_made_up(admin: User) -> None:
+    survey = _open_survey()
+    html = client_for(_english(admin)).get(_page(survey)).content.decode()
+    order, _link = _example(html)
+    assert order == EXAMPLE_ORDER
+    notice = re.search(r'<p class="notice" id="example-placeholder">([^<]+)</p>', html)
+    assert notice
+    assert EXAMPLE_ORDER in notice.group(1)
+    assert "only once an order with that number exists in cxm" in notice.group(1)
 
 
 def test_only_those_who_manage_surveys_see_the_secret(
