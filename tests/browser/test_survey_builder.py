@@ -1,5 +1,5 @@
 """An admin builds a survey from a template, adds a conditional question and publishes it,
-on a desk and on a phone."""
+on a desk and on a phone; the worked example on the open-link page fits a phone."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from surveys.models import Survey
 from surveys.services.builder import create_touchpoint
 from tests.browser.conftest import screenshot
 from tests.factories import TEST_PASSWORD
+from tests.odata.test_customer_360 import OrderFactory
+from tests.surveys.test_answer_open_link import SHORT
+from tests.surveys.test_answer_pages import make_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,3 +90,30 @@ def test_admin_builds_and_publishes_a_survey(page: Page, live_site, admin: User)
     page.goto(f"{base}/surveys/")
     expect(page.locator("table.table")).to_contain_text("v1")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_open_link_page_fits_a_phone_in_english(page: Page, live_site, admin: User) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey(SHORT, open_code="PHONE-QR")
+    survey.open_link_secret = "ef" * 32
+    survey.save(update_fields=["open_link_secret"])
+    OrderFactory(external_id="POS-0042-20251124-0117-LONG-RECEIPT-NUMBER")
+    admin.language = "en"
+    admin.save(update_fields=["language"])
+    page.set_viewport_size({"width": 375, "height": 812})
+    _sign_in(page, live_site.url, admin, f"/surveys/{survey.code}/open-link/")
+    expect(page.get_by_role("heading", name="Worked example")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, (
+        "the open-link page scrolls sideways on a phone"
+    )
+    # Every part of the worked example stays inside its card; the Python sample may scroll
+    # inside its own box.
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('section.card')].flatMap(card => {
+            const edge = card.getBoundingClientRect().right;
+            return [...card.querySelectorAll('code, pre, dd, dt, p')]
+                .filter(el => el.getBoundingClientRect().right > edge + 0.5)
+                .map(el => el.id || el.tagName);
+        })"""
+    )
+    assert overflowing == []
+    screenshot(page, "open-link-phone-en")
