@@ -350,17 +350,22 @@ def intent_label(value: str) -> str:
 
 
 def answer_value(question: dict[str, Any], answer: Any, language: str) -> str:
-    """An answer as text: a number, the chosen options' texts, an intent word or the text."""
+    """An answer as text: a number, the chosen options' texts, an intent word or the text.
+
+    Read from the column the recorder writes (xdata.services.responses.answer_row): scales in
+    `number`, single, multiple and intent choices in `selected`, free text in `text`.
+    """
     if answer is None:
         return ""
     qtype = question.get("type", "")
     options = {
         o.get("value"): localized(o.get("text"), language) for o in question.get("options") or []
     }
-    if qtype in ("single", "multiple"):
-        return ", ".join(options.get(v, v) for v in answer.selected) or answer.text
     if qtype == "intent":
-        return intent_label(answer.text)
+        chosen = answer.selected or ([answer.text] if answer.text else [])
+        return ", ".join(str(intent_label(v)) for v in chosen)
+    if qtype in ("single", "multiple") or answer.selected:
+        return ", ".join(options.get(v, v) for v in answer.selected) or str(answer.text)
     if answer.number is not None:
         return str(answer.number)
     return str(answer.text)

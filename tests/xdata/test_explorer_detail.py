@@ -14,7 +14,8 @@ from surveys.models import Daypart
 from tests.conftest import client_for
 from tests.odata.test_customer_360 import CustomerFactory, OrderFactory, StoreFactory
 from tests.xdata.test_explorer import XSS, make_feedback, make_response, published
-from xdata.models import Feedback, Response
+from xdata.models import Answer, Feedback, Response
+from xdata.services.responses import OpenLinkContext, record_response
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,86 @@ def test_feedback_detail(manager: User) -> None:
     assert "배송이 빨라요<br>포장도 좋아요" in html
     assert "★ 4 / 5" in html and "naver" in html
     assert f"/odata/customers/{customer.code}/" in html
+
+
+EVERY_TYPE = [
+    {"key": "nps", "type": "nps", "required": True, "text": {"ko": "추천?", "en": "Recommend?"}},
+    {"key": "csat", "type": "csat", "required": True, "text": {"ko": "만족?", "en": "Satisfied?"}},
+    {"key": "ces", "type": "ces", "required": True, "text": {"ko": "쉬움?", "en": "Easy?"}},
+    {"key": "stars", "type": "rating", "required": True, "text": {"ko": "별점", "en": "Stars"}},
+    {
+        "key": "visit",
+        "type": "single",
+        "required": True,
+        "text": {"ko": "방문 목적", "en": "Purpose"},
+        "options": [
+            {"value": "gift", "text": {"ko": "선물", "en": "Gift"}},
+            {"value": "self", "text": {"ko": "본인용", "en": "For me"}},
+        ],
+    },
+    {
+        "key": "why",
+        "type": "multiple",
+        "required": True,
+        "text": {"ko": "이유는?", "en": "Why?"},
+        "options": [
+            {"value": "price", "text": {"ko": "가격", "en": "Price"}},
+            {"value": "staff", "text": {"ko": "직원", "en": "Staff"}},
+            {"value": "wait", "text": {"ko": "대기", "en": "Waiting"}},
+        ],
+    },
+    {"key": "again", "type": "intent", "required": True, "text": {"ko": "재구매?", "en": "Again?"}},
+    {"key": "soon", "type": "intent", "required": True, "text": {"ko": "곧?", "en": "Soon?"}},
+    {"key": "word", "type": "short_text", "required": True, "text": {"ko": "한마디", "en": "Word"}},
+    {"key": "more", "type": "long_text", "required": True, "text": {"ko": "더", "en": "More"}},
+]
+
+
+def _answer_cells(html: str) -> dict[str, str]:
+    """Answer text by question key from the answers table."""
+    rows = re.findall(
+        r'<span class="muted">\(([a-z_]+)\)</span></td>\s*<td data-label="[^"]*">(.*?)</td>',
+        html,
+        re.S,
+    )
+    return {key: value.strip() for key, value in rows}
+
+
+def test_every_question_type_recorded_by_the_recorder_reads_in_the_viewers_language(
+    manager: User,
+) -> None:
+    version = published(questions=EVERY_TYPE)
+    response = record_response(
+        version=version,
+        answers={
+            "nps": 3,
+            "csat": 2,
+            "ces": 6,
+            "stars": 4,
+            "visit": "gift",
+            "why": ["price", "wait"],
+            "again": "no",
+            "soon": "unsure",
+            "word": "Slow",
+            "more": "Queue\nat noon",
+        },
+        submission_key=uuid4(),
+        open_link=OpenLinkContext(language="en"),
+    )
+    assert Answer.objects.get(response=response, question_key="again").selected == ["no"]
+    english = _answer_cells(in_language(manager, "en").get(url(response)).content.decode())
+    assert english == {
+        "nps": "3",
+        "csat": "2",
+        "ces": "6",
+        "stars": "4",
+        "visit": "Gift",
+        "why": "Price, Waiting",
+        "again": "No",
+        "soon": "Not sure",
+        "word": "Slow",
+        "more": "Queue<br>at noon",
+    }
+    korean = _answer_cells(in_language(manager, "ko").get(url(response)).content.decode())
+    assert (korean["visit"], korean["why"]) == ("선물", "가격, 대기")
+    assert (korean["again"], korean["soon"]) == ("아니요", "잘 모르겠어요")
