@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
-from odata.models import Store
+from odata.models import Channel, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Feedback, Response
 
@@ -333,6 +334,8 @@ class ResponseDetail:
     answers: list[AnswerLine]
     contact: Contact | None
     intent: str  # the intent answer in the viewer's language
+    language: str  # the language the customer answered in, named in the viewer's language
+    purchase_channel: str  # an order channel's label; an open link's own word as given
 
 
 def localized(texts: Any, language: str) -> str:
@@ -347,6 +350,17 @@ def localized(texts: Any, language: str) -> str:
 def intent_label(value: str) -> str:
     labels = {"yes": _("Yes"), "no": _("No"), "unsure": _("Not sure")}
     return labels.get(value, value)
+
+
+def language_name(code: str) -> str:
+    """The name of a language code in the viewer's language ("en" -> English / 영어)."""
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def purchase_channel_label(value: str) -> str:
+    """An order channel's label ("online" -> Online / 온라인); an open link's channel word
+    (channel= on a QR code, chosen by whoever printed it) is shown as given."""
+    return str(Channel(value).label) if value in Channel.values else value
 
 
 def answer_value(question: dict[str, Any], answer: Any, language: str) -> str:
@@ -397,6 +411,8 @@ def response_detail(response: Response, *, viewer: User) -> ResponseDetail:
         answers=lines,
         contact=_contact(response, viewer),
         intent=intent_label(response.intent),
+        language=language_name(response.language),
+        purchase_channel=purchase_channel_label(response.purchase_channel),
     )
 
 
@@ -404,10 +420,15 @@ def response_detail(response: Response, *, viewer: User) -> ResponseDetail:
 class FeedbackDetail:
     feedback: Feedback
     contact: Contact | None
+    language: str  # named in the viewer's language; empty when the channel did not say
 
 
 def feedback_detail(feedback: Feedback, *, viewer: User) -> FeedbackDetail:
-    return FeedbackDetail(feedback=feedback, contact=_contact(feedback, viewer))
+    return FeedbackDetail(
+        feedback=feedback,
+        contact=_contact(feedback, viewer),
+        language=language_name(feedback.language) if feedback.language else "",
+    )
 
 
 def _contact(row: Response | Feedback, viewer: User) -> Contact | None:

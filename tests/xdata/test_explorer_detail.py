@@ -73,7 +73,7 @@ def test_scores_and_hidden_context(manager: User, response: Response) -> None:
     html = in_language(manager, "en").get(url(response)).content.decode()
     assert "강남점" in html and "S-001" in html
     assert "O-5001" in html
-    assert "store" in html
+    assert "<dd>Store</dd>" in html  # the purchase channel, by its label
     assert "Lunch" in html
     assert response.touchpoint.name in html
     assert f"/odata/customers/{response.customer.code}/" in html  # type: ignore[union-attr]
@@ -198,3 +198,18 @@ def test_every_question_type_recorded_by_the_recorder_reads_in_the_viewers_langu
     korean = _answer_cells(in_language(manager, "ko").get(url(response)).content.decode())
     assert (korean["visit"], korean["why"]) == ("선물", "가격, 대기")
     assert (korean["again"], korean["soon"]) == ("아니요", "잘 모르겠어요")
+
+
+def test_language_and_purchase_channel_show_their_names(manager: User) -> None:
+    response = make_response(language="en", purchase_channel="online")
+    korean = in_language(manager, "ko").get(url(response)).content.decode()
+    assert "<dd>영어</dd>" in korean and "<dd>온라인</dd>" in korean
+    assert "<dd>en</dd>" not in korean and "<dd>online</dd>" not in korean
+    english = in_language(manager, "en").get(url(response)).content.decode()
+    assert "<dd>English</dd>" in english and "<dd>Online</dd>" in english
+    # An open link's own channel word (channel= on the QR code) is shown as given.
+    qr = make_response(language="ko", purchase_channel="qr_table")
+    html = in_language(manager, "en").get(url(qr)).content.decode()
+    assert "<dd>Korean</dd>" in html and "<dd>qr_table</dd>" in html
+    feedback = make_feedback(language="en")
+    assert "<dd>영어</dd>" in in_language(manager, "ko").get(url(feedback)).content.decode()
