@@ -38,7 +38,7 @@ from rq.job import JobStatus
 from cxm import queues
 from cxm.mail import send_templated_email
 from cxm.models import User
-from odata.models import Customer, OperationalEvent, Order, Store
+from odata.models import Channel, Customer, Milestone, OperationalEvent, Order, Store
 from odata.services.milestones import mark_processed, unprocessed_events
 from surveys.models import Daypart, Invitation, Suppression, Survey
 from surveys.services import contact_policy
@@ -550,10 +550,24 @@ def _enqueue_once(func: str, invitation_id: int, job_id: str) -> None:
 
 
 def _email_context(invitation: Invitation, token: str) -> dict[str, object]:
+    """What the invitation and reminder e-mails say. They ask about a visit only when the
+    invitation follows a store purchase: most invitations carry a store (a bulk one the
+    customer's home store, a delivery the selling store), and a relationship survey or a
+    delivery is not a visit. Without an order or a milestone there is no one experience to
+    ask about, so the e-mail asks for the customer's opinion of the company."""
+    store = invitation.store
+    visit = store is not None and (
+        invitation.purchase_channel == Channel.STORE
+        or invitation.touchpoint.milestone == Milestone.STORE_ORDER_COMPLETED
+    )
     return {
         "customer_name": invitation.customer.name,
         "survey_name": invitation.survey.name,
-        "store_name": invitation.store.name if invitation.store is not None else "",
+        "store_name": store.name if store is not None else "",
+        "visit": visit,
+        "about_purchase": visit
+        or invitation.order_id is not None
+        or invitation.operational_event_id is not None,
         "link": survey_link(token),
         "unsubscribe_link": unsubscribe_link(token),
         "expires_at": invitation.expires_at,
@@ -586,7 +600,7 @@ def send_invitation_email(*, invitation_id: int, now: datetime | None = None) ->
     """
     now = now or timezone.now()
     invitation = (
-        Invitation.objects.select_related("customer", "survey", "store")
+        Invitation.objects.select_related("customer", "survey", "store", "touchpoint")
         .filter(pk=invitation_id, status=Invitation.Status.SCHEDULED, send_after__lte=now)
         .first()
     )
@@ -675,7 +689,7 @@ def send_reminder_email(*, invitation_id: int, now: datetime | None = None) -> b
         return False
     invitation = (
         _reminders_due(now)
-        .select_related("customer", "survey", "store")
+        .select_related("customer", "survey", "store", "touchpoint")
         .filter(pk=invitation_id)
         .first()
     )

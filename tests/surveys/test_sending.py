@@ -96,7 +96,9 @@ def test_korean_e_mail_with_link_store_and_unsubscribe() -> None:
     message = mail.outbox[0]
     token = token_from_last_email()
     assert message.to == [invitation.customer.email]
-    assert "강남점" in message.subject
+    # A delivery is not a store visit: the subject names the survey, the body thanks the store.
+    assert "배송 만족도" in message.subject and "방문" not in message.subject
+    assert "강남점" in message.body
     assert "김민지" in message.body
     assert f"https://cx.example.com/s/{token}/" in message.body
     assert f"https://cx.example.com/u/{token}/" in message.body
@@ -113,7 +115,7 @@ def test_english_e_mail() -> None:
     with time_machine.travel(at(4, 10, 1), tick=False):
         send_invitation(invitation.pk)
     message = mail.outbox[0]
-    assert message.subject == "How was your visit to 강남점?"
+    assert message.subject == "Tell us how we did: 배송 만족도"  # a delivery, not a visit
     assert "Hello 김민지," in message.body
     assert "No more surveys from us:" in message.body
     assert "The link works until March 18, 2025." in message.body
