@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
 
+from odata.importing.spec import KindSpec
 from odata.models import ImportMode
 
 # Spellings people use on the command line -> the reader's encoding names.
@@ -25,6 +26,25 @@ def add_import_arguments(parser: CommandParser) -> None:
         metavar="SOURCE=FIELD",
         help="Name the field of a column the automatic matching does not recognise.",
     )
+
+
+def parse_values(items: Iterable[str], spec: KindSpec) -> dict[str, str]:
+    """`--value FIELD=VALUE` options as {field: value}, for a required choice field the file
+    has no column for (as "one value for every row" on the upload page); a CommandError names
+    the fields and values allowed."""
+    fields = {f.name: f for f in spec.required if f.values}
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = (part.strip() for part in item.partition("="))
+        field = fields.get(name)
+        allowed = [v for v, _label in field.values] if field is not None else []
+        if not sep or value not in allowed:
+            choices = "; ".join(
+                f"{f.name}: {', '.join(v for v, _l in f.values)}" for f in fields.values()
+            )
+            raise CommandError(f"--value {item!r}: use FIELD=VALUE with {choices or 'no field'}")
+        values[name] = value
+    return values
 
 
 def existing_file(value: str) -> Path:

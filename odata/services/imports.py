@@ -65,6 +65,7 @@ def start_import(
     preset: MappingPreset | None = None,
     user: User | None = None,
     enqueue: bool = True,
+    constants: dict[str, str] | None = None,
 ) -> ImportRun:
     """Record an import of the file at `source` (moved under MEDIA_ROOT) and, when its
     columns are understood, queue it (`enqueue`) or leave it queued for the caller to run.
@@ -73,7 +74,9 @@ def start_import(
     in `message`), duplicate (identical file imported before), needs_mapping (required
     columns not recognised), failed (the file could not be stored; `source` is removed), or
     queued. All or nothing: the run row is written once, in that state, after the file is in
-    place, so no run waits for a file that is not there.
+    place, so no run waits for a file that is not there. `constants` (field -> value) give a
+    required choice field the file has no column for one value for every row (the command's
+    `--value`; the upload page asks for them in `set_mapping`).
     """
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}")
@@ -84,6 +87,7 @@ def start_import(
         declared_encoding=encoding,
         created_by=user,
         file_sha256="",
+        constants=constants or {},
     )
     target = import_dir(run) / _safe_name(file_name)
     try:
@@ -148,7 +152,11 @@ def _inspect(
         kind=run.kind, headers=info.headers, preset=preset, overrides=mapping
     )
     run.mapping = resolved
-    missing = missing_fields(kind=run.kind, mapping=resolved)
+    missing = [
+        name
+        for name in missing_fields(kind=run.kind, mapping=resolved)
+        if name not in run.constants
+    ]
     if missing and enqueue:
         run.status = ImportRun.Status.NEEDS_MAPPING
     elif missing:

@@ -3,8 +3,14 @@ one value for every row where the field takes a few fixed values, and a way back
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
@@ -143,3 +149,36 @@ def test_korean_page_names_the_missing_column(admin: User) -> None:
     page = client.get(_upload(client, ORDERS_CSV)).content.decode()
     assert "일부 열을 알아보지 못했습니다" not in page
     assert "파일에 다음 항목의 열이 없습니다: 채널" in page or "열이 없습니다: 채널." in page
+
+
+def _command(*args: str) -> tuple[int, dict[str, object]]:
+    out = io.StringIO()
+    code = 0
+    try:
+        call_command("import_odata", *args, stdout=out, stderr=io.StringIO())
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, json.loads(out.getvalue().strip().splitlines()[-1])
+
+
+def test_the_command_takes_one_value_for_every_row(
+    tmp_path: Path, customer_and_store: None
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ORDERS_CSV)
+    refused, summary = _command("orders", str(path))
+    assert refused == 1 and summary["message_code"] == "missing_columns"
+    code, summary = _command("orders", str(path), "--value", "channel=store")
+    assert code == 0 and summary["created"] == 2
+    assert set(Order.objects.values_list("channel", flat=True)) == {"store"}
+    assert ImportRun.objects.filter(constants={"channel": "store"}).count() == 1
+
+
+def test_the_command_names_the_values_it_takes(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ORDERS_CSV)
+    for bad in ("channel=shop", "amount=1", "channel"):
+        with pytest.raises(CommandError) as refused:
+            _command("orders", str(path), "--value", bad)
+        assert "channel: online, store, app, phone" in str(refused.value)
+    assert not ImportRun.objects.exists()

@@ -12,7 +12,13 @@ from django.core.management.base import CommandParser
 from analysis.models import AnalysisRun
 from analysis.services.runs import request_run
 from cxm.management.base import JsonCommand
-from odata.importing.cli import ENCODINGS, add_import_arguments, existing_file, parse_map
+from odata.importing.cli import (
+    ENCODINGS,
+    add_import_arguments,
+    existing_file,
+    parse_map,
+    parse_values,
+)
 from odata.importing.spec import SPECS
 from odata.models import ImportRun
 from odata.services.imports import import_summary, run_import, start_import
@@ -29,10 +35,19 @@ class Command(JsonCommand):
         parser.add_argument("kind", choices=[str(kind) for kind in SPECS])
         parser.add_argument("file")
         add_import_arguments(parser)
+        parser.add_argument(
+            "--value",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="One value for every row of a required field the file has no column for "
+            "(e.g. channel=store).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = existing_file(options["file"])
         mapping = parse_map(options["map"], (f.name for f in SPECS[options["kind"]].fields))
+        constants = parse_values(options["value"], SPECS[options["kind"]])
         # The service keeps its own copy of the file next to the run's reports.
         with tempfile.NamedTemporaryFile(delete=False, suffix=source.suffix) as handle:
             copy = Path(handle.name)
@@ -45,6 +60,7 @@ class Command(JsonCommand):
             encoding=ENCODINGS[options["encoding"]],
             mapping=mapping,
             enqueue=False,
+            constants=constants,
         )
         failed = False
         if run.status == ImportRun.Status.QUEUED:
