@@ -217,3 +217,34 @@ def test_a_date_outside_1900_to_2100_is_a_row_error(world: None, tmp_path: Path)
     assert summary["created"] == 1
     assert [row[2] for row in errors(summary)] == ["0001-01-01"]
     assert Feedback.objects.filter(external_id="R-2").count() == 0
+
+
+def test_an_uncalculated_formula_in_a_read_column_refuses_the_file(
+    world: None, tmp_path: Path, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["channel", "id", "rating", "review", "date", "note"])
+    when = datetime(2025, 3, 1, 9, 0)  # noqa: DTZ001  # Excel has no zones
+    sheet.append(["kakao", 1001, 4, "좋아요", when, "=LEN(D2)"])  # a column not read
+    sheet.append(["kakao", 1002, "=2+3", "보통", when, ""])
+    path = tmp_path / "f.xlsx"
+    workbook.save(path)  # openpyxl stores formulas without their values, as programs do
+    code, summary = run(path)
+    assert code == 1
+    assert summary["status"] == "rejected"
+    assert summary["message"].startswith("Cell C3 (column rating) holds a formula")
+    assert not Feedback.objects.exists()
+
+
+def test_a_formula_in_a_column_not_read_does_not_matter(world: None, tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["channel", "id", "rating", "review", "date", "note"])
+    when = datetime(2025, 3, 1, 9, 0)  # noqa: DTZ001  # Excel has no zones
+    sheet.append(["kakao", 1001, 4, "좋아요", when, "=LEN(D2)"])
+    path = tmp_path / "f.xlsx"
+    workbook.save(path)
+    code, summary = run(path)
+    assert code == 0 and summary["created"] == 1
