@@ -3,13 +3,10 @@ one value for every row where the field takes a few fixed values, and a way back
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
@@ -18,6 +15,7 @@ from cxm.models import User
 from odata.jobs import run_import
 from odata.models import Customer, ImportRun, Order, Store
 from tests.conftest import client_for
+from tests.odata.imports.test_import_job_and_command import _command
 
 pytestmark = pytest.mark.django_db
 
@@ -149,16 +147,6 @@ def test_korean_page_names_the_missing_column(admin: User) -> None:
     page = client.get(_upload(client, ORDERS_CSV)).content.decode()
     assert "일부 열을 알아보지 못했습니다" not in page
     assert "파일에 다음 항목의 열이 없습니다: 채널" in page or "열이 없습니다: 채널." in page
-
-
-def _command(*args: str) -> tuple[int, dict[str, object]]:
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import_odata", *args, stdout=out, stderr=io.StringIO())
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, json.loads(out.getvalue().strip().splitlines()[-1])
 
 
 def test_the_command_takes_one_value_for_every_row(
