@@ -233,6 +233,10 @@ _AGGREGATE_SCOPE_MESSAGES: dict[str, str | Promise] = {
 }
 
 
+# A rule's scope fields, as named on `TriggerRule` and in its form.
+SCOPE_FIELDS = ("survey", "touchpoint", "store", "region")
+
+
 def scope_problems(kind: str, definition: Any, scope: dict[str, Any]) -> dict[str, str]:
     """Scope fields (`survey`, `touchpoint`, `store`, `region`: set when not None) that a rule
     of `kind` cannot honour, each with a translated message; empty when the scope works. A
@@ -252,7 +256,7 @@ def scope_problems(kind: str, definition: Any, scope: dict[str, Any]) -> dict[st
         return {}  # validate_definition reports the missing segment
     return {
         name: str(_AGGREGATE_SCOPE_MESSAGES[name]) % {"segment": SEGMENT_KINDS[segment_kind]}
-        for name in ("survey", "touchpoint", "store", "region")
+        for name in SCOPE_FIELDS
         if name in chosen and name not in AGGREGATE_SCOPES[segment_kind]
     }
 

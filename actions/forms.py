@@ -15,6 +15,7 @@ from actions.conditions import (
     METRICS,
     OPERATIONAL_EVENTS,
     OPS,
+    SCOPE_FIELDS,
     SEGMENT_KINDS,
     scope_problems,
     validate_definition,
@@ -369,7 +370,7 @@ class RuleForm(forms.Form):
         store, region = data.get("store"), data.get("region")
         if store is not None and region is not None and store.region_id != region.pk:
             self.add_error("store", _("This store is not in the chosen region."))
-        scope = {name: data.get(name) for name in ("survey", "touchpoint", "store", "region")}
+        scope = {name: data.get(name) for name in SCOPE_FIELDS}
         for name, problem in scope_problems(self.kind, definition, scope).items():
             self.add_error(name, problem)
         data["definition"] = definition

@@ -89,13 +89,18 @@ class DashboardFilters(forms.Form):
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         # What was submitted, without the defaults: links and exports keep only this.
         self.submitted: Mapping[str, Any] = data if data is not None else {}
-        if data is not None and self.DEFAULTS:
+        defaults = self.defaults_for(data) if data is not None else {}
+        if data is not None and defaults:
             filled = data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
-            for name, value in self.DEFAULTS.items():
+            for name, value in defaults.items():
                 if not data.get(name):
                     filled[name] = value
             data = filled
         super().__init__(data, **kwargs)
+
+    def defaults_for(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """The defaults for this query string (`DEFAULTS`, unless a page's depend on it)."""
+        return self.DEFAULTS
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -182,16 +187,11 @@ class SegmentFilters(DashboardFilters):
     FILTER_FIELDS = (*DashboardFilters.FILTER_FIELDS, "kind", "metric", "sort", "order")
     DEFAULTS: ClassVar[dict[str, str]] = {"kind": "store", "metric": "nps", "sort": "rank"}
 
-    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        if data is not None and not data.get("order"):
-            # The order follows the sort unless asked: rank 1 or A first, the biggest value or
-            # n first. Filled here so the select shows the order the table uses.
-            filled = data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
-            filled["order"] = default_order(data.get("sort") or self.DEFAULTS["sort"])
-            super().__init__(filled, **kwargs)
-            self.submitted = data
-            return
-        super().__init__(data, **kwargs)
+    def defaults_for(self, data: Mapping[str, Any]) -> dict[str, str]:
+        # The order follows the sort unless asked: rank 1 or A first, the biggest value or n
+        # first, so the select shows the order the table uses.
+        sort = data.get("sort") or self.DEFAULTS["sort"]
+        return {**self.DEFAULTS, "order": default_order(sort)}
 
 
 def default_order(sort: str) -> str:

@@ -34,6 +34,11 @@ def _script(url: str) -> Script:
     return redis_client(url).register_script(COUNT)
 
 
+def _window_name(key: str, window_seconds: int, now: float) -> str:
+    """The Redis key counting `key`'s hits in the window that holds `now`."""
+    return f"cxm:ratelimit:{key}:{int(now // window_seconds)}"
+
+
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on `key`; True while the hits in the current window are within `limit`."""
     return hit_all((key, limit, window_seconds))
@@ -45,7 +50,7 @@ def hit_all(*limits: tuple[str, int, int]) -> bool:
     now = time.time()
     names, expiries = [], []
     for key, _limit, window_seconds in limits:
-        names.append(f"cxm:ratelimit:{key}:{int(now // window_seconds)}")
+        names.append(_window_name(key, window_seconds, now))
         expiries.append(window_seconds + 1)
     counts = _script(settings.REDIS_URL)(keys=names, args=expiries)
     return all(int(count) <= limit for count, (_key, limit, _w) in zip(counts, limits, strict=True))
@@ -54,8 +59,7 @@ def hit_all(*limits: tuple[str, int, int]) -> bool:
 def exceeded(key: str, limit: int, window_seconds: int) -> bool:
     """Whether `key` already has more than `limit` hits in the current window (without counting
     one)."""
-    name = f"cxm:ratelimit:{key}:{int(time.time() // window_seconds)}"
-    count = redis_client(settings.REDIS_URL).get(name)
+    count = redis_client(settings.REDIS_URL).get(_window_name(key, window_seconds, time.time()))
     return count is not None and int(count) > limit
 
 

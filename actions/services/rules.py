@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from actions.conditions import scope_problems, validate_definition
+from actions.conditions import SCOPE_FIELDS, scope_problems, validate_definition
 from actions.models import (
     ActionPlan,
     RootCause,
@@ -187,9 +187,6 @@ def _essence(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
         key: value["code"] if isinstance(value, dict) and "code" in value else value
         for key, value in snapshot.items()
     }
-
-
-SCOPE_FIELDS = ("survey", "touchpoint", "store", "region")
 
 
 def rule_scope_problems(rule: TriggerRule) -> list[str]:
