@@ -93,6 +93,12 @@ def figure(data: list[dict[str, Any]], fig_layout: dict[str, Any]) -> dict[str, 
     return clean({"data": data, "layout": fig_layout, "config": CONFIG})
 
 
+def is_sparse(n: int, min_n: int) -> bool:
+    """A period with answers, but fewer than `min_n`: drawn apart from the line. A period
+    without answers has no point at all."""
+    return 0 < n < min_n
+
+
 def trend(
     *,
     x: Sequence[str],
@@ -115,7 +121,7 @@ def trend(
     instead): they are hollow markers with their own interval as an error bar, named in the
     legend, so one or two answers do not swing the line as if they were a real movement.
     """
-    solid = [n >= min_n for n in ns]
+    solid = [not is_sparse(n, min_n) for n in ns]
 
     def only(keep: bool, series: Sequence[float | None]) -> list[float | None]:
         return [v if s == keep else None for v, s in zip(series, solid, strict=True)]

@@ -499,11 +499,10 @@ def competition_ranks(values: Floats, *, decimals: int) -> np.ndarray:
     when tau² is 0); numbering them 1..k would claim an order the data do not show.
     """
     y = np.round(np.asarray(values, dtype=float), decimals)
-    ranks = np.zeros(y.shape, dtype=int)
-    measured = ~np.isnan(y)
-    for i in np.flatnonzero(measured):
-        ranks[i] = 1 + int((y[measured] > y[i]).sum())
-    return ranks
+    if y.size == 0:
+        return np.zeros(0, dtype=int)
+    ranks = st.rankdata(-y, method="min", nan_policy="omit")
+    return np.where(np.isnan(ranks), 0, ranks).astype(int)
 
 
 # --- drivers ---------------------------------------------------------------------------------

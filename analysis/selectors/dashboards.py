@@ -240,8 +240,8 @@ class SegmentTable:
     def indistinguishable(self) -> bool:
         """Two or more segments ranked and all tied: the shrinkage pulled every one to the
         pooled mean (tau² = 0), so the data cannot tell the segments apart."""
-        ranks = [row.rank for row in self.rows if row.rank is not None]
-        return len(ranks) > 1 and set(ranks) == {1}
+        ranked = sum(1 for row in self.rows if row.rank is not None)
+        return self.tau == 0 and ranked > 1
 
     @property
     def has_ties(self) -> bool:

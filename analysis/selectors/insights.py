@@ -30,6 +30,7 @@ from analysis import stats
 from analysis.models import AnalysisRun
 from analysis.models.insights import DriverFact, SayDoFact, ThemeTerm, ValuePoint
 from analysis.selectors.cells import CellFilter
+from analysis.services.changes import FDR_Q  # a store differs at the alerts' rate
 from odata.models import Channel, Customer, Store
 from surveys.models import Daypart, Survey
 from xdata.models import Feedback, Response
@@ -38,8 +39,6 @@ M = TypeVar("M", bound=Model)
 
 # Below this many answers a group's interval is shown but its test is not run.
 MIN_N = 30
-# The false-discovery rate at which a group (a store) is said to differ from the rest.
-FDR_Q = 0.05
 STREAM_CHUNK = 5000
 
 
@@ -348,7 +347,10 @@ def groups_against_rest(
 
 def _store_driver(frame: pd.DataFrame, scores: np.ndarray, measure: MeasureInfo) -> Driver:
     ids = [int(v) for v in frame["store_id"].dropna().unique()]
-    names = dict(Store.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    stores = list(Store.objects.filter(pk__in=ids).values_list("pk", "name", "external_id"))
+    # A store's name, with its number where two stores share the name (one bar each).
+    shared = Counter(name for _pk, name, _code in stores)
+    names = {pk: f"{name} ({code})" if shared[name] > 1 else name for pk, name, code in stores}
     groups = groups_against_rest(frame["store_id"], scores, names, measure)
     tested = sum(1 for g in groups if g.tested)
     contrast: str | Promise = (

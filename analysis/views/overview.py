@@ -91,7 +91,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         metric_info=METRICS[metric],
         method=method_note(metric, sum(v.n for _s, v in data.trend)),
         min_n=MIN_N,
-        sparse_periods=sum(1 for _s, v in data.trend if 0 < v.n < MIN_N),
+        sparse_periods=sum(1 for _s, v in data.trend if charts.is_sparse(v.n, MIN_N)),
         export_url=reverse("analysis:overview-csv") + "?" + urlencode(page.form.query()),
         **_figures(data),
     )

@@ -29,15 +29,14 @@ def _table(request: HttpRequest) -> tuple[Any, SegmentTable | None]:
     if page.where is None or page.run is None:
         return page, None
     data = page.form.cleaned_data
-    sort = data.get("sort") or SegmentFilters.DEFAULTS["sort"]
-    order = data.get("order") or default_order(sort)
+    # The form filled in the defaults, and the page is built only when it is valid.
     table = segment_table(
         page.run,
         page.where,
-        kind=data.get("kind") or SegmentFilters.DEFAULTS["kind"],
-        metric=data.get("metric") or SegmentFilters.DEFAULTS["metric"],
-        sort=sort,
-        descending=order == "desc",
+        kind=data["kind"],
+        metric=data["metric"],
+        sort=data["sort"],
+        descending=data["order"] == "desc",
     )
     return page, table
 

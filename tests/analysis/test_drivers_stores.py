@@ -225,3 +225,12 @@ def test_query_count_does_not_grow_with_the_stores(
         )
     with django_assert_num_queries(13):
         assert client.get(URL).status_code == 200
+
+
+def test_stores_sharing_a_name_stay_apart() -> None:
+    first = StoreFactory(name="강남점", external_id="S-01")
+    second = StoreFactory(name="강남점", external_id="S-02")
+    _answers(first, USUAL_NPS * 6)
+    _answers(second, POOR_NPS * 6)
+    groups = _stores(_run(), "nps")
+    assert set(groups) == {"강남점 (S-01)", "강남점 (S-02)"}
