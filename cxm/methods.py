@@ -52,7 +52,6 @@ def allow_methods(*methods: str) -> Callable[[View], View]:
                 return _refused(request, HttpResponseNotAllowed(allowed))
             return protected(request, *args, **kwargs)
 
-        inner.allowed_methods = allowed  # type: ignore[attr-defined]
         return csrf_exempt(inner)  # checked by csrf_protect above, once the method is known
 
     return decorator

@@ -57,10 +57,10 @@ def hit_all(*limits: tuple[str, int, int]) -> bool:
 
 
 def exceeded(key: str, limit: int, window_seconds: int) -> bool:
-    """Whether `key` already has more than `limit` hits in the current window (without counting
-    one)."""
+    """Whether `key` has used up its `limit` hits in the current window, so one more would
+    pass it (without counting one)."""
     count = redis_client(settings.REDIS_URL).get(_window_name(key, window_seconds, time.time()))
-    return count is not None and int(count) > limit
+    return count is not None and int(count) >= limit
 
 
 def unknown_token_allowed(request: HttpRequest) -> bool:

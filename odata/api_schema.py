@@ -12,12 +12,12 @@ from typing import Any
 
 Schema = dict[str, Any]
 
-# Largest request body the endpoint reads (a single event is a few hundred bytes).
 # The API's rate limits, described once for every endpoint's 429 response.
 TOO_MANY = (
     "Too many requests with this token, or too many unknown tokens from this address, in the "
     "last minute; retry after the Retry-After header's seconds."
 )
+# Largest request body the endpoint reads (a single event is a few hundred bytes).
 MAX_BODY_BYTES = 1024 * 1024
 
 _EXTERNAL_ID: Schema = {

@@ -98,8 +98,7 @@ def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> s
         limit = values["limit"]
         values["limit"] = file_size(limit) if code == "header_too_long" else _number(limit)
     if code == "already_imported":
-        when = timezone.localtime(datetime.fromisoformat(str(params.get("when"))))
-        values["when"] = when.strftime("%Y-%m-%d %H:%M")
+        values["when"] = local_time(str(params.get("when")))
     if code == "missing_columns":
         values["names"] = ", ".join(field_labels(kind, params.get("fields", [])))
     if code == "duplicate_headers":
@@ -108,6 +107,12 @@ def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> s
         return str(template) % values
     except (KeyError, TypeError, ValueError):  # parameters of an older version of the code
         return str(template)
+
+
+def local_time(iso: str) -> str:
+    """A stored ISO time as the reader's short local date and time."""
+    moment = timezone.localtime(datetime.fromisoformat(iso))
+    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
 
 
 def field_labels(kind: str, names: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from odata.importing.reader import (
     PG_ENCODING,
     FileInfo,
     FileProblem,
-    uncached_formulas,
+    refuse_uncached_formulas,
     xlsx_rows,
 )
 from odata.importing.spec import FALSE_WORDS, TRUE_WORDS, Field, KindSpec, ref_reason
@@ -201,18 +201,8 @@ class Pipeline:
                 raise _copy_problem(error, self.info) from error
 
     def _refuse_uncached_formulas(self) -> None:
-        """A formula never calculated reads as an empty cell: refuse the file rather than
-        import empties (or "a value is required") in the columns this import reads."""
-        from openpyxl.utils.cell import get_column_letter
-
         read = {int(column[1:]): header for _field, column, header in self.fields.values()}
-        for row, column in uncached_formulas(self.path):
-            if column in read:
-                raise FileProblem(
-                    "uncached_formula",
-                    cell=f"{get_column_letter(column)}{row}",
-                    column=read[column],
-                )
+        refuse_uncached_formulas(self.path, read)
 
     def _typed_expression(self, field: Field, raw: sql.Composable) -> sql.Composable:
         cell = sql.SQL("NULLIF(btrim({}), '')").format(raw)

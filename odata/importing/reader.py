@@ -271,6 +271,19 @@ def _first_sheet_member(archive: zipfile.ZipFile) -> str:
     return resolve(workbook, relations(rels + ".rels")[rel_id][1])
 
 
+def refuse_uncached_formulas(path: Path, read: dict[int, str]) -> None:
+    """Raise `FileProblem("uncached_formula")` for the first formula without a stored value in
+    a column the import reads (`read`: 1-based column -> header). Such a cell reads as empty,
+    so the file is refused rather than imported with empties; other columns do not matter."""
+    from openpyxl.utils.cell import get_column_letter
+
+    for row, column in uncached_formulas(path):
+        if column in read:
+            raise FileProblem(
+                "uncached_formula", cell=f"{get_column_letter(column)}{row}", column=read[column]
+            )
+
+
 def uncached_formulas(path: Path) -> Iterator[tuple[int, int]]:
     """(row, column), 1-based, of each formula cell of the first sheet that has no stored
     value, in sheet order.

@@ -15,7 +15,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from cxm.csvsafe import safe_cell
 from cxm.models import User
+from odata.importing.messages import local_time
 from odata.importing.pipeline import Outcome, Pipeline, StrictModeRejected
 from odata.importing.reader import FileInfo, FileProblem, inspect_file
 from odata.importing.spec import REASONS, SPECS, match_headers
@@ -365,9 +365,8 @@ def reason_text(error: ImportRowError) -> str:
     if error.reason == "duplicate" and error.detail:
         return _("The same number is also on row %(row)s of this file.") % {"row": error.detail}
     if error.reason == "delivered_before_order" and error.detail:
-        placed = timezone.localtime(datetime.fromisoformat(error.detail))
         return _("The delivery date is before the order was placed (%(when)s).") % {
-            "when": placed.strftime("%Y-%m-%d %H:%M")
+            "when": local_time(error.detail)
         }
     return str(REASONS.get(error.reason, error.reason))
 

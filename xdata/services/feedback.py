@@ -32,7 +32,7 @@ from odata.importing.reader import (
     FileInfo,
     FileProblem,
     inspect_file,
-    uncached_formulas,
+    refuse_uncached_formulas,
     xlsx_rows,
 )
 from odata.importing.spec import REASONS, Field, KindSpec, match_headers
@@ -502,7 +502,8 @@ def import_feedback_file(
         index = {name: info.headers.index(header) for name, header in by_field.items()}
         try:
             if info.format == "xlsx":
-                _refuse_uncached_formulas(path, index, by_field)
+                read = {position + 1: by_field[name] for name, position in index.items()}
+                refuse_uncached_formulas(path, read)
         except FileProblem as problem:
             report.status, report.message = "rejected", str(problem.message)
             return report
@@ -522,19 +523,6 @@ def import_feedback_file(
             report.close()
     report.seconds = clock.monotonic() - started
     return report
-
-
-def _refuse_uncached_formulas(path: Path, index: dict[str, int], by_field: dict[str, str]) -> None:
-    """A formula never calculated reads as an empty cell (see `uncached_formulas`): refuse the
-    file, as the O-Data import does, rather than import empty texts or ratings."""
-    from openpyxl.utils.cell import get_column_letter
-
-    read = {position + 1: by_field[name] for name, position in index.items()}
-    for row, column in uncached_formulas(path):
-        if column in read:
-            raise FileProblem(
-                "uncached_formula", cell=f"{get_column_letter(column)}{row}", column=read[column]
-            )
 
 
 def _import_rows(

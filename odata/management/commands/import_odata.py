@@ -9,9 +9,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from analysis.models import AnalysisRun
-from analysis.services.runs import request_run
 from cxm.management.base import JsonCommand
+from odata import jobs
 from odata.importing.cli import (
     ENCODINGS,
     add_import_arguments,
@@ -21,7 +20,7 @@ from odata.importing.cli import (
 )
 from odata.importing.spec import SPECS
 from odata.models import ImportRun
-from odata.services.imports import import_summary, run_import, start_import
+from odata.services.imports import import_summary, start_import
 
 
 class Command(JsonCommand):
@@ -65,13 +64,11 @@ class Command(JsonCommand):
         failed = False
         if run.status == ImportRun.Status.QUEUED:
             try:
-                run_import(run_id=run.pk)
+                # The upload's job: the import, then an analysis run when it succeeded.
+                jobs.run_import(run.pk)
             except Exception:  # already recorded on the run as failed and logged
                 failed = True
             run.refresh_from_db()
-        if run.status == ImportRun.Status.SUCCEEDED:
-            # New data changes the statistics, as after an upload (debounced: one waiting run).
-            request_run(reason=AnalysisRun.Reason.IMPORT)
         summary = import_summary(run)
         if run.message:
             self.stderr.write(run.message)
