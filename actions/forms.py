@@ -162,9 +162,7 @@ class RuleForm(forms.Form):
         initial="all",
     )
     # Operational
-    event = forms.ChoiceField(
-        label=_("Event"), choices=list(OPERATIONAL_EVENTS.items()), required=False
-    )
+    event = forms.ChoiceField(label=_("Event"), choices=list(OPERATIONAL_EVENTS.items()))
     min_days = forms.IntegerField(
         label=_("Days late, at least"), min_value=1, max_value=365, required=False, initial=2
     )
@@ -175,10 +173,8 @@ class RuleForm(forms.Form):
         label=_("Within (days)"), min_value=1, max_value=365, required=False, initial=30
     )
     # Aggregate
-    metric = forms.ChoiceField(label=_("Metric"), choices=list(METRICS.items()), required=False)
-    segment_kind = forms.ChoiceField(
-        label=_("Per"), choices=list(SEGMENT_KINDS.items()), required=False
-    )
+    metric = forms.ChoiceField(label=_("Metric"), choices=list(METRICS.items()))
+    segment_kind = forms.ChoiceField(label=_("Per"), choices=list(SEGMENT_KINDS.items()))
     below = forms.FloatField(
         label=_("Falls below"),
         required=False,
@@ -233,11 +229,6 @@ class RuleForm(forms.Form):
         for name in {n for names in self.KIND_FIELDS.values() for n in names}:
             if name not in self.KIND_FIELDS[TriggerRule.Kind(kind)]:
                 del self.fields[name]
-        # Choices that always hold a value in the form are not "optional" to the reader; they
-        # are declared optional only because other kinds of rule do not have them.
-        for name in ("event", "metric", "segment_kind"):
-            if name in self.fields:
-                self.fields[name].required = True
         self._scope_querysets(rule)
         if kind == TriggerRule.Kind.RESPONSE:
             self._condition_fields()

@@ -34,8 +34,10 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from actions.calendar import business_hours_between
+from actions.conditions import METRICS
 from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
 from analysis.stats import wilson
+from analysis.templatetags.insight_format import num, pvalue
 from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Store
@@ -131,13 +133,13 @@ def _fact_value(key: str, value: Any) -> str:
     if key == "intent":
         return str(intent_label(str(value)))
     if key == "metric":
-        return str(value).upper()  # nps, csat, ces
+        return str(METRICS.get(str(value), value))  # "review" reads "Review rating"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if key in {"p_value", "q_value"} and isinstance(value, int | float):
-        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+        return pvalue(value)
     if isinstance(value, float):
-        return number_format(round(value, 1), decimal_pos=1, use_l10n=True)
+        return num(value, 1)
     if isinstance(value, int):
         return number_format(value, force_grouping=True, use_l10n=True)
     if isinstance(value, list | tuple):
@@ -311,22 +313,26 @@ def _status_label(value: Any) -> str:
     return str(dict(TaskStatus.choices).get(value, value or ""))
 
 
+# The events whose data names people: the opening owner, and the owners before and after.
+_NAMING_KINDS = (TaskEvent.Kind.CREATED, TaskEvent.Kind.ASSIGNED)
+
+
 def _named_users(events: list[TaskEvent]) -> dict[str, str]:
     """Username → display name for the people the events' data names (one query). The log
     keeps usernames, which do not change; pages show the names people know each other by."""
     usernames: set[str] = set()
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
-        usernames.update(str(data[key]) for key in ("owner", "old", "new") if data.get(key))
+        if event.kind in _NAMING_KINDS:
+            usernames.update(str(data[key]) for key in ("owner", "old", "new") if data.get(key))
     if not usernames:
         return {}
     users = User.objects.filter(username__in=usernames).only("username", "name")
     return {user.username: user.display_name for user in users}
 
 
-def event_line(event: TaskEvent, names: dict[str, str] | None = None) -> EventLine:
+def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
     data = event.data if isinstance(event.data, dict) else {}
-    names = names or {}
 
     def person(key: str) -> str:
         username = str(data.get(key, ""))

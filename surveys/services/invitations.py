@@ -660,19 +660,12 @@ def _reminders_due(now: datetime) -> QuerySet[Invitation]:
 
 def _reminders_to_queue(now: datetime, limit: int) -> list[int]:
     """Due reminders, oldest first, leaving out customers with an open follow-up task (the
-    actions app answers that question, so it cannot be part of `_reminder_due`'s query).
-    Read in chunks so that many held-back reminders never crowd out the others."""
-    due = _reminders_due(now).order_by("pk")
-    queued: list[int] = []
-    last_pk = 0
-    while len(queued) < limit:
-        chunk = list(due.filter(pk__gt=last_pk).values_list("pk", "customer_id")[:limit])
-        if not chunk:
-            break
-        last_pk = chunk[-1][0]
-        followed_up = contact_policy.customers_with_open_followup([c for _pk, c in chunk])
-        queued += [pk for pk, customer_id in chunk if customer_id not in followed_up]
-    return queued[:limit]
+    actions app answers that question, so it cannot be part of `_reminder_due`'s query; open
+    tasks are few, so their customers are read once). Held-back reminders never take the
+    batch's places."""
+    followed_up = contact_policy.customers_with_open_followup(None)
+    due = _reminders_due(now).exclude(customer_id__in=followed_up).order_by("pk")
+    return list(due.values_list("pk", flat=True)[:limit])
 
 
 def send_reminder_email(*, invitation_id: int, now: datetime | None = None) -> bool:
