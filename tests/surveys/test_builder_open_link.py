@@ -161,3 +161,13 @@ def test_switching_the_open_link_on_issues_a_code_and_a_secret(admin: User) -> N
     )
     survey.refresh_from_db()
     assert survey.open_code and re.fullmatch(r"[0-9a-f]{64}", survey.open_link_secret)
+
+
+def test_the_page_warns_that_the_example_is_a_real_customers_order(admin: User) -> None:
+    survey = _open_survey()
+    client = client_for(_english(admin))
+    assert 'id="example-real-order"' not in client.get(_page(survey)).content.decode()
+    OrderFactory(external_id="POS-1/0003")
+    html = client.get(_page(survey)).content.decode()
+    assert "This is a real customer's order." in html
+    assert "do not send an answer" in html
