@@ -66,3 +66,26 @@ def test_staff_shell_works_on_a_phone(page: Page, live_site, admin: User) -> Non
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     screenshot(page, "users-phone-ko")
+
+
+def test_every_menu_item_is_reachable_on_a_small_phone(page: Page, live_site, admin: User) -> None:  # type: ignore[no-untyped-def]
+    # 375 x 667: an admin's menu is taller than the screen, so it must scroll inside it.
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto(f"{live_site.url}/login/")
+    page.get_by_label("사용자 이름").fill(admin.username)
+    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+
+    topbar = page.locator("header.topbar").bounding_box()
+    assert topbar is not None and topbar["height"] < 70, f"the top bar wraps: {topbar}"
+
+    page.get_by_text("메뉴").click()
+    menu = page.locator("details.menu")
+    expect(menu.get_by_text(admin.display_name)).to_be_visible()  # the name moved into the menu
+    last = menu.get_by_role("link", name="시스템 상태")
+    last.scroll_into_view_if_needed()
+    box = last.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 667, f"past the screen's edge: {box}"
+    screenshot(page, "menu-phone-ko")
+    last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("시스템 상태")
