@@ -22,7 +22,7 @@ from cxm.models import User
 from odata.models import Customer, Order, Store
 from odata.selectors import access_customer
 from surveys.models import Invitation, Suppression, Survey
-from surveys.services.contact_policy import suppression_log
+from surveys.services.contact_policy import reason_at_send, suppression_log
 from surveys.services.invitations import (
     access_invitation,
     access_survey_for_invitations,
@@ -82,8 +82,11 @@ class ManualInviteForm(forms.Form):
         label=gettext_lazy("Survey"),
         queryset=published_surveys(),
         to_field_name="code",
-        empty_label=None,
-        error_messages={"invalid_choice": gettext_lazy("Choose a published survey.")},
+        empty_label=gettext_lazy("Choose a survey"),
+        error_messages={
+            "required": gettext_lazy("Choose a survey."),
+            "invalid_choice": gettext_lazy("Choose a published survey."),
+        },
     )
     order = OrderChoiceField(
         label=gettext_lazy("About the order"),
@@ -175,7 +178,11 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     form = ManualInviteForm(request.POST or None, customer=customer)
     if request.method == "GET" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
-        context = {"customer": customer, "form": form}
+        # The rules that hold for every survey are told before the admin picks one; the
+        # contact interval depends on the survey's touchpoint and is told after sending.
+        held = reason_at_send(customer)
+        held_reason = Suppression.Reason(held).label if held is not None else None
+        context = {"customer": customer, "form": form, "held_reason": held_reason}
         return render(request, "surveys/invitations/new.html", context, status=status)
     survey = form.cleaned_data["survey"]
     outcome = invite_customer(

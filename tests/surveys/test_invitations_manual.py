@@ -146,3 +146,39 @@ def test_another_customers_order_is_refused(admin: User) -> None:
     )
     assert response.status_code == 400
     assert not Invitation.objects.exists()
+
+
+def test_the_form_asks_for_a_survey_instead_of_preselecting_one(admin: User) -> None:
+    customer = make_customer()
+    make_survey(name="A/S 고객 노력")
+    make_survey(name="매장 설문")
+    client = client_for(admin)
+    html = client.get(_url(customer.code)).content.decode()
+    assert '<option value="" selected>설문을 고르세요</option>' in html
+    response = client.post(_url(customer.code), {"survey": ""})
+    assert response.status_code == 400
+    assert "설문을 고르세요." in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [({"survey_consent": False}, "설문 수신 미동의"), ({"email": ""}, "이메일 주소 없음")],
+)
+def test_a_customer_who_cannot_be_surveyed_is_told_before_sending(
+    admin: User, fields: dict[str, object], reason: str
+) -> None:
+    customer = make_customer(**fields)
+    make_survey()
+    html = client_for(admin).get(_url(customer.code)).content.decode()
+    assert f"지금은 이 고객에게 설문을 보낼 수 없습니다: {reason}." in html
+    assert 'type="submit" disabled aria-describedby="held"' in html
+
+
+def test_a_customer_who_can_be_surveyed_gets_an_enabled_send_button(admin: User) -> None:
+    customer = make_customer()
+    make_survey()
+    html = client_for(admin).get(_url(customer.code)).content.decode()
+    assert 'id="held"' not in html
+    assert '<button class="primary" type="submit">' in html
