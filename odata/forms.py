@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from odata.importing.required import Missing, ValueRefused, check_constants, missing_fields
 from odata.importing.spec import SPECS
 from odata.models import ImportKind, ImportMode, MappingPreset
 
@@ -50,7 +51,9 @@ IGNORE = ""
 class MappingForm(forms.Form):
     """One select per column of the file: which field it holds, or none. A required field
     that no column was recognised for and that takes one of a few fixed values (an order's
-    channel) may instead take one value for every row."""
+    channel) may instead take one value for every row. What is missing is decided by
+    `missing_fields`, for the page's introduction (on the proposed matching) and for `clean`
+    (on the submitted one) alike."""
 
     save_as = forms.CharField(
         label=_("Save this matching as"),
@@ -62,11 +65,11 @@ class MappingForm(forms.Form):
     def __init__(self, *args: Any, kind: str, headers: list[str], initial_mapping: dict[str, str],
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.kind = kind
+        self.spec = SPECS[kind]
         self.headers = [h for h in headers if h]
-        spec = SPECS[kind]
+        self.recognised = initial_mapping
         choices = [(IGNORE, _("— not imported —"))] + [
-            (f.name, f"{f.label}{' *' if f.required else ''}") for f in spec.fields
+            (f.name, f"{f.label}{' *' if f.required else ''}") for f in self.spec.fields
         ]
         for index, header in enumerate(self.headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(
@@ -75,21 +78,29 @@ class MappingForm(forms.Form):
                 required=False,
                 initial=initial_mapping.get(header, IGNORE),
             )
-        matched = set(initial_mapping.values())
-        absent = [f for f in spec.required if f.name not in matched]
-        # Every column was recognised and a required field is still missing: the file has no
-        # column for it, and naming columns again cannot help.
-        self.every_column_recognised = all(h in initial_mapping for h in self.headers)
-        self.absent_names = ", ".join(str(f.label) for f in absent)
-        self.absent_all_take_one_value = all(f.values for f in absent)
-        self.one_value_names = [f.name for f in absent if f.values]
-        for f in absent:
-            if f.values:
-                self.fields[f"value_{f.name}"] = forms.ChoiceField(
-                    label=str(f.label),
-                    choices=[(IGNORE, _("— choose a value —")), *f.values],
-                    required=False,
-                )
+        # What the proposed matching leaves missing, as the page first shows it.
+        self.missing = missing_fields(
+            self.spec, headers=self.headers, mapping=initial_mapping, recognised=initial_mapping
+        )
+        self.one_value_names = [f.name for f in self.missing.takes_one_value]
+        for f in self.missing.takes_one_value:
+            # Checked in clean by check_constants, as the command and the service check it.
+            self.fields[f"value_{f.name}"] = forms.CharField(
+                label=str(f.label),
+                required=False,
+                widget=forms.Select(choices=[(IGNORE, _("— choose a value —")), *f.values]),
+            )
+
+    @property
+    def absent_names(self) -> str:
+        """The required fields the file has no column for (every column was recognised)."""
+        return ", ".join(
+            str(f.label) for f in self.missing.fields if f.name in self.missing.without_column
+        )
+
+    @property
+    def absent_all_take_one_value(self) -> bool:
+        return not self.missing.new_column
 
     def column_fields(self) -> list[forms.BoundField]:
         return [self[f"col_{i}"] for i in range(len(self.headers))]
@@ -114,7 +125,7 @@ class MappingForm(forms.Form):
             mapping[header] = name
         constants: dict[str, str] = {}
         for name in self.one_value_names:
-            value = data.get(f"value_{name}") or IGNORE
+            value = (data.get(f"value_{name}") or IGNORE).strip()
             if value == IGNORE:
                 continue
             if name in seen:
@@ -122,25 +133,53 @@ class MappingForm(forms.Form):
                     f"value_{name}",
                     _("“%(other)s” already holds this field.") % {"other": seen[name]},
                 )
-            else:
-                constants[name] = value
-        spec = SPECS[self.kind]
-        missing = [f for f in spec.required if f.name not in seen and f.name not in constants]
+                continue
+            try:
+                constants.update(check_constants(self.spec, {name: value}))
+            except ValueRefused as refused:
+                self.add_error(f"value_{name}", refused.message)
+        missing = missing_fields(
+            self.spec,
+            headers=self.headers,
+            mapping=mapping,
+            recognised=self.recognised,
+            # A refused value is reported on its own field, not again as missing.
+            constants=[
+                *constants,
+                *(n for n in self.one_value_names if self.has_error(f"value_{n}")),
+            ],
+        )
         if missing:
-            names = ", ".join(str(f.label) for f in missing)
-            if len(mapping) < len(self.headers):
-                message = _("Choose a column for: %(names)s.")
-            elif all(f.name in self.one_value_names for f in missing):
-                message = _(
-                    "The file has no column for: %(names)s. Choose one value for every row, "
-                    "or add the column to the file and upload it again."
-                )
-            else:
-                message = _(
-                    "The file has no column for: %(names)s. "
-                    "Add the column to the file and upload it again."
-                )
-            raise forms.ValidationError(message % {"names": names})
+            raise forms.ValidationError(missing_messages(missing))
         data["mapping"] = mapping
         data["constants"] = constants
         return data
+
+
+def missing_messages(missing: Missing) -> list[str]:
+    """What the column matching page asks for, one sentence per group of missing fields."""
+    messages = []
+    for fields, template in (
+        (missing.to_choose, _("Choose a column for: %(names)s.")),
+        (
+            missing.to_choose_or_one_value,
+            _("Choose a column or one value for every row for: %(names)s."),
+        ),
+        (
+            missing.one_value_or_new_column,
+            _(
+                "The file has no column for: %(names)s. Choose one value for every row, "
+                "or add the column to the file and upload it again."
+            ),
+        ),
+        (
+            missing.new_column,
+            _(
+                "The file has no column for: %(names)s. "
+                "Add the column to the file and upload it again."
+            ),
+        ),
+    ):
+        if fields:
+            messages.append(str(template) % {"names": ", ".join(str(f.label) for f in fields)})
+    return messages

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from odata.importing.required import ValueRefused, one_value, one_value_fields, value_choices
 from odata.importing.spec import KindSpec
 from odata.models import ImportMode
 
@@ -29,21 +31,25 @@ def add_import_arguments(parser: CommandParser) -> None:
 
 
 def parse_values(items: Iterable[str], spec: KindSpec) -> dict[str, str]:
-    """`--value FIELD=VALUE` options as {field: value}, for a required choice field the file
-    has no column for (as "one value for every row" on the upload page); a CommandError names
-    the fields and values allowed."""
-    fields = {f.name: f for f in spec.required if f.values}
+    """`--value FIELD=VALUE` options as {field: stored value}, for a required choice field the
+    file has no column for (as "one value for every row" on the upload page), checked by
+    `one_value` as the page and the import service check them; a CommandError says why and
+    names the fields and values allowed."""
+    fields = one_value_fields(spec)
+    if fields:
+        choices = "; ".join(f"{f.name}: {value_choices(f)}" for f in fields)
+        usage = _("Use --value FIELD=VALUE with %(choices)s.") % {"choices": choices}
+    else:
+        usage = _("No field of this kind of file takes one value for every row.")
     values: dict[str, str] = {}
     for item in items:
         name, sep, value = (part.strip() for part in item.partition("="))
-        field = fields.get(name)
-        allowed = [v for v, _label in field.values] if field is not None else []
-        if not sep or value not in allowed:
-            choices = "; ".join(
-                f"{f.name}: {', '.join(v for v, _l in f.values)}" for f in fields.values()
-            )
-            raise CommandError(f"--value {item!r}: use FIELD=VALUE with {choices or 'no field'}")
-        values[name] = value
+        if not sep:
+            raise CommandError(f"--value {item!r}: {usage}")
+        try:
+            values[name] = one_value(spec, name, value)
+        except ValueRefused as refused:
+            raise CommandError(f"--value {item!r}: {refused.message} {usage}") from refused
     return values
 
 

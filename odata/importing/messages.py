@@ -67,8 +67,11 @@ MESSAGES: dict[str, Promise] = {
         "longest values). Remove the columns you do not need and try again."
     ),
     "already_imported": _("This file was already imported on %(when)s; nothing changed."),
-    "missing_columns": _(
-        "Required columns are missing: %(names)s. Name them with --map COLUMN=FIELD."
+    # Followed by what to do for each group of the missing fields (MISSING_COLUMNS_HINTS).
+    "missing_columns": _("Required columns are missing: %(names)s."),
+    "value_for_a_column": _(
+        "The column “%(column)s” already holds %(field)s, so it cannot also take one value "
+        "for every row."
     ),
     "strict_rejected": _("%(count)s rows have errors, so nothing was written (strict mode)."),
     "no_data_rows": _("The file has no data rows."),
@@ -78,6 +81,22 @@ MESSAGES: dict[str, Promise] = {
         "The file could not be stored on the server, so nothing was imported. "
         "Try again later; if it happens again, tell your administrator."
     ),
+}
+
+
+# What the command can do about required fields a file lacks, by the group of
+# odata.importing.required.Missing they are in.
+MISSING_COLUMNS_HINTS: dict[str, Promise] = {
+    "to_choose": _("Name the column that holds %(names)s with --map COLUMN=FIELD."),
+    "to_choose_or_one_value": _(
+        "Name the column that holds %(names)s with --map COLUMN=FIELD, or give one value for "
+        "every row with %(example)s (%(choices)s)."
+    ),
+    "one_value_or_new_column": _(
+        "The file has no column for %(names)s: give one value for every row with %(example)s "
+        "(%(choices)s), or add the column to the file."
+    ),
+    "new_column": _("The file has no column for %(names)s: add the column to the file."),
 }
 
 
@@ -101,12 +120,49 @@ def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> s
         values["when"] = local_time(str(params.get("when")))
     if code == "missing_columns":
         values["names"] = ", ".join(field_labels(kind, params.get("fields", [])))
+    if code == "value_for_a_column":
+        values["field"] = ", ".join(field_labels(kind, [str(params.get("field"))]))
     if code == "duplicate_headers":
         values["names"] = ", ".join(str(n) for n in params.get("names", []))
     try:
-        return str(template) % values
+        text = str(template) % values
     except (KeyError, TypeError, ValueError):  # parameters of an older version of the code
-        return str(template)
+        text = str(template)
+    if code == "missing_columns":
+        text = " ".join([text, *missing_columns_hints(kind, params)])
+    return text
+
+
+def missing_columns_hints(kind: str, params: Mapping[str, Any]) -> list[str]:
+    """What to do about the fields of a `missing_columns` message, in the active language:
+    `--map` for a field a column the file has could hold, `--value` for a field that takes one
+    value for every row, a new column otherwise. A run recorded before `without_column` was
+    stored reads as if every field could be in a column."""
+    # Imported here: the specs import the models, which import this module.
+    from odata.importing.required import missing_from_names, value_choices
+    from odata.importing.spec import SPECS
+
+    spec = SPECS.get(kind)
+    if spec is None:
+        return []
+    missing = missing_from_names(spec, params.get("fields", []), params.get("without_column", []))
+    hints = []
+    for group, template in MISSING_COLUMNS_HINTS.items():
+        fields = getattr(missing, group)
+        if fields:
+            hints.append(
+                str(template)
+                % {
+                    "names": ", ".join(str(f.label) for f in fields),
+                    "example": " ".join(
+                        f"--value {f.name}={f.values[0][0]}" for f in fields if f.values
+                    ),
+                    "choices": "; ".join(
+                        f"{f.name}: {value_choices(f)}" for f in fields if f.values
+                    ),
+                }
+            )
+    return hints
 
 
 def local_time(iso: str) -> str:

@@ -24,6 +24,7 @@ from odata.importing.reader import (
     refuse_uncached_formulas,
     xlsx_rows,
 )
+from odata.importing.required import check_constants
 from odata.importing.spec import FALSE_WORDS, TRUE_WORDS, Field, KindSpec, ref_reason
 from odata.services.milestones import record_milestones
 
@@ -101,14 +102,14 @@ class Pipeline:
         for header, field_name in mapping.items():
             if header in by_header:
                 self.fields[field_name] = (spec.field(field_name), by_header[header], header)
-        # Fields without a column that take one value for every row: only the values the
-        # field allows, so the literal written is always a valid stored value.
-        known = {f.name: f for f in spec.fields}
-        self.constants: dict[str, str] = {}
-        for field_name, value in (constants or {}).items():
-            allowed = {v for v, _label in known[field_name].values} if field_name in known else ()
-            if field_name not in self.fields and value in allowed:
-                self.constants[field_name] = value
+        # Fields without a column that take one value for every row, checked by start_import
+        # or set_mapping: a value that slipped past them raises ValueRefused (the run fails
+        # and says so) rather than being left out, so the literal written is a stored value.
+        self.constants = check_constants(
+            spec,
+            constants or {},
+            mapping={header: name for name, (_f, _c, header) in self.fields.items()},
+        )
         self._checks_delivery_after_order = {"order", "delivered_at"} <= self.fields.keys()
         self.stage = f"import_stage_{run_id}"
         self.typed = f"import_typed_{run_id}"

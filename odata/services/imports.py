@@ -29,6 +29,7 @@ from cxm.models import User
 from odata.importing.messages import local_time
 from odata.importing.pipeline import Outcome, Pipeline, StrictModeRejected
 from odata.importing.reader import FileInfo, FileProblem, inspect_file
+from odata.importing.required import ValueRefused, check_constants, missing_fields
 from odata.importing.spec import REASONS, SPECS, match_headers
 from odata.models import ImportMode, ImportRowError, ImportRun, MappingPreset
 
@@ -76,7 +77,9 @@ def start_import(
     queued. All or nothing: the run row is written once, in that state, after the file is in
     place, so no run waits for a file that is not there. `constants` (field -> value) give a
     required choice field the file has no column for one value for every row (the command's
-    `--value`; the upload page asks for them in `set_mapping`).
+    `--value`; the upload page asks for them in `set_mapping`). A value that field cannot take
+    raises ValueRefused (its message in the active language) before anything is recorded; a
+    value for a field a column of the file holds rejects the run.
     """
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}")
@@ -87,7 +90,7 @@ def start_import(
         declared_encoding=encoding,
         created_by=user,
         file_sha256="",
-        constants=constants or {},
+        constants=check_constants(SPECS[kind], constants or {}),
     )
     target = import_dir(run) / _safe_name(file_name)
     try:
@@ -152,17 +155,36 @@ def _inspect(
         kind=run.kind, headers=info.headers, preset=preset, overrides=mapping
     )
     run.mapping = resolved
-    missing = [
-        name
-        for name in missing_fields(kind=run.kind, mapping=resolved)
-        if name not in run.constants
-    ]
+    spec = SPECS[run.kind]
+    try:
+        # The values themselves were checked before the run was recorded: what is left to
+        # refuse is a value for a field that a column of this file holds.
+        check_constants(spec, run.constants, mapping=resolved)
+    except ValueRefused as refused:
+        column = _column_of(resolved, refused.field)
+        _set_message(
+            run,
+            ImportRun.Status.REJECTED,
+            "value_for_a_column",
+            {"field": refused.field, "column": column},
+        )
+        return
+    missing = missing_fields(spec, headers=info.headers, mapping=resolved, constants=run.constants)
     if missing and enqueue:
         run.status = ImportRun.Status.NEEDS_MAPPING
     elif missing:
-        _set_message(run, ImportRun.Status.REJECTED, "missing_columns", {"fields": missing})
+        _set_message(
+            run,
+            ImportRun.Status.REJECTED,
+            "missing_columns",
+            {"fields": missing.names, "without_column": sorted(missing.without_column)},
+        )
     else:
         run.status = ImportRun.Status.QUEUED
+
+
+def _column_of(mapping: dict[str, str], field_name: str) -> str:
+    return next((header for header, name in mapping.items() if name == field_name), "")
 
 
 def resolve_mapping(
@@ -187,13 +209,6 @@ def resolve_mapping(
     return mapping
 
 
-def missing_fields(*, kind: str, mapping: dict[str, str]) -> list[str]:
-    """The names of the required fields no column is mapped to."""
-    spec = SPECS[kind]
-    present = set(mapping.values())
-    return [f.name for f in spec.required if f.name not in present]
-
-
 def headers_of(run: ImportRun) -> list[str]:
     return inspect_file(
         Path(run.file_path), declared_encoding=run.declared_encoding, with_fingerprint=False
@@ -210,13 +225,16 @@ def set_mapping(
 ) -> ImportRun:
     """The user matched the columns by hand, and chose one value for every row for
     `constants` (field -> value) the file has no column for: queue the run (and keep the
-    column choice as a preset; the values are this file's, not the preset's)."""
+    column choice as a preset; the values are this file's, not the preset's). A value that
+    cannot be used raises ValueRefused (its message in the active language) and changes
+    nothing."""
+    constants = check_constants(SPECS[run.kind], constants or {}, mapping=mapping)
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportRun.Status.NEEDS_MAPPING:
             return run
         run.mapping = mapping
-        run.constants = constants or {}
+        run.constants = constants
         run.status = ImportRun.Status.QUEUED
         run.save(update_fields=["mapping", "constants", "status"])
         if save_as:

@@ -40,7 +40,7 @@ class Command(JsonCommand):
             default=[],
             metavar="FIELD=VALUE",
             help="One value for every row of a required field the file has no column for "
-            "(e.g. channel=store).",
+            "(e.g. channel=store, or channel=매장 as in the column).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
