@@ -5,6 +5,9 @@ down in docs/open-links.md: the canonical string is the open code, the order's e
 the expiry (empty when there is none), joined by newlines and encoded as UTF-8; the signature
 is its HMAC-SHA256 under the survey's open-link secret, in hexadecimal. Pure functions, no
 database.
+
+One order number is reserved for testing: a link signed for `TEST_ORDER` is checked exactly
+like a real one, opens the survey with a notice, and records nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from django.utils import timezone
 ORDER_MAX_LENGTH = 64  # odata.Order.external_id
 SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 EXPIRES = re.compile(r"[0-9]{1,12}")
+# The order number of test links (the open-link page's worked example signs it): checked like
+# any signed order, never looked up, and nothing answered through it is recorded. Lower case
+# with a hyphen, so it is unlike the POS and ERP order numbers it stands in for.
+TEST_ORDER = "cxm-test"
 
 
 class MalformedSignedOrder(ValueError):
@@ -38,6 +45,11 @@ class SignedOrder:
     def is_expired(self, now: datetime | None = None) -> bool:
         moment = now or timezone.now()
         return bool(self.expires) and int(self.expires) <= moment.timestamp()
+
+    @property
+    def is_test(self) -> bool:
+        """Signed for the reserved test order number: nothing answered is recorded."""
+        return self.order == TEST_ORDER
 
     def as_state(self) -> dict[str, str]:
         return {"order": self.order, "exp": self.expires, "sig": self.signature}

@@ -16,9 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxm.models import User
-from odata.models import Order
 from surveys.models import Survey, Touchpoint
-from surveys.open_links import canonical_string, open_link_signature
+from surveys.open_links import TEST_ORDER, canonical_string, open_link_signature
 from surveys.questions import OP_LABELS, TYPE_LABELS
 
 MANAGE = "surveys.manage_surveys"
@@ -152,22 +151,7 @@ def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:
     raise Http404
 
 
-# Shown only while cxm has no order to sign: a link naming an unknown order is refused.
-EXAMPLE_ORDER = "POS-0042-20250301-0117"
 EXAMPLE_VALID_DAYS = 30
-
-
-def example_order_number(survey: Survey) -> str | None:
-    """The number of the most recent order that has not answered `survey` through its open
-    link yet, so a worked example opens the survey; None when there is no such order. The
-    (placed_at) index serves the newest-first scan."""
-    answered = survey.responses.filter(submission_key__isnull=False, order__isnull=False)
-    return (
-        Order.objects.exclude(pk__in=answered.values("order_id"))
-        .order_by("-placed_at", "-pk")
-        .values_list("external_id", flat=True)
-        .first()
-    )
 
 
 @dataclass(frozen=True)
@@ -175,7 +159,6 @@ class OpenLinkExample:
     """A worked example of a signed order link, with the survey's own code and secret."""
 
     order: str
-    order_exists: bool  # False: a placeholder number, refused until such an order is in cxm
     expires: str
     expires_at: datetime
     canonical_lines: list[str]
@@ -184,27 +167,24 @@ class OpenLinkExample:
 
 
 def open_link_example(survey: Survey, *, link: str, now: datetime | None = None) -> OpenLinkExample:
-    """The open link `link` (absolute, ending in /o/<code>/) for the most recent order that can
-    still answer (a placeholder number when there is none), valid for 30 days from the start of
-    today, signed with the survey's current secret."""
+    """The open link `link` (absolute, ending in /o/<code>/) signed for the test order number
+    with the survey's current secret, valid for 30 days from the start of today: it opens the
+    survey and records nothing. No query."""
     code = survey.open_code or ""
-    found = example_order_number(survey)
-    order = found or EXAMPLE_ORDER
     today = timezone.localtime(now or timezone.now()).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     expires_at = today + timedelta(days=EXAMPLE_VALID_DAYS)
     expires = str(int(expires_at.timestamp()))
     signature = open_link_signature(
-        secret=survey.open_link_secret, code=code, order=order, expires=expires
+        secret=survey.open_link_secret, code=code, order=TEST_ORDER, expires=expires
     )
-    query = urlencode({"order": order, "exp": expires, "sig": signature})
+    query = urlencode({"order": TEST_ORDER, "exp": expires, "sig": signature})
     return OpenLinkExample(
-        order=order,
-        order_exists=found is not None,
+        order=TEST_ORDER,
         expires=expires,
         expires_at=expires_at,
-        canonical_lines=canonical_string(code=code, order=order, expires=expires).split("\n"),
+        canonical_lines=canonical_string(code=code, order=TEST_ORDER, expires=expires).split("\n"),
         signature=signature,
         url=f"{link}?{query}",
     )

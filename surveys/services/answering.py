@@ -173,15 +173,13 @@ def clean_channel(value: str) -> str:
     return value if CHANNEL_PATTERN.fullmatch(value) else ""
 
 
-def order_for_open_link(*, survey: Survey, signed: SignedOrder, first_page: bool) -> Order:
-    """The order an open link names with a valid signature under the survey's open-link secret.
+def check_signed_order(*, survey: Survey, signed: SignedOrder, first_page: bool) -> None:
+    """Raise LinkProblem unless `signed` is signed with the survey's open-link secret.
 
-    Raises LinkProblem NOT_FOUND when the signature does not match (tampered, signed with a
-    rotated secret, or the survey has no secret) or no order has that external id: one answer
-    for both, so a link tells nothing about which orders exist. The signature is checked before
-    anything is looked up, so a forged link costs no query. On the first page an expired link is
-    GONE; a visitor who started before the expiry may finish (the form's state lasts a day).
-    One query when the signature matches.
+    NOT_FOUND when the signature does not match (tampered, signed with a rotated secret, or the
+    survey has no secret); on the first page an expired link is GONE (a visitor who started
+    before the expiry may finish: the form's state lasts a day). No query. The same check for
+    the test order (`signed.is_test`) as for a real one.
     """
     if survey.open_code is None or not signature_matches(
         secret=survey.open_link_secret, code=survey.open_code, signed=signed
@@ -189,6 +187,19 @@ def order_for_open_link(*, survey: Survey, signed: SignedOrder, first_page: bool
         raise LinkProblem(LinkProblem.NOT_FOUND)
     if first_page and signed.is_expired():
         raise LinkProblem(LinkProblem.GONE)
+
+
+def order_for_open_link(*, survey: Survey, signed: SignedOrder, first_page: bool) -> Order:
+    """The order an open link names with a valid signature under the survey's open-link secret.
+
+    Raises LinkProblem as `check_signed_order` does, and NOT_FOUND when no order has that
+    external id: one answer for both, so a link tells nothing about which orders exist. The
+    signature is checked before anything is looked up, so a forged link costs no query. One
+    query when the signature matches. Not for the test order, which is never looked up.
+    """
+    if signed.is_test:
+        raise ValueError("the test order is never looked up")
+    check_signed_order(survey=survey, signed=signed, first_page=first_page)
     order = (
         Order.objects.filter(external_id=signed.order)
         .only("pk", "customer_id", "store_id", "channel", "placed_at")

@@ -34,7 +34,7 @@ from surveys.answering import (
     question_text,
     submit_page,
 )
-from surveys.models import Survey
+from surveys.models import Survey, SurveyVersion
 from surveys.open_links import (
     MalformedSignedOrder,
     SignedOrder,
@@ -46,6 +46,7 @@ from surveys.selectors import access_survey
 from surveys.services.answering import (
     LinkProblem,
     answering_version,
+    check_signed_order,
     clean_channel,
     invitation_for_token,
     open_link_version,
@@ -211,6 +212,7 @@ def _page(
     hidden: dict[str, str] | None = None,
     preview: bool = False,
     about_order: bool = False,
+    test: bool = False,
 ) -> HttpResponse:
     page = step.page if step is not None else next_page(questions, answers)
     errors = step.errors if step is not None else {}
@@ -227,6 +229,7 @@ def _page(
         "hidden": hidden or {},
         "preview": preview,
         "about_order": about_order,
+        "test": test,
     }
     status = 400 if errors else 200
     return render(request, "surveys/public/answer.html", context, status=status)
@@ -239,15 +242,16 @@ def _thanks(
     answers: dict[str, Any] | None = None,
     language: str = "ko",
     preview: bool = False,
+    test: bool = False,
 ) -> HttpResponse:
     summary = answer_summary(questions or [], answers or {}, language=language)
     # The page has no form and shows no user: rendered without the request's context
     # processors, which would only cost time on the busiest public path.
     shown = render_to_string("surveys/public/_answers.html", {"summary": summary})
     if preview or settings.DEBUG:  # DEBUG: template edits show at once
-        context = {"answers": shown, "preview": preview}
+        context = {"answers": shown, "preview": preview, "test": test}
         return HttpResponse(render_to_string("surveys/public/thanks.html", context))
-    head, tail = _thanks_frame(translation.get_language() or settings.LANGUAGE_CODE)
+    head, tail = _thanks_frame(translation.get_language() or settings.LANGUAGE_CODE, test)
     return HttpResponse(head + shown + tail)
 
 
@@ -256,11 +260,13 @@ _ANSWERS_SLOT = "cxm-thanks-answers-slot"
 
 
 @functools.lru_cache(maxsize=8)
-def _thanks_frame(language: str) -> tuple[str, str]:
-    """The thank-you page before and after the answers, rendered once per language: it is the
-    same for every customer, and rendering it took a fifth of a submit's time."""
+def _thanks_frame(language: str, test: bool) -> tuple[str, str]:
+    """The thank-you page before and after the answers, rendered once per language (and with
+    or without the test-link notice): it is the same for every customer, and rendering it took
+    a fifth of a submit's time."""
     with translation.override(language):
-        page = render_to_string("surveys/public/thanks.html", {"answers": _ANSWERS_SLOT})
+        context = {"answers": _ANSWERS_SLOT, "test": test}
+        page = render_to_string("surveys/public/thanks.html", context)
     head, tail = page.split(_ANSWERS_SLOT)  # exactly one slot, or this fails loudly
     return head, tail
 
@@ -328,7 +334,8 @@ def _open_first_page(
     request: HttpRequest, survey: Survey, *, salt: str, language: str
 ) -> HttpResponse:
     """The first page of an open link; with a signed order (`?order=…&sig=…`), only while that
-    order can still answer this survey through it."""
+    order can still answer this survey through it. A test link (signed for the test order) is
+    checked the same way but looks up no order: its page says that nothing is recorded."""
     version = survey.current_version
     if version is None:  # survey_for_open_code requires one; for the type checker
         return _problem(request, LinkProblem.NOT_FOUND)
@@ -340,7 +347,9 @@ def _open_first_page(
             expires=request.GET.get("exp", ""),
             signature=request.GET.get("sig", ""),
         )
-        if signed is not None:
+        if signed is not None and signed.is_test:
+            check_signed_order(survey=survey, signed=signed, first_page=True)
+        elif signed is not None:
             order = order_for_open_link(survey=survey, signed=signed, first_page=True)
             if order_answered_through_open_link(survey=survey, order_id=order.pk):
                 raise LinkProblem(LinkProblem.ANSWERED)
@@ -363,6 +372,7 @@ def _open_first_page(
         language=language,
         hidden=hidden,
         about_order=order is not None,
+        test=signed is not None and signed.is_test,
     )
 
 
@@ -392,11 +402,14 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         version = open_link_version(survey=survey, number=state["v"])
     except LinkProblem as problem:
         return _problem(request, problem.kind)
+    signed = state_signed_order(state.get("o"))
+    test = signed is not None and signed.is_test
     step = submit_page(
         version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
     )
     submits = (f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, 3600)
-    if not ratelimit.hit_all(*([views, submits] if step.finished else [views])):
+    # A test link's last step records nothing: it counts as a view, not as an answer.
+    if not ratelimit.hit_all(*([views, submits] if step.finished and not test else [views])):
         return _problem(request, "too_many")
     if not step.finished:
         state["a"] = step.answers
@@ -408,15 +421,46 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             language=language,
             step=step if step.errors else None,
             hidden=hidden,
-            about_order=bool(state.get("o")),
+            about_order=signed is not None and not test,
+            test=test,
         )
-    signed = state_signed_order(state.get("o"))
+    return _open_last_step(
+        request,
+        survey,
+        version=version,
+        state=state,
+        signed=signed,
+        step=step,
+        key=key,
+        language=language,
+    )
+
+
+def _open_last_step(
+    request: HttpRequest,
+    survey: Survey,
+    *,
+    version: SurveyVersion,
+    state: dict[str, Any],
+    signed: SignedOrder | None,
+    step: Step,
+    key: UUID,
+    language: str,
+) -> HttpResponse:
+    """Record the open-link answer of `step` (finished) and thank; a test link's signature is
+    checked again, as a real order's is, and then only thanked: nothing is written."""
+    questions, answers = version.questions, step.answers
     order: Order | None = None
-    if signed is not None:
-        try:
+    try:
+        if signed is not None and signed.is_test:
+            check_signed_order(survey=survey, signed=signed, first_page=False)
+            return _thanks(
+                request, questions=questions, answers=answers, language=language, test=True
+            )
+        if signed is not None:
             order = order_for_open_link(survey=survey, signed=signed, first_page=False)
-        except LinkProblem as problem:  # the open-link secret was rotated since the first page
-            return _order_problem(request, problem.kind)
+    except LinkProblem as problem:  # the open-link secret was rotated since the first page
+        return _order_problem(request, problem.kind)
     context = OpenLinkContext(
         language=language,
         store=None if order else store_for_open_link(state["store"]),
@@ -425,14 +469,14 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     )
     try:
         response = record_response(
-            version=version, answers=step.answers, submission_key=key, open_link=context
+            version=version, answers=answers, submission_key=key, open_link=context
         )
     except OrderAlreadyAnswered:
         return _problem(request, LinkProblem.ANSWERED)
     except AlreadyRecorded:
         return _thanks(request)
     response_recorded(response=response)  # trigger rules, on commit
-    return _thanks(request, questions=version.questions, answers=step.answers, language=language)
+    return _thanks(request, questions=questions, answers=answers, language=language)
 
 
 @never_cache

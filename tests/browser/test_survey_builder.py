@@ -1,5 +1,6 @@
 """An admin builds a survey from a template, adds a conditional question and publishes it,
-on a desk and on a phone; the worked example on the open-link page fits a phone."""
+on a desk and on a phone; the worked example on the open-link page fits a phone, and its link
+opens the survey as a test that records nothing."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from surveys.models import Survey
 from surveys.services.builder import create_touchpoint
 from tests.browser.conftest import screenshot
 from tests.factories import TEST_PASSWORD
-from tests.odata.test_customer_360 import OrderFactory
 from tests.surveys.test_answer_open_link import SHORT
 from tests.surveys.test_answer_pages import make_survey
+from xdata.models import Response
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +97,6 @@ def test_open_link_page_fits_a_phone_in_english(page: Page, live_site, admin: Us
     survey = make_survey(SHORT, open_code="PHONE-QR")
     survey.open_link_secret = "ef" * 32
     survey.save(update_fields=["open_link_secret"])
-    OrderFactory(external_id="POS-0042-20251124-0117-LONG-RECEIPT-NUMBER")
     admin.language = "en"
     admin.save(update_fields=["language"])
     page.set_viewport_size({"width": 375, "height": 812})
@@ -117,3 +117,15 @@ def test_open_link_page_fits_a_phone_in_english(page: Page, live_site, admin: Us
     )
     assert overflowing == []
     screenshot(page, "open-link-phone-en")
+
+    # The example link opens the survey with the test notice on every page, and records nothing.
+    page.goto(page.locator("#example-url").inner_text())
+    banner = page.get_by_role("status").and_(page.locator(".test-banner"))
+    expect(banner).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "open-link-test-answer-phone")
+    page.get_by_role("radio", name="9", exact=True).check()
+    page.locator("main form button.primary").click()
+    expect(page.locator("main h1")).to_be_visible()
+    expect(banner).to_be_visible()
+    assert not Response.objects.exists()

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from cxm.models import User
 from surveys.models import Survey
-from surveys.open_links import open_link_signature
-from surveys.selectors import EXAMPLE_ORDER
+from surveys.open_links import TEST_ORDER, open_link_signature
 from tests.conftest import client_for
 from tests.odata.test_customer_360 import OrderFactory
 from tests.surveys.test_answer_open_link import SHORT, _answer
@@ -37,7 +36,6 @@ def _page(survey: Survey) -> str:
 
 def test_admin_sees_the_secret_and_a_worked_example_that_opens_the_survey(admin: User) -> None:
     survey = _open_survey()
-    OrderFactory(external_id=EXAMPLE_ORDER)
     response = client_for(_english(admin)).get(_page(survey))
     html = response.content.decode()
     assert response.status_code == 200
@@ -49,13 +47,19 @@ def test_admin_sees_the_secret_and_a_worked_example_that_opens_the_survey(admin:
     canonical = re.search(r'<pre class="code-block" id="example-canonical">([^<]+)</pre>', html)
     assert found and signature and canonical
     code, order, expires = unescape(canonical.group(1)).split("\n")
-    assert (code, order) == ("R1", EXAMPLE_ORDER)
+    assert (code, order) == ("R1", TEST_ORDER)
     assert signature.group(1) == open_link_signature(
-        secret=survey.open_link_secret, code="R1", order=EXAMPLE_ORDER, expires=expires
+        secret=survey.open_link_secret, code="R1", order=TEST_ORDER, expires=expires
     )
-    # The example link, as printed on a receipt, opens the survey for that order.
+    # The example link, as printed on a receipt, opens the survey as a test.
     example = unescape(found.group(1)).removeprefix("http://testserver")
-    assert Client().get(example).status_code == 200
+    opened = Client(HTTP_ACCEPT_LANGUAGE="en").get(example)
+    assert opened.status_code == 200
+    assert "Recommend?" in opened.content.decode()
+    assert (
+        '<p class="test-banner" role="status">Test link: nothing you answer here is recorded.</p>'
+        in opened.content.decode()
+    )
 
 
 def _example(html: str) -> tuple[str, str]:
@@ -69,43 +73,41 @@ def _example(html: str) -> tuple[str, str]:
     )
 
 
-def test_the_worked_example_signs_the_newest_order_and_its_answer_keeps_that_order(
+def test_the_worked_example_signs_the_test_order_and_its_answers_record_nothing(
     admin: User,
 ) -> None:
     survey = _open_survey()
     now = timezone.now()
-    older = OrderFactory(external_id="POS-1/0001", placed_at=now - timedelta(days=2))
-    newest = OrderFactory(external_id="POS-1/0002", placed_at=now - timedelta(hours=1))
+    OrderFactory(external_id="POS-1/0001", placed_at=now - timedelta(days=2))
+    OrderFactory(external_id="POS-1/0002", placed_at=now - timedelta(hours=1))
     admin_client = client_for(_english(admin))
-    html = admin_client.get(_page(survey)).content.decode()
-    order, example = _example(html)
-    assert order == newest.external_id
-    assert EXAMPLE_ORDER not in html
-    assert 'id="example-placeholder"' not in html
-
-    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    first = visitor.get(example)
-    assert first.status_code == 200
-    assert "Recommend?" in first.content.decode()
-    _answer(visitor, "/o/R1/", first.content.decode(), nps="9")
-    response = Response.objects.get()
-    assert (response.order_id, response.nps) == (newest.pk, 9)
-
-    # That order has answered: the example moves on to the next order, which still opens.
     order, example = _example(admin_client.get(_page(survey)).content.decode())
-    assert order == older.external_id
-    assert Client().get(example).status_code == 200
+    assert order == TEST_ORDER  # real orders in cxm are not signed for the example
+
+    for _ in range(2):  # answered twice: the example stays the same and keeps opening
+        visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+        first = visitor.get(example)
+        assert first.status_code == 200
+        done = _answer(visitor, "/o/R1/", first.content.decode(), nps="9")
+        assert "nothing you answer here is recorded" in done.content.decode()
+        assert _example(admin_client.get(_page(survey)).content.decode()) == (order, example)
+    assert not Response.objects.exists()
 
 
-def test_without_orders_the_example_says_its_order_number_is_made_up(admin: User) -> None:
+def test_the_page_says_the_example_is_a_test_link_and_real_links_sign_real_orders(
+    admin: User,
+) -> None:
     survey = _open_survey()
+    OrderFactory(external_id="POS-1/0003")
     html = client_for(_english(admin)).get(_page(survey)).content.decode()
-    order, _link = _example(html)
-    assert order == EXAMPLE_ORDER
-    notice = re.search(r'<p class="notice" id="example-placeholder">([^<]+)</p>', html)
+    notice = re.search(r'<p class="help" id="example-test-order">([^<]+)</p>', html)
     assert notice
-    assert EXAMPLE_ORDER in notice.group(1)
-    assert "only once an order with that number exists in cxm" in notice.group(1)
+    text = unescape(notice.group(1))
+    assert f"test order number {TEST_ORDER}" in text
+    assert "nothing answered through it is recorded" in text
+    assert "Real links sign a real order number" in text
+    assert "do not send an answer" not in html
+    assert "POS-1/0003" not in html
 
 
 def test_only_those_who_manage_surveys_see_the_secret(
@@ -161,13 +163,3 @@ def test_switching_the_open_link_on_issues_a_code_and_a_secret(admin: User) -> N
     )
     survey.refresh_from_db()
     assert survey.open_code and re.fullmatch(r"[0-9a-f]{64}", survey.open_link_secret)
-
-
-def test_the_page_warns_that_the_example_is_a_real_customers_order(admin: User) -> None:
-    survey = _open_survey()
-    client = client_for(_english(admin))
-    assert 'id="example-real-order"' not in client.get(_page(survey)).content.decode()
-    OrderFactory(external_id="POS-1/0003")
-    html = client.get(_page(survey)).content.decode()
-    assert "This is a real customer's order." in html
-    assert "do not send an answer" in html

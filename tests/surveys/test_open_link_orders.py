@@ -3,8 +3,10 @@ the purchase; tampered, unknown, expired, answered and rotated links are refused
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -15,6 +17,7 @@ from django.test import Client
 
 from surveys.models import Survey
 from surveys.open_links import (
+    TEST_ORDER,
     MalformedSignedOrder,
     canonical_string,
     open_link_signature,
@@ -50,17 +53,33 @@ def _client() -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "open-links.md"
+
+
+def _documented_test_vector() -> tuple[str, str, list[list[str]]]:
+    """(open code, secret, rows of order, exp, canonical string, sig) from the test vector
+    section of docs/open-links.md, as written there."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("### Test vector", 1)[1].split("\n#", 1)[0]
+    found = re.search(r"open code `([^`]+)` and the secret\s+`([0-9a-f]{64})`", section)
+    assert found, "the test vector names its open code and secret"
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    rows = [  # after the header and its separator
+        [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        for line in table[2:]
+    ]
+    return found.group(1), found.group(2), rows
+
+
 def test_documented_example_signature() -> None:
     """The test vector in docs/open-links.md, for POS developers to check their code against."""
-    message = canonical_string(code="Xk3v9QpL2aA", order="POS-0042-20250301-0117", expires="")
-    assert message == "Xk3v9QpL2aA\nPOS-0042-20250301-0117\n"
-    signed = {"code": "Xk3v9QpL2aA", "order": "POS-0042-20250301-0117", "secret": SECRET}
-    assert open_link_signature(**signed, expires="1767225600") == (
-        "683de798a4f0ec4d28cbbd531ac2c3ee07a54a00fbc255e04f7660dc95ace9ab"
-    )
-    assert open_link_signature(**signed) == (
-        "1ff1f3587b66c6ea5c685b002a40c7ec6b2180957d68c26d2b42cdaff247f5c8"
-    )
+    code, secret, rows = _documented_test_vector()
+    assert len(rows) >= 3 and TEST_ORDER in {row[0] for row in rows}
+    for order, exp, canonical, sig in rows:
+        expires = "" if exp == "(none)" else exp
+        message = canonical_string(code=code, order=order, expires=expires)
+        assert message.replace("\n", "\\n") == canonical
+        assert open_link_signature(secret=secret, code=code, order=order, expires=expires) == sig
 
 
 def test_signed_order_records_the_order_its_store_customer_and_the_daypart_of_the_purchase() -> (
