@@ -25,6 +25,12 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         set_user_language(user=request.user, language=language)
     response = HttpResponseRedirect(next_url)
+    remember_language(response, language)
+    return response
+
+
+def remember_language(response: HttpResponse, language: str) -> None:
+    """Keep the chosen interface language in the language cookie for a year."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -33,4 +39,3 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         httponly=True,
         samesite="Lax",
     )
-    return response

@@ -25,6 +25,7 @@ from cxm import ratelimit
 from cxm.clientip import client_address
 from cxm.methods import allow_methods
 from cxm.models import User
+from cxm.views.language import remember_language
 from odata.models import Order
 from surveys.answering import (
     Step,
@@ -70,17 +71,27 @@ STATE_MAX_AGE = 24 * 60 * 60
 
 def _language(request: HttpRequest, preferred: str = "") -> str:
     """The customer's choice (language switch cookie) over `preferred` over the browser's."""
-    codes = [code for code, _name in settings.LANGUAGES]
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     for candidate in (chosen, preferred, translation.get_language() or ""):
-        if candidate[:2] in codes:
-            language = candidate[:2]
-            break
-    else:
-        language = settings.LANGUAGE_CODE
+        if candidate[:2] in _language_codes():
+            return _use_language(request, candidate[:2])
+    return _use_language(request, settings.LANGUAGE_CODE)
+
+
+def _language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _use_language(request: HttpRequest, language: str) -> str:
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language
+
+
+def _language_switch(request: HttpRequest) -> str | None:
+    """The language an open link's in-form language button asks for, if it was pressed."""
+    language = request.POST.get("switch_language", "")
+    return language if language in _language_codes() else None
 
 
 # End labels of each scale, and the intent answers.
@@ -213,7 +224,10 @@ def _page(
     preview: bool = False,
     about_order: bool = False,
     test: bool = False,
+    language_in_form: bool = False,
 ) -> HttpResponse:
+    """One page of questions. `language_in_form`: the language switch is a button of the
+    survey's form (an open link, whose answers travel in the form)."""
     page = step.page if step is not None else next_page(questions, answers)
     errors = step.errors if step is not None else {}
     done, total = progress(questions, answers)
@@ -230,6 +244,7 @@ def _page(
         "preview": preview,
         "about_order": about_order,
         "test": test,
+        "language_in_form": language_in_form,
     }
     status = 400 if errors else 200
     return render(request, "surveys/public/answer.html", context, status=status)
@@ -373,6 +388,7 @@ def _open_first_page(
         hidden=hidden,
         about_order=order is not None,
         test=signed is not None and signed.is_test,
+        language_in_form=True,
     )
 
 
@@ -404,6 +420,24 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         return _problem(request, problem.kind)
     signed = state_signed_order(state.get("o"))
     test = signed is not None and signed.is_test
+    switch_to = _language_switch(request)
+    if switch_to is not None:
+        # The open link's answers live in the form's signed state, so its language switch is
+        # a button of the form: the survey comes back at the same step, in the other language.
+        if not ratelimit.hit(*views):
+            return _problem(request, "too_many")
+        response = _page(
+            request,
+            questions=version.questions,
+            answers=state["a"],
+            language=_use_language(request, switch_to),
+            language_in_form=True,
+            hidden={"state": signing.dumps(state, salt=salt), "submission_key": str(key)},
+            about_order=signed is not None and not test,
+            test=test,
+        )
+        remember_language(response, switch_to)
+        return response
     step = submit_page(
         version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
     )
@@ -423,6 +457,7 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             hidden=hidden,
             about_order=signed is not None and not test,
             test=test,
+            language_in_form=True,
         )
     return _open_last_step(
         request,

@@ -53,3 +53,34 @@ def test_customer_answers_from_a_receipt(live_site, phone: Page) -> None:  # typ
     again = phone.goto(url)
     assert again is not None and again.status == 410
     expect(phone.get_by_role("heading", name="Thank you, we have your answer")).to_be_visible()
+
+
+def test_customer_switches_language_mid_survey_and_keeps_the_answers(
+    live_site, phone: Page
+) -> None:  # type: ignore[no-untyped-def]
+    survey = make_survey(SHORT, open_code="RCPT")
+    survey.open_link_secret = SECRET
+    survey.save(update_fields=["open_link_secret"])
+    order = OrderFactory(external_id="POS-7/0002", store=StoreFactory(), channel="store")
+    sig = open_link_signature(secret=SECRET, code="RCPT", order=order.external_id)
+    phone.goto(f"{live_site.url}/o/RCPT/?{urlencode({'order': order.external_id, 'sig': sig})}")
+
+    phone.get_by_role("radio", name="5", exact=True).check()
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_role("textbox", name="Why?")).to_be_visible()
+    phone.get_by_role("button", name="한국어").click()
+    # The same step, in Korean, with the first answer kept and the receipt still attached.
+    expect(phone.get_by_role("textbox", name="이유는?")).to_be_visible()
+    expect(phone.get_by_text("2개 질문 중 1개 답변")).to_be_visible()
+    screenshot(phone, "receipt-switched-language-phone")
+    phone.get_by_role("textbox").fill("계산 줄이 길었어요")
+    phone.get_by_role("button", name="답변 보내기").click()
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+
+    response = Response.objects.get()
+    assert (response.order_id, response.nps, response.comment) == (
+        order.pk,
+        5,
+        "계산 줄이 길었어요",
+    )
+    assert response.language == "ko"

@@ -1,0 +1,86 @@
+"""An open link's language switch keeps the answers given so far: they travel in the pages'
+signed state, so the switch posts them back and the survey returns at the same step."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.odata.test_customer_360 import OrderFactory
+from tests.surveys.test_answer_open_link import SHORT, _answer
+from tests.surveys.test_answer_pages import make_survey
+from tests.surveys.test_open_link_orders import _link, _survey
+from xdata.models import Response
+
+pytestmark = pytest.mark.django_db
+
+
+def _switch_form(html: str) -> dict[str, str]:
+    """The fields of the language switch's own form (the first form on the page)."""
+    form = re.search(
+        r'<form method="post" action="[^"]*" class="language-switch">(.*?)</form>', html, re.S
+    )
+    assert form is not None, "the page has no language switch form"
+    fields = dict(
+        re.findall(r'<input type="hidden" name="(state|submission_key)" value="([^"]*)"', form[1])
+    )
+    button = re.search(r'name="switch_language" value="(\w+)"', form[1])
+    assert button is not None
+    return {**fields, "switch_language": button[1]}
+
+
+def test_switching_language_mid_survey_keeps_the_answers_and_the_step() -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ko")
+    first = client.get("/o/T1/").content.decode()
+    second = _answer(client, "/o/T1/", first, nps="5").content.decode()
+    assert "이유는?" in second and "2개 질문 중 1개 답변" in second
+
+    switched = client.post("/o/T1/", _switch_form(second))
+    html = switched.content.decode()
+    assert switched.status_code == 200
+    assert "Why?" in html and "1 of 2 questions answered" in html  # same step, in English
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert 'value="ko" lang="ko">한국어</button>' in html  # and it can switch back
+    assert not Response.objects.exists()
+
+    done = _answer(client, "/o/T1/", html, why="Long wait")
+    assert "Thank you, we have your answer" in done.content.decode()
+    response = Response.objects.get()
+    assert (response.nps, response.comment, response.language) == (5, "Long wait", "en")
+
+
+def test_switching_language_keeps_the_signed_order() -> None:
+    _survey()
+    order = OrderFactory(external_id="A-1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ko")
+    first = client.get(_link("A-1")).content.decode()
+    switched = client.post("/o/R1/", _switch_form(first)).content.decode()
+    assert "Your answer is about the purchase on your receipt" in switched
+    _answer(client, "/o/R1/", switched, nps="10")
+    response = Response.objects.get()
+    assert (response.order, response.customer) == (order, order.customer)
+
+
+def test_a_switch_with_forged_state_is_the_expired_page_and_records_nothing() -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    form = _switch_form(client.get("/o/T1/").content.decode())
+    response = client.post("/o/T1/", {**form, "state": form["state"] + "x"})
+    assert response.status_code == 400
+    assert "This page has expired" in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_an_unknown_language_switches_nothing_and_records_nothing() -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    form = _switch_form(client.get("/o/T1/").content.decode())
+    response = client.post("/o/T1/", {**form, "switch_language": "fr"})
+    assert response.status_code == 200
+    assert "Recommend?" in response.content.decode()  # the same first step, still in English
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert not Response.objects.exists()
