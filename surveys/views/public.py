@@ -206,7 +206,10 @@ PROBLEMS = {
 
 def _problem(request: HttpRequest, kind: str, *, restart: str = "") -> HttpResponse:
     """A friendly page that tells nothing about the customer or the survey."""
-    context = {"kind": kind, "restart": restart}
+    # An open link is scanned or typed (a receipt, a poster), a personal one comes in a message.
+    match = request.resolver_match
+    scanned = match is not None and match.view_name == "survey-public:open"
+    context = {"kind": kind, "restart": restart, "scanned": scanned}
     response = render(request, "surveys/public/problem.html", context, status=PROBLEMS[kind])
     if kind == "too_many":
         response["Retry-After"] = "60"  # the limits count per minute (views) or hour (submits)
