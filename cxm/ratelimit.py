@@ -4,19 +4,29 @@ Fixed windows are coarse (a burst at a window's edge can pass up to twice the li
 one command per request (a server-side script that counts, and sets the expiry of, each key
 the request counts against) and no clean-up, which is all abuse protection on public pages
 needs.
+
+A request over a limit is answered by `too_many_requests`: 429 with `Retry-After` set to the
+exceeded limit's window, the page (or the API's JSON error) saying how long to wait.
 """
 
 from __future__ import annotations
 
 import time
 from functools import cache
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import ngettext
 from redis.commands.core import Script
 
 from cxm.clientip import client_address
 from cxm.queues import redis_client
+
+# The windows limits count in, in seconds.
+MINUTE = 60
+HOUR = 60 * MINUTE
 
 # Count a hit on each key; a key names its window, so its expiry is set with its first hit.
 COUNT = """
@@ -41,19 +51,34 @@ def _window_name(key: str, window_seconds: int, now: float) -> str:
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on `key`; True while the hits in the current window are within `limit`."""
-    return hit_all((key, limit, window_seconds))
+    return retry_after((key, limit, window_seconds)) == 0
 
 
 def hit_all(*limits: tuple[str, int, int]) -> bool:
     """Count one hit on each `(key, limit, window_seconds)` in one round trip; True while every
     key's hits in its current window are within its limit."""
+    return retry_after(*limits) == 0
+
+
+def retry_after(*limits: tuple[str, int, int]) -> int:
+    """Count one hit on each `(key, limit, window_seconds)` in one round trip; 0 while every
+    key's hits in its current window are within its limit, else the seconds to wait: the
+    longest window among the keys past their limit (by then each of them has begun a new
+    window; a fixed window may end sooner, never later)."""
     now = time.time()
     names, expiries = [], []
     for key, _limit, window_seconds in limits:
         names.append(_window_name(key, window_seconds, now))
         expiries.append(window_seconds + 1)
     counts = _script(settings.REDIS_URL)(keys=names, args=expiries)
-    return all(int(count) <= limit for count, (_key, limit, _w) in zip(counts, limits, strict=True))
+    return max(
+        (
+            window
+            for count, (_key, limit, window) in zip(counts, limits, strict=True)
+            if int(count) > limit
+        ),
+        default=0,
+    )
 
 
 def exceeded(key: str, limit: int, window_seconds: int) -> bool:
@@ -63,12 +88,48 @@ def exceeded(key: str, limit: int, window_seconds: int) -> bool:
     return count is not None and int(count) >= limit
 
 
-def unknown_token_allowed(request: HttpRequest) -> bool:
+def unknown_token_retry_after(request: HttpRequest) -> int:
     """Count one unknown token (survey link, unsubscribe link, API bearer token) presented from
-    the request's address; True while that address is within `CXM_BAD_TOKENS_PER_MINUTE`.
+    the request's address; 0 while that address is within `CXM_BAD_TOKENS_PER_MINUTE`, else
+    the seconds to wait (`retry_after`).
 
     Only failures count, so customers behind one shared mobile-network address are never
     slowed by each other's valid links. A token is 256 random bits: the limit bounds the load
     and the noise of guessing, not its odds."""
     key = f"bad-token:{client_address(request)}"
-    return hit(key, settings.CXM_BAD_TOKENS_PER_MINUTE, 60)
+    return retry_after((key, settings.CXM_BAD_TOKENS_PER_MINUTE, MINUTE))
+
+
+def wait_text(seconds: int) -> str:
+    """How long to wait before trying again, as a sentence in the active language: whole hours
+    when `seconds` is a number of hours, else minutes (rounded up)."""
+    if seconds >= HOUR and seconds % HOUR == 0:
+        hours = seconds // HOUR
+        return ngettext(
+            "Please try again in %(count)d hour.", "Please try again in %(count)d hours.", hours
+        ) % {"count": hours}
+    minutes = max(1, -(-seconds // MINUTE))
+    return ngettext(
+        "Please try again in %(count)d minute.", "Please try again in %(count)d minutes.", minutes
+    ) % {"count": minutes}
+
+
+def too_many_requests(
+    request: HttpRequest,
+    *,
+    retry_after: int,
+    template: str = "",
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The answer to a request over a rate limit: 429 with `Retry-After: retry_after` (the
+    exceeded limit's window, in seconds). With `template`, that page rendered with `context`
+    and `wait` (`wait_text`, for the page to say how long); without one, the token API's JSON
+    error, in English like the API's other errors."""
+    if template:
+        page = {**(context or {}), "wait": wait_text(retry_after)}
+        response: HttpResponse = render(request, template, page, status=429)
+    else:
+        message = f"too many requests; retry after {retry_after} seconds"
+        response = JsonResponse({"errors": [{"path": "", "message": message}]}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

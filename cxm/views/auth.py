@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
@@ -19,7 +18,8 @@ from cxm.forms import LoginForm, ResetRequestForm
 from cxm.models import User
 from cxm.services import request_password_reset
 
-LOGIN_FAILURE_WINDOW = 3600
+LOGIN_FAILURE_WINDOW = ratelimit.HOUR
+LOCKED_OUT = "registration/locked_out.html"
 
 
 class LoginView(auth_views.LoginView):
@@ -37,11 +37,12 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         limit = settings.CXM_LOGIN_FAILURES_PER_HOUR
         if ratelimit.exceeded(self._failures_key(), limit, LOGIN_FAILURE_WINDOW):
-            response = render(
-                request, "registration/locked_out.html", {"by_address": True}, status=429
+            return ratelimit.too_many_requests(
+                request,
+                retry_after=LOGIN_FAILURE_WINDOW,
+                template=LOCKED_OUT,
+                context={"by_address": True},
             )
-            response["Retry-After"] = str(LOGIN_FAILURE_WINDOW)
-            return response
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
@@ -53,8 +54,10 @@ class LoginView(auth_views.LoginView):
 def locked_out(
     request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
-    """Shown by django-axes instead of the login form while an account/address pair is paused."""
-    return render(request, "registration/locked_out.html", status=429)
+    """Shown by django-axes instead of the login form while an account/address pair is paused
+    (for `AXES_COOLOFF_TIME`, in hours, since its last failure)."""
+    cool_off = round(settings.AXES_COOLOFF_TIME * ratelimit.HOUR)
+    return ratelimit.too_many_requests(request, retry_after=cool_off, template=LOCKED_OUT)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -69,15 +72,19 @@ class PasswordResetView(auth_views.PasswordResetView):
         # it: nobody can flood a colleague's inbox, and the answer tells nothing about accounts.
         email = form.cleaned_data["email"]
         per_hour = settings.CXM_PASSWORD_RESETS_PER_HOUR
-        if not ratelimit.hit_all(
-            (f"reset-from:{client_address(self.request)}", per_hour, 3600),
-            (f"reset-to:{email.lower()}", per_hour, 3600),
-        ):
-            form.add_error(None, _("Too many reset requests. Please try again in an hour."))
-            response = self.form_invalid(form)
-            response.status_code = 429
-            response["Retry-After"] = "3600"
-            return response
+        wait = ratelimit.retry_after(
+            (f"reset-from:{client_address(self.request)}", per_hour, ratelimit.HOUR),
+            (f"reset-to:{email.lower()}", per_hour, ratelimit.HOUR),
+        )
+        if wait:
+            wait_text = ratelimit.wait_text(wait)
+            form.add_error(None, _("Too many reset requests. %(wait)s") % {"wait": wait_text})
+            return ratelimit.too_many_requests(
+                self.request,
+                retry_after=wait,
+                template=self.template_name,
+                context=self.get_context_data(form=form),
+            )
         request_password_reset(email=email)
         return super(auth_views.PasswordResetView, self).form_valid(form)
 

@@ -40,20 +40,17 @@ def api_token(request: HttpRequest) -> IntegrationToken | HttpResponse:
     API authenticates through here."""
     token = authenticate_integration(authorization=request.headers.get("Authorization", ""))
     if token is None:
-        if not ratelimit.unknown_token_allowed(request):
-            return _too_many()
+        wait = ratelimit.unknown_token_retry_after(request)
+        if wait:
+            return ratelimit.too_many_requests(request, retry_after=wait)
         response = _errors(401, "missing, unknown or revoked bearer token")
         response["WWW-Authenticate"] = 'Bearer realm="cxm"'
         return response
-    if not ratelimit.hit(f"api:{token.pk}", settings.CXM_API_REQUESTS_PER_MINUTE, 60):
-        return _too_many()
+    per_minute = (f"api:{token.pk}", settings.CXM_API_REQUESTS_PER_MINUTE, ratelimit.MINUTE)
+    wait = ratelimit.retry_after(per_minute)
+    if wait:
+        return ratelimit.too_many_requests(request, retry_after=wait)
     return token
-
-
-def _too_many() -> JsonResponse:
-    response = _errors(429, "too many requests; wait a minute and retry")
-    response["Retry-After"] = "60"
-    return response
 
 
 def read_json_request(request: HttpRequest) -> tuple[IntegrationToken, Any] | HttpResponse:

@@ -194,12 +194,12 @@ def answer_summary(
     ]
 
 
+PROBLEM_PAGE = "surveys/public/problem.html"
 PROBLEMS = {
     LinkProblem.NOT_FOUND: 404,
     LinkProblem.BAD_LINK: 400,
     LinkProblem.GONE: 410,
     LinkProblem.ANSWERED: 410,
-    "too_many": 429,
     "stale_form": 400,
 }
 
@@ -210,10 +210,15 @@ def _problem(request: HttpRequest, kind: str, *, restart: str = "") -> HttpRespo
     match = request.resolver_match
     scanned = match is not None and match.view_name == "survey-public:open"
     context = {"kind": kind, "restart": restart, "scanned": scanned}
-    response = render(request, "surveys/public/problem.html", context, status=PROBLEMS[kind])
-    if kind == "too_many":
-        response["Retry-After"] = "60"  # the limits count per minute (views) or hour (submits)
-    return response
+    return render(request, PROBLEM_PAGE, context, status=PROBLEMS[kind])
+
+
+def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
+    """The problem page for an address past a limit, asked to wait `wait` seconds."""
+    context = {"kind": "too_many"}
+    return ratelimit.too_many_requests(
+        request, retry_after=wait, template=PROBLEM_PAGE, context=context
+    )
 
 
 def _page(
@@ -300,8 +305,10 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
         _language(request, problem.language)
         if problem.kind == LinkProblem.ANSWERED and request.method == "POST":
             return _thanks(request)  # a double submit of the last step
-        if problem.kind == LinkProblem.NOT_FOUND and not ratelimit.unknown_token_allowed(request):
-            return _problem(request, "too_many")
+        if problem.kind == LinkProblem.NOT_FOUND:
+            wait = ratelimit.unknown_token_retry_after(request)
+            if wait:
+                return _too_many(request, wait)
         return _problem(request, problem.kind)
     questions, answers = version.questions, saved_answers(invitation=invitation)
     if request.method == "GET":
@@ -342,9 +349,10 @@ def _submission_key(request: HttpRequest) -> UUID | None:
 def _order_problem(request: HttpRequest, kind: str) -> HttpResponse:
     """The page for a signed order that cannot be answered. A malformed, forged or unknown one
     counts toward the address's bad-token limit, like an unknown personal link."""
-    bad = kind in (LinkProblem.NOT_FOUND, LinkProblem.BAD_LINK)
-    if bad and not ratelimit.unknown_token_allowed(request):
-        return _problem(request, "too_many")
+    if kind in (LinkProblem.NOT_FOUND, LinkProblem.BAD_LINK):
+        wait = ratelimit.unknown_token_retry_after(request)
+        if wait:
+            return _too_many(request, wait)
     return _problem(request, kind)
 
 
@@ -400,14 +408,15 @@ def _open_first_page(
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
     language = _language(request)
     address = client_address(request)
-    views = (f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, 60)
+    views = (f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, ratelimit.MINUTE)
     # The form's state is signed for this link: a POST that carries valid state comes from a
     # page the link served, and is counted once its step is known, together with the submit
     # when it is the last (one Redis round trip). Anything else is counted before the lookup.
     salt = f"surveys.open:{code}"
     state = _open_state(request, salt) if request.method == "POST" else None
-    if state is None and not ratelimit.hit(*views):
-        return _problem(request, "too_many")
+    wait = ratelimit.retry_after(views) if state is None else 0
+    if wait:
+        return _too_many(request, wait)
     try:
         survey = survey_for_open_code(code=code)
     except LinkProblem as problem:
@@ -427,8 +436,9 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     if switch_to is not None:
         # The open link's answers live in the form's signed state, so its language switch is
         # a button of the form: the survey comes back at the same step, in the other language.
-        if not ratelimit.hit(*views):
-            return _problem(request, "too_many")
+        wait = ratelimit.retry_after(views)
+        if wait:
+            return _too_many(request, wait)
         response = _page(
             request,
             questions=version.questions,
@@ -444,10 +454,11 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     step = submit_page(
         version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
     )
-    submits = (f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, 3600)
+    submits = (f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, ratelimit.HOUR)
     # A test link's last step records nothing: it counts as a view, not as an answer.
-    if not ratelimit.hit_all(*([views, submits] if step.finished and not test else [views])):
-        return _problem(request, "too_many")
+    wait = ratelimit.retry_after(*([views, submits] if step.finished and not test else [views]))
+    if wait:
+        return _too_many(request, wait)
     if not step.finished:
         state["a"] = step.answers
         hidden = {"state": signing.dumps(state, salt=salt), "submission_key": str(key)}

@@ -21,16 +21,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = access_invitation_by_token(token)
     except Http404:
-        too_many = not ratelimit.unknown_token_allowed(request)
-        response = render(
-            request,
-            "surveys/unsubscribe_invalid.html",
-            {"too_many": too_many},
-            status=429 if too_many else 404,
-        )
-        if too_many:
-            response["Retry-After"] = "60"
-        return response
+        wait = ratelimit.unknown_token_retry_after(request)
+        if wait:
+            return ratelimit.too_many_requests(
+                request,
+                retry_after=wait,
+                template="surveys/unsubscribe_invalid.html",
+                context={"too_many": True},
+            )
+        return render(request, "surveys/unsubscribe_invalid.html", {"too_many": False}, status=404)
     with translation.override(invitation.language):
         if request.method == "POST":
             unsubscribe_customer(invitation=invitation)
