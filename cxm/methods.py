@@ -1,30 +1,40 @@
 """Which HTTP methods a view accepts, answered before the CSRF check.
 
 Django's `require_http_methods` runs inside the view, after `CsrfViewMiddleware`: a PUT to a
-form page or to the token API was refused as a CSRF failure (403) instead of 405 with an
-`Allow` header. These decorators answer a method the view does not take first; that answer
-changes nothing and reveals nothing but the `Allow` list, so it needs no CSRF token.
+form page, a POST-only task action or the token API was refused as a CSRF failure (403)
+instead of 405 with an `Allow` header. Every view declares its methods with one of these
+decorators instead, and a method it does not declare is answered first; that answer changes
+nothing and reveals nothing but the `Allow` list, so it needs no CSRF token.
 
-- `allow_methods("GET", "POST")` for pages: a method the page takes still passes the CSRF
-  check (`csrf_protect`), exactly as under the middleware. The 405 has an empty body, which
-  `cxm.middleware.NotAllowedPageMiddleware` turns into the short 405 page.
+- `allow_methods("GET", "POST")` for pages, staff and public: it records the methods on the
+  view (`allowed_methods`), and `cxm.middleware.MethodNotAllowedMiddleware`, placed before
+  `CsrfViewMiddleware`, answers any other method with an empty 405 before the CSRF check (and
+  before the sign-in and permission checks), which `cxm.middleware.NotAllowedPageMiddleware`
+  turns into the short 405 page. The methods the view takes meet the CSRF middleware exactly
+  as before; the view refuses other methods itself too, should it be reached another way.
+  Class-based views are wrapped where they are routed: `allow_methods("GET")(View.as_view())`.
 - `api_view("POST")` for the token API (`/api/v1/`): a JSON 405. Integrations authenticate
   with a bearer token, never a cookie, so CSRF does not apply; to keep it that way an API view
   never sees a session's user (`request.user` is always anonymous).
+
+A test walks every route and checks that each view declares its methods this way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.log import log_response
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 
 View = Callable[..., HttpResponse]
+# Pages may stream (CSV exports) or be class-based views' `as_view()`.
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 
 def _refused(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -38,21 +48,27 @@ def _refused(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def allow_methods(*methods: str) -> Callable[[View], View]:
+def not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
+    """The empty 405 for a page that takes only `allowed`, logged like Django's."""
+    return _refused(request, HttpResponseNotAllowed(allowed))
+
+
+def allow_methods(*methods: str) -> Callable[[AnyView], AnyView]:
     """A page that takes only `methods` (upper case): any other is 405 with `Allow`, before the
-    CSRF check; the methods it takes are CSRF-checked as usual."""
+    CSRF check (`MethodNotAllowedMiddleware`); the methods it takes are CSRF-checked as usual."""
     allowed = tuple(methods)
 
-    def decorator(view: View) -> View:
-        protected = csrf_protect(view)
-
+    def decorator(view: AnyView) -> AnyView:
         @wraps(view)
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in allowed:
-                return _refused(request, HttpResponseNotAllowed(allowed))
-            return protected(request, *args, **kwargs)
+                return not_allowed(request, allowed)
+            return view(request, *args, **kwargs)
 
-        return csrf_exempt(inner)  # checked by csrf_protect above, once the method is known
+        # Copied by the decorators outside this one (functools.wraps copies __dict__), so the
+        # routed view carries it for the middleware.
+        inner.allowed_methods = allowed  # type: ignore[attr-defined]
+        return cast(AnyView, inner)
 
     return decorator
 

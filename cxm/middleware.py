@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from cxm.methods import not_allowed
 
 
 class UserLanguageMiddleware:
@@ -24,8 +27,36 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+class MethodNotAllowedMiddleware:
+    """Answer a method the view does not declare (`cxm.methods.allow_methods`) with 405 and
+    `Allow` before `CsrfViewMiddleware` checks the request, so a PUT or DELETE to a page gets
+    405 rather than the CSRF failure page. Placed just before CsrfViewMiddleware: middleware
+    `process_view` hooks run in order, and the first response returned ends the chain.
+
+    The token API (`cxm.methods.api_view`) is left to its views, which answer a JSON 405 and
+    are not CSRF-checked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        allowed: tuple[str, ...] | None = getattr(view_func, "allowed_methods", None)
+        if allowed is None or getattr(view_func, "api_view", False) or request.method in allowed:
+            return None
+        return not_allowed(request, allowed)
+
+
 class NotAllowedPageMiddleware:
-    """Give an empty 405 (`require_POST` and friends, `cxm.methods.allow_methods`) a short page
+    """Give an empty 405 (`cxm.methods.allow_methods`, Django's `require_POST`) a short page
     in the reader's language; the status, `Allow` and every other header stay.
 
     Only for browsers: htmx requests keep the empty body (htmx swaps no error responses), the

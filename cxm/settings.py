@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "cxm.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: a method the view does not take is 405, not a CSRF failure (cxm/methods.py).
+    "cxm.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cxm.middleware.UserLanguageMiddleware",

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from cxm import api
+from cxm.methods import allow_methods
 from cxm.views import auth, emails, health, home, language, users
 
 # Django's own admin is for superusers only, beside the product's pages.
@@ -25,39 +26,53 @@ cxm_patterns = (
     "cxm",
 )
 
+# Every view declares its methods (cxm/methods.py); class-based ones here, where they are routed.
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     # Resolved at request time: the manifest of hashed static names may not exist at import.
-    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("cxm/favicon.svg"))),
-    path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "favicon.ico",
+        allow_methods("GET")(RedirectView.as_view(url=lazy(static, str)("cxm/favicon.svg"))),
+    ),
+    path("login/", allow_methods("GET", "POST")(auth.LoginView.as_view()), name="login"),
+    path("logout/", allow_methods("POST")(auth_views.LogoutView.as_view()), name="logout"),
     path("language/", language.switch_language, name="switch-language"),
-    path("account/password/reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "account/password/reset/",
+        allow_methods("GET", "POST")(auth.PasswordResetView.as_view()),
+        name="password-reset",
+    ),
     path(
         "account/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(
-            template_name="registration/password_reset_sent.html"
+        allow_methods("GET")(
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="registration/password_reset_sent.html"
+            )
         ),
         name="password-reset-done",
     ),
     path(
         "account/password/<uidb64>/<token>/",
-        auth.PasswordSetView.as_view(),
+        allow_methods("GET", "POST")(auth.PasswordSetView.as_view()),
         name="password-set",
     ),
     path(
         "account/password/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="registration/password_set_done.html"
+        allow_methods("GET")(
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="registration/password_set_done.html"
+            )
         ),
         name="password-set-done",
     ),
     path(
         "account/password/change/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="registration/password_change.html",
-            success_url=reverse_lazy("home"),
+        allow_methods("GET", "POST")(
+            auth_views.PasswordChangeView.as_view(
+                template_name="registration/password_change.html",
+                success_url=reverse_lazy("home"),
+            )
         ),
         name="password-change",
     ),

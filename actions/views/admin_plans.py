@@ -11,15 +11,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 
 from actions.forms import PlanForm
 from actions.models import ActionPlan
 from actions.services.rules import PERMISSION, access_plan, create_plan, plan_list, update_plan
+from cxm.methods import allow_methods
 from cxm.models import User
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def plans(request: HttpRequest) -> HttpResponse:
@@ -35,7 +35,7 @@ def _form_page(
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def plan_new(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
     if request.method != "POST":
@@ -48,7 +48,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def plan_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     plan = access_plan(user, code, write=request.method == "POST")

@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.conditions import describe
 from actions.forms import RuleForm
@@ -36,6 +35,7 @@ from actions.services.rules import (
     update_rule,
     version_rows,
 )
+from cxm.methods import allow_methods
 from cxm.models import User
 
 
@@ -43,7 +43,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def rules(request: HttpRequest) -> HttpResponse:
@@ -122,7 +122,7 @@ def _handle_form(request: HttpRequest, kind: str, rule: TriggerRule | None) -> H
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def rule_new(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in TriggerRule.Kind.values:
         raise Http404
@@ -130,13 +130,13 @@ def rule_new(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def rule_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     rule = access_rule(_user(request), code, write=request.method == "POST")
     return _handle_form(request, rule.kind, rule)
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def rule_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     rule = access_rule(_user(request), code)
@@ -178,13 +178,13 @@ def _set_enabled(request: HttpRequest, code: UUID, *, enabled: bool) -> HttpResp
     return redirect("actions:rule-detail", code=rule.code)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def rule_enable(request: HttpRequest, code: UUID) -> HttpResponse:
     return _set_enabled(request, code, enabled=True)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def rule_disable(request: HttpRequest, code: UUID) -> HttpResponse:
     return _set_enabled(request, code, enabled=False)
@@ -212,7 +212,7 @@ def _label(field: str) -> str:
     return str(getattr(model_field, "verbose_name", field))
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def rule_versions(request: HttpRequest, code: UUID) -> HttpResponse:
     rule = access_rule(_user(request), code)

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.forms import RootCauseForm
 from actions.models import RootCause
@@ -23,6 +22,7 @@ from actions.services.rules import (
     root_cause_list,
     update_root_cause,
 )
+from cxm.methods import allow_methods
 from cxm.models import User
 
 
@@ -30,7 +30,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def root_causes(request: HttpRequest) -> HttpResponse:
@@ -46,7 +46,7 @@ def _form_page(
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def root_cause_new(request: HttpRequest) -> HttpResponse:
     form = RootCauseForm(request.POST or None)
     if request.method != "POST":
@@ -59,7 +59,7 @@ def root_cause_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def root_cause_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     cause = access_root_cause(_user(request), code, write=request.method == "POST")
     form = RootCauseForm(request.POST or None, cause=cause)
@@ -72,7 +72,7 @@ def root_cause_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("actions:root-causes")
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def root_cause_retire(request: HttpRequest, code: UUID) -> HttpResponse:
     cause = access_root_cause(_user(request), code, write=True)

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.forms import WebhookEditForm, WebhookForm
 from actions.services.rules import (
@@ -26,6 +25,7 @@ from actions.services.rules import (
     webhook_deliveries,
     webhook_list,
 )
+from cxm.methods import allow_methods
 from cxm.models import User
 
 DELIVERIES_PER_PAGE = 50
@@ -35,7 +35,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def webhooks(request: HttpRequest) -> HttpResponse:
@@ -44,7 +44,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 @never_cache
 def webhook_new(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
@@ -58,7 +58,7 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def webhook_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     endpoint = access_webhook(_user(request), code, write=request.method == "POST")
     initial = {"name": endpoint.name, "url": endpoint.url, "is_active": endpoint.is_active}
@@ -73,7 +73,7 @@ def webhook_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("actions:webhooks")
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def webhook_deactivate(request: HttpRequest, code: UUID) -> HttpResponse:
     endpoint = access_webhook(_user(request), code, write=True)
@@ -84,7 +84,7 @@ def webhook_deactivate(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("actions:webhooks")
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def webhook_log(request: HttpRequest, code: UUID) -> HttpResponse:
     endpoint = access_webhook(_user(request), code)

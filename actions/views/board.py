@@ -17,7 +17,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
 
 from actions.access import access_task, visible_tasks
 from actions.selectors import (
@@ -32,6 +31,7 @@ from actions.selectors import (
 )
 from actions.services.tasks import TransitionNotAllowed, reassign_task
 from actions.views.tasks import ReassignForm, fragment, poll_seconds, varies_on_htmx
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Store
 
@@ -102,7 +102,7 @@ def _board_page(
     return context
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def board(request: HttpRequest) -> HttpResponse:
@@ -122,7 +122,7 @@ def _codes(values: list[str]) -> list[UUID] | None:
         return None
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def bulk_reassign(request: HttpRequest) -> HttpResponse:

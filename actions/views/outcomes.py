@@ -15,7 +15,6 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 
 from actions.selectors_outcomes import (
     CSV_HEADER,
@@ -27,6 +26,7 @@ from actions.selectors_outcomes import (
 )
 from actions.services.outcomes import LATER_SCORE_RULE, VERDICT_RULE
 from cxm.csvsafe import safe_cell
+from cxm.methods import allow_methods
 
 REVIEW_PERMISSION = "actions.review_tasks"
 PERIODS = {"": None, "90": 90, "180": 180, "365": 365}
@@ -52,7 +52,7 @@ class PeriodForm(forms.Form):
         return timezone.now() - timedelta(days=days) if days else None
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def outcomes_page(request: HttpRequest) -> HttpResponse:
@@ -88,7 +88,7 @@ def _csv_lines(rows: Iterator[list[object]]) -> Iterator[str]:
         yield writer.writerow([safe_cell(cell) for cell in row])
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def outcomes_csv(request: HttpRequest) -> StreamingHttpResponse:

@@ -20,7 +20,6 @@ from django.urls import URLPattern, path
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
 
 from actions.access import access_task
 from actions.models import FollowUpTask, RootCause
@@ -46,6 +45,7 @@ from actions.services.tasks import (
     start_task,
     wait_on_customer,
 )
+from cxm.methods import allow_methods
 from cxm.models import User
 
 DEFAULT_POLL_SECONDS = 10
@@ -178,7 +178,7 @@ def _language() -> str:
 # -- My tasks --------------------------------------------------------------------------------
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(WORK_PERMISSION, raise_exception=True)
 def tasks_inbox(request: HttpRequest) -> HttpResponse:
@@ -214,7 +214,7 @@ def _page_context(task: FollowUpTask, viewer: User, **forms_: forms.Form) -> dic
     return context
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def task_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -254,7 +254,7 @@ def _act(
     return redirect("actions:task-detail", code=task.code)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_start(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -266,7 +266,7 @@ def task_start(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_wait(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -278,7 +278,7 @@ def task_wait(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_resume(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -290,7 +290,7 @@ def task_resume(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -304,7 +304,7 @@ def task_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_close(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -318,7 +318,7 @@ def task_close(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_reopen(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -330,7 +330,7 @@ def task_reopen(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_comment(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -342,7 +342,7 @@ def task_comment(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
     return _act(
@@ -356,7 +356,7 @@ def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def task_checklist(request: HttpRequest, code: UUID, index: int) -> HttpResponse:
     """Tick or untick one step. With htmx only the checklist is swapped (409 too, with the

@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
 
 from analysis import charts, stats
 from analysis.forms import DashboardFilters
@@ -32,6 +31,7 @@ from analysis.models.insights import ValuePoint
 from analysis.selectors import insights as reads
 from analysis.views.common import Dashboard, dashboard
 from cxm.csvsafe import safe_cell
+from cxm.methods import allow_methods
 from odata.selectors import contact_cost
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -308,7 +308,7 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
     }
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def drivers_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, DriversFilters)
@@ -321,7 +321,7 @@ def drivers_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def drivers_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, DriversFilters)
@@ -417,7 +417,7 @@ def _saydo_context(page: Dashboard, report: reads.SayDoReport) -> dict[str, Any]
     }
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def saydo_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, SayDoFilters)
@@ -429,7 +429,7 @@ def saydo_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def saydo_csv(request: HttpRequest) -> HttpResponse:
     """The follow-up list in full (customers who said yes and did not come back), after the
@@ -545,7 +545,7 @@ def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]
     }
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def value_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ValueFilters)
@@ -559,7 +559,7 @@ def value_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def value_csv(request: HttpRequest) -> HttpResponse:
     """Every customer under the filter, valuable-and-unhappy first, then by net value."""
@@ -640,7 +640,7 @@ def _themes_context(page: Dashboard, report: reads.ThemesReport) -> dict[str, An
     }
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def themes_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ThemeFilters)
@@ -652,7 +652,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def themes_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ThemeFilters)

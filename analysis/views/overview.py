@@ -15,7 +15,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from analysis import charts
 from analysis.forms import OverviewFilters
@@ -24,6 +23,7 @@ from analysis.selectors.dashboards import Overview, method_note, overview
 from analysis.services.changes import MIN_N
 from analysis.views.common import dashboard
 from cxm.csvsafe import safe_cell
+from cxm.methods import allow_methods
 
 
 def _choices(form: OverviewFilters) -> tuple[str, str]:
@@ -75,7 +75,7 @@ def _figures(data: Overview) -> dict[str, Any]:
     return {"trend_figure": trend, "heat_figure": heat}
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def overview_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, OverviewFilters)
@@ -101,7 +101,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
 CSV_HEADER = ["touchpoint", "period_start", "metric", "value", "low", "high", "n", "method"]
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def overview_csv(request: HttpRequest) -> HttpResponse:
     """The trend (touchpoint "all") and heatmap cells of the chosen metric, as on the page."""

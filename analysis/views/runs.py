@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_POST
 
 from analysis.models import AnalysisRun
 from analysis.selectors.runs import (
@@ -21,6 +20,7 @@ from analysis.selectors.runs import (
     require_dashboards,
 )
 from analysis.services.runs import request_run
+from cxm.methods import allow_methods
 from cxm.models import User
 
 
@@ -28,7 +28,7 @@ def _working(run: AnalysisRun | None) -> bool:
     return run is not None and run.status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING)
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def runs_page(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -45,7 +45,7 @@ def runs_page(request: HttpRequest) -> HttpResponse:
     return render(request, "analysis/runs.html", context)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def run_start(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -55,7 +55,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect("analysis:run-detail", code=run.code)
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def run_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     run = access_run(request.user, code)  # type: ignore[arg-type]

@@ -14,7 +14,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from analysis import charts
 from analysis.forms import SEGMENT_KIND_CHOICES, SegmentFilters, default_order
@@ -22,6 +21,7 @@ from analysis.measures import METRICS
 from analysis.selectors.dashboards import SegmentTable, method_note, segment_table
 from analysis.views.common import dashboard
 from cxm.csvsafe import safe_cell
+from cxm.methods import allow_methods
 
 
 def _table(request: HttpRequest) -> tuple[Any, SegmentTable | None]:
@@ -59,7 +59,7 @@ def _figure(table: SegmentTable) -> dict[str, Any]:
     )
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def segments_page(request: HttpRequest) -> HttpResponse:
     page, table = _table(request)
@@ -129,7 +129,7 @@ CSV_HEADER = [
 ]
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def segments_csv(request: HttpRequest) -> HttpResponse:
     page, table = _table(request)

@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from cxm.selectors import access_stored_email, stored_email_list
 
 
 @login_required
 @permission_required("cxm.view_sent_email", raise_exception=True)
+@allow_methods("GET")
 def sent_email(request: HttpRequest) -> HttpResponse:
     page = Paginator(stored_email_list(), 50).get_page(request.GET.get("page"))
     storing = settings.EMAIL_BACKEND == "cxm.mail.StoredEmailBackend"
@@ -23,6 +25,7 @@ def sent_email(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@allow_methods("GET")
 def sent_email_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     email = access_stored_email(actor, code)

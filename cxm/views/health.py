@@ -5,15 +5,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from actions.services.reconcile import backlog
 from cxm.health import run_checks
+from cxm.methods import allow_methods
 from cxm.selectors import worker_overview
 
 
 @never_cache
-@require_GET
+@allow_methods("GET")
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database, Redis and worker heartbeat as JSON; 503 when any of them is down."""
     checks = run_checks()
@@ -31,6 +31,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @login_required
 @permission_required("cxm.view_system_status", raise_exception=True)
+@allow_methods("GET")
 def system_status(request: HttpRequest) -> HttpResponse:
     checks = run_checks()
     context = {

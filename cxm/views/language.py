@@ -4,13 +4,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from cxm.forms import LanguageForm
+from cxm.methods import allow_methods
 from cxm.services import set_user_language
 
 
-@require_POST
+@allow_methods("POST")
 def switch_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language: kept in a cookie, and on the account when signed in."""
     form = LanguageForm(request.POST)

@@ -10,9 +10,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from cxm.forms import EditUserForm, NewUserForm
+from cxm.methods import allow_methods
 from cxm.models import User
 from cxm.roles import Role
 from cxm.selectors import access_user, user_list
@@ -21,6 +21,7 @@ from cxm.services import create_user, role_of, update_user
 
 @login_required
 @permission_required("cxm.manage_users", raise_exception=True)
+@allow_methods("GET")
 def users(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
@@ -33,7 +34,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("cxm.manage_users", raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def user_new(request: HttpRequest) -> HttpResponse:
     form = NewUserForm(request.POST or None, initial={"role": Role.STAFF})
     if request.method == "POST":
@@ -46,7 +47,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def user_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     user = access_user(actor, code, write=request.method == "POST")

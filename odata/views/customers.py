@@ -10,14 +10,14 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.masking import may_see_contact
 from odata.selectors import TimelineCursor, access_customer, customer_360, search_customers
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required("odata.view_customer", raise_exception=True)
 def customers(request: HttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def customers(request: HttpRequest) -> HttpResponse:
     return _varies_on_htmx(render(request, template, context))
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def customer_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]

@@ -20,8 +20,8 @@ from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from cxm.sizes import file_size
 from odata.forms import MappingForm, UploadForm
@@ -75,7 +75,7 @@ def _to_disk(upload: UploadedFile) -> Path:
 @csrf_exempt  # checked by csrf_protect below, once the size guard is in place
 @login_required
 @permission_required("odata.import_odata", raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def imports(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, UploadForm())
@@ -118,6 +118,7 @@ def _upload(request: HttpRequest, guard: SizeLimitUploadHandler) -> HttpResponse
 
 
 @login_required
+@allow_methods("GET")
 def import_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     run = access_import_run(request.user, code)  # type: ignore[arg-type]
     context = {"run": run, "errors": first_errors(run=run), "working": _working(run)}
@@ -131,7 +132,7 @@ def _working(run: ImportRun) -> bool:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def import_mapping(request: HttpRequest, code: UUID) -> HttpResponse:
     run = access_import_run(request.user, code, write=request.method == "POST")  # type: ignore[arg-type]
     if run.status != ImportRun.Status.NEEDS_MAPPING:
@@ -165,6 +166,7 @@ class _Echo:
 
 
 @login_required
+@allow_methods("GET")
 def import_errors_csv(request: HttpRequest, code: UUID) -> StreamingHttpResponse:
     run = access_import_run(request.user, code)  # type: ignore[arg-type]
     writer = csv.writer(_Echo())

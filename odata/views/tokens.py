@@ -14,8 +14,8 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.services.tokens import (
     PERMISSION,
@@ -42,14 +42,14 @@ def _list_page(request: HttpRequest, form: NewTokenForm, *, status: int = 200) -
     return render(request, "odata/tokens.html", {"page": page, "form": form}, status=status)
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def tokens(request: HttpRequest) -> HttpResponse:
     return _list_page(request, NewTokenForm())
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 @never_cache
@@ -63,7 +63,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
     return render(request, "odata/token_created.html", {"token": token, "raw": raw})
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def token_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]

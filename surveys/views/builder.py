@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from surveys.forms import NewSurveyForm, QuestionForm, SurveySettingsForm, TouchpointForm
 from surveys.models import Survey, Touchpoint
@@ -55,7 +55,7 @@ def _user(request: HttpRequest) -> User:
 # -- Touchpoints -----------------------------------------------------------------------------
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(MANAGE, raise_exception=True)
 def touchpoints(request: HttpRequest) -> HttpResponse:
@@ -64,7 +64,7 @@ def touchpoints(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(MANAGE, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def touchpoint_new(request: HttpRequest) -> HttpResponse:
     form = TouchpointForm(request.POST or None)
     if request.method == "POST":
@@ -79,7 +79,7 @@ def touchpoint_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def touchpoint_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     touchpoint = access_touchpoint(_user(request), code, write=request.method == "POST")
     form = TouchpointForm(request.POST or None, initial=TouchpointForm.initial_for(touchpoint))
@@ -96,7 +96,7 @@ def touchpoint_edit(request: HttpRequest, code: UUID) -> HttpResponse:
 # -- Surveys ---------------------------------------------------------------------------------
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(MANAGE, raise_exception=True)
 def surveys(request: HttpRequest) -> HttpResponse:
@@ -106,7 +106,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(MANAGE, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def survey_new(request: HttpRequest) -> HttpResponse:
     form = NewSurveyForm(request.POST or None, initial={"template": request.GET.get("template")})
     context = {"form": form, "has_touchpoints": Touchpoint.objects.exists()}
@@ -150,14 +150,14 @@ def _detail(
     return render(request, "surveys/builder/survey_detail.html", context, status=status)
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def survey_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     return _detail(request, access_survey(_user(request), code))
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def survey_settings(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey(_user(request), code, write=request.method == "POST")
     initial = {
@@ -180,7 +180,7 @@ def survey_settings(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "surveys/builder/survey_settings.html", context)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def survey_publish(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey(_user(request), code, write=True)
@@ -192,7 +192,7 @@ def survey_publish(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect("surveys:survey-detail", code=survey.code)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def survey_archive(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey(_user(request), code, write=True)
@@ -202,7 +202,7 @@ def survey_archive(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 @never_cache  # the page shows the signing secret: no copy in any cache
-@require_GET
+@allow_methods("GET")
 @login_required
 def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
     """The open link, its signing secret and a worked example of a signed order link."""
@@ -218,7 +218,7 @@ def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "surveys/builder/open_link.html", context)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def survey_open_link_rotate(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey(_user(request), code, write=True)
@@ -241,7 +241,7 @@ def _question_page(
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def question_add(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey(_user(request), code, write=request.method == "POST")
     form = QuestionForm(request.POST or None, earlier=survey.draft, initial={"required": True})
@@ -260,7 +260,7 @@ def question_add(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def question_edit(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     survey = access_survey(_user(request), code, write=request.method == "POST")
     index, question = draft_question(survey, key)
@@ -283,7 +283,7 @@ def question_edit(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     return _question_page(request, survey, form, key=key)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def question_delete(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     survey = access_survey(_user(request), code, write=True)
@@ -296,7 +296,7 @@ def question_delete(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     return redirect("surveys:survey-detail", code=survey.code)
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def question_move(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     survey = access_survey(_user(request), code, write=True)

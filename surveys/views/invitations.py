@@ -16,8 +16,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Customer, Order, Store
 from odata.selectors import access_customer
@@ -145,7 +145,7 @@ class InvitationFilterForm(forms.Form):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def bulk_invite(request: HttpRequest, code: UUID) -> HttpResponse:
     survey = access_survey_for_invitations(_user(request), code)
     form = AudienceForm(request.POST if request.method == "POST" else request.GET)
@@ -171,7 +171,7 @@ def bulk_invite(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @login_required
 @permission_required(MANAGE, raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def invitation_new(request: HttpRequest) -> HttpResponse:
     """Send a survey to the customer named by `?customer=<code>` (from the customer 360)."""
     customer = access_customer(_user(request), _uuid_or_404(request.GET.get("customer", "")))
@@ -208,7 +208,7 @@ def _uuid_or_404(value: str) -> UUID:
 # -- Invitations and revoking ---------------------------------------------------------------------
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(MANAGE, raise_exception=True)
 def invitations(request: HttpRequest) -> HttpResponse:
@@ -219,7 +219,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/invitations/list.html", {"form": form, "page": page})
 
 
-@require_POST
+@allow_methods("POST")
 @login_required
 def invitation_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
     invitation = access_invitation(_user(request), code)
@@ -233,7 +233,7 @@ def invitation_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
 # -- Suppressions ---------------------------------------------------------------------------------
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 @permission_required(MANAGE, raise_exception=True)
 def suppressions(request: HttpRequest) -> HttpResponse:

@@ -18,7 +18,6 @@ from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from actions.services import response_recorded
 from cxm import ratelimit
@@ -531,7 +530,7 @@ def _open_last_step(
 @never_cache
 @login_required
 @permission_required("surveys.manage_surveys", raise_exception=True)
-@require_http_methods(["GET", "POST"])
+@allow_methods("GET", "POST")
 def preview(request: HttpRequest, code: UUID) -> HttpResponse:
     """The answer pages with the draft's questions; nothing is saved."""
     user: User = request.user  # type: ignore[assignment]

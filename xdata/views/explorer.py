@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 
 from cxm.forms import validate_filter_date
+from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Store
 from surveys.models import Survey, Touchpoint
@@ -168,7 +168,7 @@ def _filter_params(query: QueryDict) -> dict[str, str]:
     return {k: str(v) for k, v in query.items() if k in names and v}
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def responses(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -201,7 +201,7 @@ def responses(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def response_detail_page(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -210,7 +210,7 @@ def response_detail_page(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "xdata/response_detail.html", {"detail": detail, "r": response})
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def feedback_detail_page(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -223,7 +223,7 @@ def _export_name(extension: str) -> str:
     return f"responses-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
@@ -238,7 +238,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-@require_GET
+@allow_methods("GET")
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
