@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +93,8 @@ class Receiver:
     # Set to hold requests (a hung receiver) until released.
     hold: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
+    # TCP connections accepted, whether or not a request followed.
+    connections: int = 0
 
     @property
     def url(self) -> str:
@@ -99,9 +103,14 @@ class Receiver:
 
 @contextmanager
 def webhook_receiver(
-    secret: str, statuses: list[int] | None = None, *, port: int = 0
+    secret: str,
+    statuses: list[int] | None = None,
+    *,
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Receiver]:
-    """Serve on `port` (0: any free one) until the block ends."""
+    """Serve on `port` (0: any free one) until the block ends; with `tls`, HTTPS only, with
+    that server context (its certificate)."""
     receiver = Receiver(secret=secret, statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
@@ -128,7 +137,18 @@ def webhook_receiver(
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        def get_request(self) -> tuple[socket.socket, Any]:
+            connection, address = self.socket.accept()
+            receiver.connections += 1
+            if tls is None:
+                return connection, address
+            connection.settimeout(10)
+            # A handshake the client breaks off (a certificate it does not trust) raises an
+            # OSError here, which the server takes as a request that never came.
+            return tls.wrap_socket(connection, server_side=True), address
+
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     receiver.port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
