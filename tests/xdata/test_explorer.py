@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import factory
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.http import urlencode
 
 from cxm.models import User
 from odata.models import Customer, Store
@@ -19,6 +21,7 @@ from surveys.models import Survey, SurveyVersion, Touchpoint
 from tests.conftest import client_for
 from tests.odata.test_customer_360 import CustomerFactory, StoreFactory
 from xdata.models import Answer, Feedback, Response
+from xdata.views.explorer import ExplorerFilterForm
 
 pytestmark = pytest.mark.django_db
 
@@ -288,6 +291,39 @@ def test_a_code_that_names_nothing_is_reported_too(agent: User) -> None:
     html = shown(client_for(agent), "store=00000000-0000-0000-0000-000000000000")
     assert "names nothing: Store." in html
     assert "Not applied" not in shown(client_for(agent), "")
+
+
+@pytest.mark.parametrize(("language", "source_label"), [("en", "Source"), ("ko", "출처")])
+def test_a_filter_not_applied_is_named_as_the_filter_bar_labels_it(
+    agent: User, language: str, source_label: str
+) -> None:
+    make_response()
+    User.objects.filter(pk=agent.pk).update(language=language)
+    client = client_for(agent)
+    client.cookies.load({"django_language": language})
+    bad = {
+        "source": "mail",
+        "survey": "nope",
+        "touchpoint": "nope",
+        "store": "nope",
+        "date_from": "yesterday",
+        "date_to": "31-12-2025",
+        "score": "great",
+        "language": "xx",
+        "has_comment": "maybe",
+        "q": "x" * 101,
+    }
+    with translation.override(language):
+        labels = [str(ExplorerFilterForm.base_fields[name].label) for name in bad]
+    assert labels[0] == source_label
+    html = shown(client, urlencode(bad))
+    note = html[html.index('class="form-errors"') :]
+    assert f": {', '.join(labels)}." in note[: note.index("</p>")]
+    start = html.index('<form class="filters"')
+    bar = html[start : html.index("</form>", start)]
+    assert all(f"<label>{label} " in bar or f"<label>{label}\n" in bar for label in labels)
+    refused = client.get(f"{URL}export.csv?{urlencode(bad)}").content.decode()
+    assert f": {', '.join(labels)}." in refused
 
 
 def test_an_export_with_a_bad_filter_is_refused_not_widened(agent: User) -> None:

@@ -68,47 +68,36 @@ COMMENT_CHOICES = [
 ]
 
 
-# The filters' names as the page labels them, to say which ones were not applied.
-FILTER_LABELS = {
-    "source": _("Source"),
-    "survey": _("Survey"),
-    "touchpoint": _("Touchpoint"),
-    "store": _("Store"),
-    "date_from": _("Date from"),
-    "date_to": _("Date to"),
-    "score": _("Score"),
-    "language": _("Language"),
-    "has_comment": _("Comment"),
-    "q": _("Search comments"),
-}
-
-
 class ExplorerFilterForm(forms.Form):
     """The explorer's query string; bad values are left out of the filter (and reported by
-    `ignored`), so a stale bookmark still opens."""
+    `ignored`), so a stale bookmark still opens. The fields' labels are the filter bar's, and
+    name the filters that were not applied."""
 
     ignored: list[str]
 
-    source = forms.ChoiceField(choices=SOURCE_CHOICES, required=False)
-    survey = forms.UUIDField(required=False)
-    touchpoint = forms.UUIDField(required=False)
-    store = forms.UUIDField(required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=SOURCE_CHOICES, required=False)
+    survey = forms.UUIDField(label=_("Survey"), required=False)
+    touchpoint = forms.UUIDField(label=_("Touchpoint"), required=False)
+    store = forms.UUIDField(label=_("Store"), required=False)
     date_from = forms.DateField(
+        label=_("Date from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_filter_date],
     )
     date_to = forms.DateField(
+        label=_("Date to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_filter_date],
     )
-    score = forms.ChoiceField(choices=SCORE_CHOICES, required=False)
+    score = forms.ChoiceField(label=_("Score"), choices=SCORE_CHOICES, required=False)
     language = forms.ChoiceField(
-        choices=[("", _("Any language")), *settings.LANGUAGES], required=False
+        label=_("Language"), choices=[("", _("Any language")), *settings.LANGUAGES], required=False
     )
-    has_comment = forms.ChoiceField(choices=COMMENT_CHOICES, required=False)
+    has_comment = forms.ChoiceField(label=_("Comment"), choices=COMMENT_CHOICES, required=False)
     q = forms.CharField(
+        label=_("Search comments"),
         required=False,
         max_length=100,
         strip=True,
@@ -123,13 +112,13 @@ class ExplorerFilterForm(forms.Form):
         data: dict[str, Any] = {
             name: value for name, value in self.cleaned_data.items() if name not in self.errors
         }
-        self.ignored = [name for name in FILTER_LABELS if name in self.errors]
+        self.ignored = [name for name in self.fields if name in self.errors]
         named = {}
         for name, model in (("survey", Survey), ("touchpoint", Touchpoint), ("store", Store)):
             named[name] = _by_code(model, data.get(name))
             if data.get(name) is not None and named[name] is None:
                 self.ignored.append(name)
-        self.ignored.sort(key=list(FILTER_LABELS).index)
+        self.ignored.sort(key=list(self.fields).index)
         comment = data.get("has_comment") or ""
         return ExplorerFilters(
             source=data.get("source") or Source.ALL,
@@ -150,7 +139,7 @@ def _by_code(model: Any, code: UUID | None) -> Any:
 
 
 def _ignored_labels(form: ExplorerFilterForm) -> str:
-    return ", ".join(str(FILTER_LABELS[name]) for name in form.ignored)
+    return ", ".join(str(form.fields[name].label) for name in form.ignored)
 
 
 def _export_refused(request: HttpRequest, form: ExplorerFilterForm) -> HttpResponse | None:
