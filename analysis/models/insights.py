@@ -19,25 +19,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from analysis.models.metrics import fact_ref
 from analysis.models.runs import AnalysisRun
 from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Feedback, Response
-
-
-def _ref(model: type[models.Model]) -> models.ForeignKey:
-    # As MetricCell: no database constraint and no index of its own. The rows are written by
-    # one statement per run and go with the run; a deleted store or response must neither block
-    # nor cascade into history.
-    return models.ForeignKey(
-        model,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
 
 class Measure(models.TextChoices):
@@ -59,13 +45,13 @@ class DriverFact(models.Model):
     """
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
-    response = _ref(Response)
-    feedback = _ref(Feedback)
+    response = fact_ref(Response)
+    feedback = fact_ref(Feedback)
     day = models.DateField()  # local date of the answer
-    survey = _ref(Survey)
-    touchpoint = _ref(Touchpoint)
-    store = _ref(Store)
-    region = _ref(Region)
+    survey = fact_ref(Survey)
+    touchpoint = fact_ref(Touchpoint)
+    store = fact_ref(Store)
+    region = fact_ref(Region)
     measure = models.CharField(max_length=8, choices=Measure.choices)
     score = models.SmallIntegerField()
     days_late = models.SmallIntegerField(null=True)
@@ -101,14 +87,14 @@ class SayDoFact(models.Model):
         RATING = "rating"
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
-    response = _ref(Response)
-    feedback = _ref(Feedback)
-    customer = _ref(Customer)
+    response = fact_ref(Response)
+    feedback = fact_ref(Feedback)
+    customer = fact_ref(Customer)
     day = models.DateField()
-    survey = _ref(Survey)
-    touchpoint = _ref(Touchpoint)
-    store = _ref(Store)
-    region = _ref(Region)
+    survey = fact_ref(Survey)
+    touchpoint = fact_ref(Touchpoint)
+    store = fact_ref(Store)
+    region = fact_ref(Region)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # yes/no/unsure, promoter/passive/detractor, or stars_1_2/stars_3/stars_4_5
     said = models.CharField(max_length=16)
@@ -139,12 +125,12 @@ class ValuePoint(models.Model):
         OTHER_HAPPY = "other_happy"
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
-    customer = _ref(Customer)
+    customer = fact_ref(Customer)
     day = models.DateField()  # local date of the latest scored answer or rating
-    survey = _ref(Survey)  # empty for a rating
-    touchpoint = _ref(Touchpoint)
-    store = _ref(Store)  # the store of that answer, else the customer's home store
-    region = _ref(Region)
+    survey = fact_ref(Survey)  # empty for a rating
+    touchpoint = fact_ref(Touchpoint)
+    store = fact_ref(Store)  # the store of that answer, else the customer's home store
+    region = fact_ref(Region)
     revenue = models.DecimalField(max_digits=16, decimal_places=2)
     orders = models.PositiveIntegerField()
     contacts = models.PositiveIntegerField()
@@ -172,13 +158,13 @@ class ThemeTerm(models.Model):
     """
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="+")
-    response = _ref(Response)
-    feedback = _ref(Feedback)
+    response = fact_ref(Response)
+    feedback = fact_ref(Feedback)
     day = models.DateField()
-    survey = _ref(Survey)
-    touchpoint = _ref(Touchpoint)
-    store = _ref(Store)
-    region = _ref(Region)
+    survey = fact_ref(Survey)
+    touchpoint = fact_ref(Touchpoint)
+    store = fact_ref(Store)
+    region = fact_ref(Region)
     tone = models.CharField(max_length=8, blank=True)
     language = models.CharField(max_length=8, blank=True)
     term = models.CharField(max_length=100)

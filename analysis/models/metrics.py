@@ -24,9 +24,12 @@ CES_LEVELS = tuple(range(1, 8))
 REVIEW_LEVELS = tuple(range(1, 6))
 
 
-def _ref(model: type[models.Model]) -> models.ForeignKey:
-    # No database constraint and no index of its own: the run's rows are written in one
-    # INSERT … SELECT and deleted with the run; a deleted store must not block or cascade.
+def fact_ref(model: type[models.Model]) -> models.ForeignKey:
+    """A fact row's reference to the row it describes (a store, survey, response …), for the
+    per-run tables here and in `analysis.models.insights`."""
+    # No database constraint and no index of its own: a run's rows are written by one
+    # INSERT … SELECT per source and deleted with the run; a deleted store or response must
+    # neither block nor cascade into history.
     return models.ForeignKey(
         model,
         on_delete=models.DO_NOTHING,
@@ -45,10 +48,10 @@ class MetricCell(models.Model):
     dim = models.CharField(max_length=16, blank=True)  # "" = base row
     value = models.CharField(max_length=64, blank=True)
     day = models.DateField()
-    survey = _ref(Survey)
-    touchpoint = _ref(Touchpoint)
-    store = _ref(Store)
-    region = _ref(Region)
+    survey = fact_ref(Survey)
+    touchpoint = fact_ref(Touchpoint)
+    store = fact_ref(Store)
+    region = fact_ref(Region)
     # Survey responses in the cell, and the NPS answers among them.
     responses = models.PositiveIntegerField(default=0)
     nps_n = models.PositiveIntegerField(default=0)
