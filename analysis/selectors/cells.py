@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import DateField, F, QuerySet, Sum
+from django.db.models import DateField, F, Model, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractIsoWeekDay
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from analysis.models import MetricCell
 from analysis.periods import period_start
 from odata.models import Channel, Region, Store
 from surveys.models import Daypart, Survey, Touchpoint
+
+M = TypeVar("M", bound=Model)
 
 # segment kind: (MetricCell.dim of its rows, the column or expression that keys it)
 SEGMENT_KINDS: dict[str, tuple[str, str]] = {
@@ -58,18 +60,22 @@ class CellFilter:
     touchpoint_id: int | None = None
     survey_id: int | None = None
 
+    def applied(self, rows: QuerySet[M]) -> QuerySet[M]:
+        """`rows` under these filters: cells, or any per-run fact table with the same `day`,
+        `region_id`, `store_id`, `touchpoint_id` and `survey_id` columns."""
+        if self.date_from is not None:
+            rows = rows.filter(day__gte=self.date_from)
+        if self.date_to is not None:
+            rows = rows.filter(day__lte=self.date_to)
+        for name in ("region_id", "store_id", "touchpoint_id", "survey_id"):
+            value = getattr(self, name)
+            if value is not None:
+                rows = rows.filter(**{name: value})
+        return rows
+
 
 def _cells(run_id: int, dim: str, where: CellFilter) -> QuerySet[MetricCell]:
-    cells = MetricCell.objects.filter(run_id=run_id, dim=dim)
-    if where.date_from is not None:
-        cells = cells.filter(day__gte=where.date_from)
-    if where.date_to is not None:
-        cells = cells.filter(day__lte=where.date_to)
-    for field in ("region_id", "store_id", "touchpoint_id", "survey_id"):
-        value = getattr(where, field)
-        if value is not None:
-            cells = cells.filter(**{field: value})
-    return cells
+    return where.applied(MetricCell.objects.filter(run_id=run_id, dim=dim))
 
 
 def summed_counts(

@@ -44,16 +44,19 @@ STREAM_CHUNK = 5000
 
 def scoped(rows: QuerySet[M], run: AnalysisRun, where: CellFilter) -> QuerySet[M]:
     """A fact table's rows of `run` under the dashboard filters (the same fields as cells)."""
-    rows = rows.filter(run=run)
-    if where.date_from is not None:
-        rows = rows.filter(day__gte=where.date_from)
-    if where.date_to is not None:
-        rows = rows.filter(day__lte=where.date_to)
-    for name in ("region_id", "store_id", "touchpoint_id", "survey_id"):
-        value = getattr(where, name)
-        if value is not None:
-            rows = rows.filter(**{name: value})
-    return rows
+    return where.applied(rows.filter(run=run))
+
+
+def _names(model: type[Store | Survey], ids: Iterable[int | None]) -> dict[int, str]:
+    """The name of each of `ids` (empty ones left out) that still exists, in one query."""
+    return dict(model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+
+
+def _customers(ids: Iterable[int | None]) -> dict[int, Customer]:
+    """The customers among `ids` that still exist, with what a list shows of them, in one
+    query."""
+    found = Customer.objects.filter(pk__in=[i for i in ids if i])
+    return {c.pk: c for c in found.only("pk", "code", "name", "external_id")}
 
 
 def finite(value: float) -> float | None:
@@ -690,7 +693,7 @@ def saydo_segments(run: AnalysisRun, where: CellFilter, by: str) -> list[Segment
 def _segment_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
     keys = list(keys)
     if by == "store":
-        names = dict(Store.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+        names = _names(Store, keys)
         return {k: names.get(k, str(_("Not recorded"))) for k in keys}
     choices: dict[str, Any] = {}
     if by == "daypart":
@@ -758,22 +761,9 @@ def follow_up_facts(run: AnalysisRun, where: CellFilter) -> QuerySet[SayDoFact]:
 
 def follow_ups(facts: Iterable[SayDoFact]) -> list[FollowUp]:
     rows = list(facts)
-    customers = {
-        c.pk: c
-        for c in Customer.objects.filter(pk__in=[f.customer_id for f in rows]).only(
-            "pk", "code", "name", "external_id"
-        )
-    }
-    stores = dict(
-        Store.objects.filter(pk__in=[f.store_id for f in rows if f.store_id]).values_list(
-            "pk", "name"
-        )
-    )
-    surveys = dict(
-        Survey.objects.filter(pk__in=[f.survey_id for f in rows if f.survey_id]).values_list(
-            "pk", "name"
-        )
-    )
+    customers = _customers(f.customer_id for f in rows)
+    stores = _names(Store, (f.store_id for f in rows))
+    surveys = _names(Survey, (f.survey_id for f in rows))
     result = []
     for fact in rows:
         customer = customers.get(fact.customer_id or 0)
@@ -890,17 +880,8 @@ def value_customers(
 
 def _value_rows(points: Iterable[ValuePoint]) -> list[ValueCustomer]:
     rows = list(points)
-    customers = {
-        c.pk: c
-        for c in Customer.objects.filter(pk__in=[p.customer_id for p in rows]).only(
-            "pk", "code", "name", "external_id"
-        )
-    }
-    stores = dict(
-        Store.objects.filter(pk__in=[p.store_id for p in rows if p.store_id]).values_list(
-            "pk", "name"
-        )
-    )
+    customers = _customers(p.customer_id for p in rows)
+    stores = _names(Store, (p.store_id for p in rows))
     result = []
     for point in rows:
         customer = customers.get(point.customer_id or 0)
