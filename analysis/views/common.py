@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from analysis.forms import DashboardFilters
 from analysis.models import AnalysisRun
@@ -51,3 +53,20 @@ def dashboard(request: HttpRequest, form_class: type[DashboardFilters]) -> Dashb
         return Dashboard(form, run, None)
     last_day = run.as_of - timedelta(days=1) if run.as_of else None
     return Dashboard(form, run, form.cell_filter(last_day=last_day))
+
+
+def not_ready(request: HttpRequest, template: str, page: Dashboard, name: str) -> HttpResponse:
+    """The page `name` with its filter bar only: 400 for a filter that is not valid, else the
+    "no analysis yet" state."""
+    return render(request, template, page.context(name), status=page.status)
+
+
+def csv_refusal(page: Dashboard) -> HttpResponse:
+    """A page's CSV when there is nothing to export: 400 for a filter that is not valid, 404
+    before the first finished run."""
+    problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
+    return HttpResponse(
+        problem,
+        status=400 if page.form.errors else 404,
+        content_type="text/plain; charset=utf-8",
+    )

@@ -29,7 +29,7 @@ from analysis import charts, stats
 from analysis.forms import DashboardFilters
 from analysis.models.insights import ValuePoint
 from analysis.selectors import insights as reads
-from analysis.views.common import Dashboard, dashboard
+from analysis.views.common import Dashboard, csv_refusal, dashboard, not_ready
 from cxm.csvsafe import safe_cell
 from cxm.methods import allow_methods
 from odata.selectors import contact_cost
@@ -81,19 +81,6 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 def _export_url(name: str, page: Dashboard) -> str:
     return reverse(name) + "?" + urlencode(page.form.query())
-
-
-def _not_ready(request: HttpRequest, template: str, page: Dashboard, name: str) -> HttpResponse:
-    return render(request, template, page.context(name), status=page.status)
-
-
-def _csv_refusal(page: Dashboard) -> HttpResponse:
-    problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
-    return HttpResponse(
-        problem,
-        status=400 if page.form.errors else 404,
-        content_type="text/plain; charset=utf-8",
-    )
 
 
 def _cell(value: Any) -> Any:
@@ -313,7 +300,7 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
 def drivers_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, DriversFilters)
     if page.where is None or page.run is None:
-        return _not_ready(request, "analysis/drivers.html", page, "drivers")
+        return not_ready(request, "analysis/drivers.html", page, "drivers")
     requested = page.form.cleaned_data.get("measure") or ""
     report = reads.drivers_report(page.run, page.where, requested)
     return render(
@@ -326,7 +313,7 @@ def drivers_page(request: HttpRequest) -> HttpResponse:
 def drivers_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, DriversFilters)
     if page.where is None or page.run is None:
-        return _csv_refusal(page)
+        return csv_refusal(page)
     report = reads.drivers_report(page.run, page.where, page.form.cleaned_data.get("measure") or "")
     rows: list[list[Any]] = []
     for driver in report.drivers:
@@ -422,7 +409,7 @@ def _saydo_context(page: Dashboard, report: reads.SayDoReport) -> dict[str, Any]
 def saydo_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, SayDoFilters)
     if page.where is None or page.run is None:
-        return _not_ready(request, "analysis/say_do.html", page, "say-do")
+        return not_ready(request, "analysis/say_do.html", page, "say-do")
     report = reads.saydo_report(page.run, page.where, page.form.cleaned_data.get("by") or "")
     return render(
         request, "analysis/say_do.html", page.context("say-do", **_saydo_context(page, report))
@@ -436,7 +423,7 @@ def saydo_csv(request: HttpRequest) -> HttpResponse:
     rates per group."""
     page = dashboard(request, SayDoFilters)
     if page.where is None or page.run is None:
-        return _csv_refusal(page)
+        return csv_refusal(page)
     rows: list[list[Any]] = []
     for row in reads.saydo_rows(page.run, page.where):
         for days, rate in zip(reads.WINDOWS, row.rates, strict=True):
@@ -550,7 +537,7 @@ def _value_context(page: Dashboard, report: reads.ValueReport) -> dict[str, Any]
 def value_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ValueFilters)
     if page.where is None or page.run is None:
-        return _not_ready(request, "analysis/value.html", page, "value-experience")
+        return not_ready(request, "analysis/value.html", page, "value-experience")
     report = reads.value_report(page.run, page.where, page.form.cleaned_data.get("quadrant") or "")
     return render(
         request,
@@ -565,7 +552,7 @@ def value_csv(request: HttpRequest) -> HttpResponse:
     """Every customer under the filter, valuable-and-unhappy first, then by net value."""
     page = dashboard(request, ValueFilters)
     if page.where is None or page.run is None:
-        return _csv_refusal(page)
+        return csv_refusal(page)
     rows: list[list[Any]] = []
     for quadrant in reads.QUADRANTS:
         for item in reads.value_customers(page.run, page.where, quadrant, limit=None):
@@ -645,7 +632,7 @@ def _themes_context(page: Dashboard, report: reads.ThemesReport) -> dict[str, An
 def themes_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ThemeFilters)
     if page.where is None or page.run is None:
-        return _not_ready(request, "analysis/themes.html", page, "themes")
+        return not_ready(request, "analysis/themes.html", page, "themes")
     report = reads.themes_report(page.run, page.where, page.form.cleaned_data.get("language") or "")
     return render(
         request, "analysis/themes.html", page.context("themes", **_themes_context(page, report))
@@ -657,7 +644,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
 def themes_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ThemeFilters)
     if page.where is None or page.run is None:
-        return _csv_refusal(page)
+        return csv_refusal(page)
     report = reads.themes_report(page.run, page.where, page.form.cleaned_data.get("language") or "")
     rows: list[list[Any]] = []
     for term in report.top:

@@ -21,7 +21,7 @@ from analysis.forms import OverviewFilters
 from analysis.measures import METRICS
 from analysis.selectors.dashboards import Overview, method_note, overview
 from analysis.services.changes import MIN_N
-from analysis.views.common import dashboard
+from analysis.views.common import csv_refusal, dashboard, not_ready
 from cxm.csvsafe import safe_cell
 from cxm.methods import allow_methods
 
@@ -80,9 +80,7 @@ def _figures(data: Overview) -> dict[str, Any]:
 def overview_page(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, OverviewFilters)
     if page.where is None or page.run is None:
-        return render(
-            request, "analysis/overview.html", page.context("overview"), status=page.status
-        )
+        return not_ready(request, "analysis/overview.html", page, "overview")
     metric, period = _choices(page.form)  # type: ignore[arg-type]
     data = overview(page.run, page.where, metric=metric, period=period)
     context = page.context(
@@ -107,12 +105,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
     """The trend (touchpoint "all") and heatmap cells of the chosen metric, as on the page."""
     page = dashboard(request, OverviewFilters)
     if page.where is None or page.run is None:
-        problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
-        return HttpResponse(
-            problem,
-            status=400 if page.form.errors else 404,
-            content_type="text/plain; charset=utf-8",
-        )
+        return csv_refusal(page)
     metric, period = _choices(page.form)  # type: ignore[arg-type]
     data = overview(page.run, page.where, metric=metric, period=period)
     buffer = io.StringIO()

@@ -19,7 +19,7 @@ from analysis import charts
 from analysis.forms import SEGMENT_KIND_CHOICES, SegmentFilters, default_order
 from analysis.measures import METRICS
 from analysis.selectors.dashboards import SegmentTable, method_note, segment_table
-from analysis.views.common import dashboard
+from analysis.views.common import csv_refusal, dashboard, not_ready
 from cxm.csvsafe import safe_cell
 from cxm.methods import allow_methods
 
@@ -64,9 +64,7 @@ def _figure(table: SegmentTable) -> dict[str, Any]:
 def segments_page(request: HttpRequest) -> HttpResponse:
     page, table = _table(request)
     if table is None:
-        return render(
-            request, "analysis/segments.html", page.context("segments"), status=page.status
-        )
+        return not_ready(request, "analysis/segments.html", page, "segments")
     kind_label = dict(SEGMENT_KIND_CHOICES)[table.kind]
     note = method_note(
         table.metric,
@@ -134,9 +132,7 @@ CSV_HEADER = [
 def segments_csv(request: HttpRequest) -> HttpResponse:
     page, table = _table(request)
     if table is None:
-        problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
-        status = 400 if page.form.errors else 404
-        return HttpResponse(problem, status=status, content_type="text/plain; charset=utf-8")
+        return csv_refusal(page)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(buffer)
