@@ -5,55 +5,63 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast, Collate
 
 from odata.models import Customer
 from odata.selectors import TimelineCursor, TimelineEntry, TimelineSource
+from xdata.models import Feedback, Response
 
 # The key is the row's code as text in the "C" collation: bytewise, as Python compares the
 # strings the timeline merges on (see odata.selectors._KEY_COLLATION).
 _KEY = Collate(Cast("code", output_field=TextField()), "C")
 
 
+def _entries(
+    rows: QuerySet[Response] | QuerySet[Feedback],
+    *,
+    kind: str,
+    at: str,
+    template: str,
+    before: TimelineCursor | None,
+    limit: int,
+) -> list[TimelineEntry]:
+    """The newest `limit` of `rows` older than `before`, timed by their field `at`."""
+    rows = rows.alias(timeline_key=_KEY)
+    if before is not None:
+        rows = rows.filter(before.older_than(kind=kind, at=at, key="timeline_key"))
+    return [
+        TimelineEntry(
+            at=getattr(row, at), kind=kind, key=str(row.code), template=template, subject=row
+        )
+        for row in rows.order_by(f"-{at}", "-timeline_key")[:limit]
+    ]
+
+
 def response_entries(
     customer: Customer, *, before: TimelineCursor | None, limit: int, now: datetime
 ) -> list[TimelineEntry]:
-    responses = customer.responses.select_related("survey", "store").alias(timeline_key=_KEY)
-    if before is not None:
-        responses = responses.filter(
-            before.older_than(kind="response", at="submitted_at", key="timeline_key")
-        )
-    return [
-        TimelineEntry(
-            at=response.submitted_at,
-            kind="response",
-            key=str(response.code),
-            template="xdata/_timeline_response.html",
-            subject=response,
-        )
-        for response in responses.order_by("-submitted_at", "-timeline_key")[:limit]
-    ]
+    return _entries(
+        customer.responses.select_related("survey", "store"),
+        kind="response",
+        at="submitted_at",
+        template="xdata/_timeline_response.html",
+        before=before,
+        limit=limit,
+    )
 
 
 def feedback_entries(
     customer: Customer, *, before: TimelineCursor | None, limit: int, now: datetime
 ) -> list[TimelineEntry]:
-    feedback = customer.feedback.select_related("store").alias(timeline_key=_KEY)
-    if before is not None:
-        feedback = feedback.filter(
-            before.older_than(kind="feedback", at="occurred_at", key="timeline_key")
-        )
-    return [
-        TimelineEntry(
-            at=row.occurred_at,
-            kind="feedback",
-            key=str(row.code),
-            template="xdata/_timeline_feedback.html",
-            subject=row,
-        )
-        for row in feedback.order_by("-occurred_at", "-timeline_key")[:limit]
-    ]
+    return _entries(
+        customer.feedback.select_related("store"),
+        kind="feedback",
+        at="occurred_at",
+        template="xdata/_timeline_feedback.html",
+        before=before,
+        limit=limit,
+    )
 
 
 SOURCES = (
