@@ -142,11 +142,16 @@ def _ignored_labels(form: ExplorerFilterForm) -> str:
     return ", ".join(str(form.fields[name].label) for name in form.ignored)
 
 
-def _export_refused(request: HttpRequest, form: ExplorerFilterForm) -> HttpResponse | None:
-    """An export never falls back to "any": with a filter that is not valid it would hand out
-    far more rows than the person asked for."""
+def _export_filters(request: HttpRequest) -> ExplorerFilters | HttpResponse:
+    """The filters an export asks for, or the page refusing it: an export never falls back to
+    "any", as with a filter that is not valid it would hand out far more rows than the person
+    asked for."""
+    user: User = request.user  # type: ignore[assignment]
+    require_explorer(user)
+    form = ExplorerFilterForm(request.GET)
+    filters = form.filters()
     if not form.ignored:
-        return None
+        return filters
     context = {"ignored": _ignored_labels(form), "query": urlencode(_filter_params(request.GET))}
     return render(request, "xdata/export_refused.html", context, status=400)
 
@@ -215,13 +220,9 @@ def _export_name(extension: str) -> str:
 @allow_methods("GET")
 @login_required
 def export_csv(request: HttpRequest) -> HttpResponseBase:
-    user: User = request.user  # type: ignore[assignment]
-    require_explorer(user)
-    form = ExplorerFilterForm(request.GET)
-    filters = form.filters()
-    refused = _export_refused(request, form)
-    if refused is not None:
-        return refused
+    filters = _export_filters(request)
+    if isinstance(filters, HttpResponse):
+        return filters
     response = StreamingHttpResponse(csv_stream(filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
@@ -230,13 +231,9 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 @allow_methods("GET")
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
-    user: User = request.user  # type: ignore[assignment]
-    require_explorer(user)
-    form = ExplorerFilterForm(request.GET)
-    filters = form.filters()
-    refused = _export_refused(request, form)
-    if refused is not None:
-        return refused
+    filters = _export_filters(request)
+    if isinstance(filters, HttpResponse):
+        return filters
     return FileResponse(
         xlsx_file(filters),
         as_attachment=True,
