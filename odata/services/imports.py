@@ -363,9 +363,6 @@ def _record(
     run.save()
 
 
-ERROR_HEADER = ("row", "column", "value", "reason")
-
-
 def error_rows(*, run: ImportRun) -> Iterator[list[str]]:
     """The row-level error report, header first, in the active language, formula-safe."""
     yield [_("row"), _("column"), _("value"), _("reason")]
