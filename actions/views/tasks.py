@@ -86,12 +86,19 @@ class MyTasksFilterForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    """The note kept when the task waits on the customer."""
+
+    # Several forms share the task page; a prefix keeps their field ids (and labels) apart.
+    prefix = "wait"
+
     note = forms.CharField(
         label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ResolveForm(forms.Form):
+    prefix = "resolve"
+
     root_cause = forms.ModelChoiceField(
         label=_("Root cause"),
         queryset=RootCause.objects.filter(is_active=True),
@@ -147,6 +154,9 @@ class ChecklistForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
+    # Also the board's bulk form, beside the board's owner filter.
+    prefix = "reassign"
+
     owner = forms.ModelChoiceField(
         label=_("New owner"),
         queryset=User.objects.none(),

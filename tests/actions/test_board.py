@@ -163,7 +163,9 @@ def test_bulk_get_is_refused(manager: User) -> None:
 def test_bulk_refused_for_staff_and_outsiders(agent: User, outsider: User) -> None:
     task = FollowUpTaskFactory(owner=agent)
     for user in (agent, outsider):
-        response = client_for(user).post(BULK, {"tasks": [task.code], "owner": outsider.code})
+        response = client_for(user).post(
+            BULK, {"tasks": [task.code], "reassign-owner": outsider.code}
+        )
         assert response.status_code == 403
     assert FollowUpTask.objects.get(pk=task.pk).owner == agent
 
@@ -178,8 +180,8 @@ def test_bulk_reassigns_each_open_task(manager: User) -> None:
         BULK,
         {
             "tasks": [first.code, second.code, closed.code],
-            "owner": bob.code,
-            "note": "Ann is on leave",
+            "reassign-owner": bob.code,
+            "reassign-note": "Ann is on leave",
             "back": f"{URL}?status=open",
         },
         follow=True,
@@ -198,16 +200,16 @@ def test_bulk_reassigns_each_open_task(manager: User) -> None:
 def test_bulk_bad_input_is_a_400(manager: User) -> None:
     task = FollowUpTaskFactory()
     client = _english(manager)
-    response = client.post(BULK, {"owner": UserFactory(role=Role.STAFF).code})
+    response = client.post(BULK, {"reassign-owner": UserFactory(role=Role.STAFF).code})
     assert response.status_code == 400
     assert "Select the tasks to reassign first." in response.content.decode()
-    response = client.post(BULK, {"tasks": [task.code], "owner": UserFactory().code})
+    response = client.post(BULK, {"tasks": [task.code], "reassign-owner": UserFactory().code})
     assert response.status_code == 400
     assert "This person cannot work follow-up tasks." in response.content.decode()
     # The selection and the filters survive the error.
     response = client.post(
         BULK,
-        {"tasks": [task.code], "owner": UserFactory().code, "back": f"{URL}?status=all"},
+        {"tasks": [task.code], "reassign-owner": UserFactory().code, "back": f"{URL}?status=all"},
     )
     html = response.content.decode()
     assert f'value="{task.code}" id="pick-{task.code}"' in html
@@ -221,7 +223,7 @@ def test_bulk_back_only_goes_to_the_board(manager: User) -> None:
         BULK,
         {
             "tasks": [task.code],
-            "owner": UserFactory(role=Role.STAFF).code,
+            "reassign-owner": UserFactory(role=Role.STAFF).code,
             "back": "https://evil.example/",
         },
     )

@@ -76,7 +76,7 @@ def test_start_then_wait_then_resume(agent: User) -> None:
     started = _reload(task)
     assert started.status == TaskStatus.IN_PROGRESS and started.first_action_at is not None
 
-    client.post(_url(task, "wait"), {"note": "Left a voicemail"})
+    client.post(_url(task, "wait"), {"wait-note": "Left a voicemail"})
     waiting = _reload(task)
     assert waiting.status == TaskStatus.WAITING and waiting.paused_at is not None
     assert waiting.events.filter(kind=TaskEvent.Kind.STATUS, text="Left a voicemail").exists()
@@ -87,7 +87,9 @@ def test_start_then_wait_then_resume(agent: User) -> None:
 
 def test_resolve_needs_a_root_cause_and_a_note(agent: User) -> None:
     task = FollowUpTaskFactory(owner=agent)
-    response = _english(agent).post(_url(task, "resolve"), {"root_cause": "", "note": ""})
+    response = _english(agent).post(
+        _url(task, "resolve"), {"resolve-root_cause": "", "resolve-note": ""}
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "Choose a root cause to resolve the task." in html
@@ -98,7 +100,9 @@ def test_resolve_needs_a_root_cause_and_a_note(agent: User) -> None:
 def test_resolve_with_an_inactive_root_cause_is_refused(agent: User) -> None:
     task = FollowUpTaskFactory(owner=agent)
     cause = RootCauseFactory(is_active=False)
-    response = _english(agent).post(_url(task, "resolve"), {"root_cause": cause.code, "note": "x"})
+    response = _english(agent).post(
+        _url(task, "resolve"), {"resolve-root_cause": cause.code, "resolve-note": "x"}
+    )
     assert response.status_code == 400
     assert "Choose a root cause from the list." in response.content.decode()
 
@@ -107,7 +111,9 @@ def test_resolve_close_reopen(agent: User) -> None:
     task = FollowUpTaskFactory(owner=agent)
     cause = RootCauseFactory()
     client = client_for(agent)
-    response = client.post(_url(task, "resolve"), {"root_cause": cause.code, "note": "Refunded."})
+    response = client.post(
+        _url(task, "resolve"), {"resolve-root_cause": cause.code, "resolve-note": "Refunded."}
+    )
     assert response.status_code == 302
     resolved = _reload(task)
     assert resolved.status == TaskStatus.RESOLVED
@@ -175,12 +181,14 @@ def test_reassign_to_someone_who_works_tasks(agent: User) -> None:
     colleague = UserFactory(role=Role.STAFF)
     nobody = UserFactory()  # no role: cannot work tasks
     client = _english(agent)
-    response = client.post(_url(task, "reassign"), {"owner": nobody.code})
+    response = client.post(_url(task, "reassign"), {"reassign-owner": nobody.code})
     assert response.status_code == 400
     assert "This person cannot work follow-up tasks." in response.content.decode()
     assert _reload(task).owner == agent
 
-    response = client.post(_url(task, "reassign"), {"owner": colleague.code, "note": "Your store"})
+    response = client.post(
+        _url(task, "reassign"), {"reassign-owner": colleague.code, "reassign-note": "Your store"}
+    )
     assert response.status_code == 302
     assert _reload(task).owner == colleague
     assert TaskEvent.objects.filter(task=task, kind=TaskEvent.Kind.ASSIGNED).exists()
