@@ -2,7 +2,11 @@
 
 Django's `naturaltime` reads oddly in Korean ("지금부터 22 시간" for "22 hours from now") and
 lists two units ("1 day, 2 hours"); a due time on a phone needs one unit, rounded down, in the
-words each language uses ("22시간 후", "in 22 hours", "3일 전", "3 days ago")."""
+words each language uses ("22시간 후", "in 22 hours", "3일 전", "3 days ago").
+
+A due time that has passed is not "106일 전" (which reads "106 days before") but "106일 지남"
+(past by 106 days): `due_relative` says it under a "Due" heading, `due_phrase` on its own
+("기한 106일 지남", "Due in 22 hours")."""
 
 from __future__ import annotations
 
@@ -36,15 +40,46 @@ def _words(seconds: int) -> str | None:
     return None
 
 
+def _seconds_from_now(moment: datetime, now: datetime | None) -> int:
+    return int((moment - (now or timezone.now())).total_seconds())
+
+
 @register.filter
 def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
     if moment is None:
         return ""
-    now = now or timezone.now()
-    seconds = int((moment - now).total_seconds())
+    seconds = _seconds_from_now(moment, now)
     amount = _amount(abs(seconds))
     if amount is None:
         return gettext("now")
     if seconds > 0:
         return gettext("in %(amount)s") % {"amount": amount}
     return gettext("%(amount)s ago") % {"amount": amount}
+
+
+@register.filter
+def due_relative(moment: datetime | None, now: datetime | None = None) -> str:
+    """A due time beside a "Due" label: "in 22 hours" / "106 days overdue"."""
+    if moment is None:
+        return ""
+    seconds = _seconds_from_now(moment, now)
+    amount = _amount(abs(seconds))
+    if amount is None:
+        return gettext("now")
+    if seconds > 0:
+        return gettext("in %(amount)s") % {"amount": amount}
+    return gettext("%(amount)s overdue") % {"amount": amount}
+
+
+@register.filter
+def due_phrase(moment: datetime | None, now: datetime | None = None) -> str:
+    """A due time on its own: "Due in 22 hours" / "Overdue by 106 days"."""
+    if moment is None:
+        return ""
+    seconds = _seconds_from_now(moment, now)
+    amount = _amount(abs(seconds))
+    if amount is None:
+        return gettext("Due now")
+    if seconds > 0:
+        return gettext("Due in %(amount)s") % {"amount": amount}
+    return gettext("Overdue by %(amount)s") % {"amount": amount}

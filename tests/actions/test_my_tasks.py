@@ -62,7 +62,7 @@ def test_shows_only_my_open_tasks_overdue_marked(agent: User) -> None:
     assert "강남점" in html and "김민지" in html
     assert overdue.rule.name in html and upcoming.rule.name in html
     # Due time: relative and absolute.
-    assert "3\xa0hours ago" in html
+    assert "Overdue by 3\xa0hours" in html
     assert f'datetime="{timezone.localtime(overdue.due_at).isoformat()}"' in html
 
 
