@@ -33,7 +33,7 @@ from actions.models import (
     TaskStatus,
     TriggerRule,
 )
-from actions.services.outcomes import csat_on_nps_scale, recovery_event_text
+from actions.services.outcomes import csat_on_nps_scale
 from actions.services.tasks import SEVERITY_PRIORITY, high_value_threshold
 from cxm.models import User
 from cxm.roles import Role
@@ -705,7 +705,6 @@ class History:
                         kind=TaskEvent.Kind.NOTIFIED,
                         actor=task.owner,
                         at=task.closed_at,
-                        text=recovery_event_text("suppressed"),
                         data={"recovery_survey": "suppressed", "reason": reason},
                     )
                 )
@@ -751,7 +750,6 @@ class History:
                     kind=TaskEvent.Kind.NOTIFIED,
                     actor=task.owner,
                     at=task.closed_at,
-                    text=recovery_event_text("invited"),
                     data={"recovery_survey": "invited", "survey": str(survey.code)},
                 )
             )

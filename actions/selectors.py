@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.calendar import business_hours_between
 from actions.conditions import METRICS
+from actions.event_wording import outcome_evidence, recovery_text, verdict_label
 from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
 from analysis.stats import wilson
 from analysis.templatetags.insight_format import num, pvalue
@@ -347,13 +348,20 @@ def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
         detail = str(_("done") if data.get("done") else _("not done"))
     elif event.kind == TaskEvent.Kind.CREATED and data.get("owner"):
         detail = str(_("owner: %(owner)s") % {"owner": person("owner")})
+    text = event.text
+    # The system's own events are worded from their codes, in the reader's language; rows
+    # without the codes keep their stored text.
+    if event.kind == TaskEvent.Kind.NOTIFIED and (recovery := recovery_text(data)) is not None:
+        text = recovery
+    elif event.kind == TaskEvent.Kind.OUTCOME and (verdict := verdict_label(data)) is not None:
+        detail, text = verdict, outcome_evidence(data)
     return EventLine(
         at=event.at,
         kind=event.kind,
         label=event.get_kind_display(),
         actor=event.actor.display_name if event.actor else "",
         detail=detail,
-        text=event.text,
+        text=text,
     )
 
 

@@ -33,10 +33,9 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import FollowUpTask, Holdout, TaskEvent, TaskStatus
@@ -147,21 +146,6 @@ def send_recovery_survey(*, task: FollowUpTask, by: User | None = None) -> Recov
         return _recovery_event(task, result, by, survey=survey)
 
 
-_RECOVERY_TEXT = {
-    "invited": _("Recovery survey sent to the customer."),
-    "suppressed": _("Recovery survey not sent: the contact policy held it back."),
-    "no_survey": _("No recovery survey: the action plan has none."),
-    "no_customer": _("No recovery survey: the task has no customer."),
-}
-
-
-def recovery_event_text(status: str) -> str:
-    """The log line for a recovery-survey outcome, in the site's language (event texts are
-    stored, like the rest of a task's data)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(_RECOVERY_TEXT[status])
-
-
 def _recovery_event(
     task: FollowUpTask,
     result: RecoverySurveyResult,
@@ -179,8 +163,7 @@ def _recovery_event(
         kind=TaskEvent.Kind.NOTIFIED,
         actor=by,
         at=timezone.now(),
-        text=recovery_event_text(result.status),
-        data=data,
+        data=data,  # worded when read, in the reader's language (actions.event_wording)
     )
     return result
 
@@ -214,9 +197,31 @@ def _bought(start: str, window: timedelta) -> Exists:
     )
 
 
-def _scores(ids: set[int]) -> dict[int, int | None]:
-    rows = Response.objects.filter(pk__in=ids).values_list("pk", "nps", "csat")
-    return {pk: score_of(nps=nps, csat=csat) for pk, nps, csat in rows}
+@dataclass(frozen=True)
+class LaterAnswer:
+    """The later answer a verdict rests on: its score on 0-10, and what the customer said."""
+
+    score: int | None
+    kind: str  # "nps" or "csat"
+    value: int | None
+    at: datetime
+
+    def as_data(self) -> dict[str, Any]:
+        """For the outcome event, which words the evidence when it is read."""
+        return {"later_kind": self.kind, "later_value": self.value, "later_at": self.at.isoformat()}
+
+
+def _later_answers(ids: set[int]) -> dict[int, LaterAnswer]:
+    rows = Response.objects.filter(pk__in=ids).values_list("pk", "nps", "csat", "submitted_at")
+    return {
+        pk: LaterAnswer(
+            score=score_of(nps=nps, csat=csat),
+            kind="nps" if nps is not None else "csat",
+            value=nps if nps is not None else csat,
+            at=at,
+        )
+        for pk, nps, csat, at in rows
+    }
 
 
 def _baseline(row: Any) -> int | None:
@@ -242,7 +247,7 @@ def _first_stage(
         )
         .order_by(start)[:BATCH]
     )
-    later = _scores({r.later_id for r in batch if r.later_id is not None})
+    later = _later_answers({r.later_id for r in batch if r.later_id is not None})
     filled = _update_where_null(
         model,
         "repurchased_30d",
@@ -250,7 +255,7 @@ def _first_stage(
             (
                 row.pk,
                 _baseline(row),
-                later.get(row.later_id) if row.later_id is not None else None,
+                later[row.later_id].score if row.later_id in later else None,
                 row.bought_30,
             )
             for row in batch
@@ -288,9 +293,11 @@ def _update_where_null(
 
 def _second_stage(
     rows: QuerySet[Any], start: str, now: datetime, model: type[FollowUpTask] | type[Holdout]
-) -> list[tuple[Any, str, int | None, bool]]:
+) -> list[tuple[Any, str, int | None, bool, LaterAnswer | None]]:
     """Judge rows whose 90 days are over (and whose first stage is done): returns the rows
-    this call judged, with their verdict, later score and 90-day repurchase."""
+    this call judged, with their verdict, later score, 90-day repurchase and the later answer
+    (the first one after the start, which the first stage read too when it came within 30
+    days)."""
     batch = list(
         rows.filter(
             **{f"{start}__lte": now - LONG_WINDOW}, judged_at__isnull=True, customer__isnull=False
@@ -302,18 +309,19 @@ def _second_stage(
         )
         .order_by(start)[:BATCH]
     )
-    later = _scores({r.later_id for r in batch if r.later_id is not None and r.later_score is None})
+    later = _later_answers({r.later_id for r in batch if r.later_id is not None})
     values = []
     for row in batch:
+        answer = later.get(row.later_id) if row.later_id is not None else None
         score = row.later_score
-        if score is None and row.later_id is not None:
-            score = later.get(row.later_id)
+        if score is None and answer is not None:
+            score = answer.score
         verdict = verdict_for(later_score=score, repurchased_90d=row.bought_90)
-        values.append((row, verdict, score, row.bought_90))
+        values.append((row, verdict, score, row.bought_90, answer))
     judged = _update_where_null(
         model,
         "judged_at",
-        [(row.pk, score, bought, verdict, now) for row, verdict, score, bought in values],
+        [(row.pk, score, bought, verdict, now) for row, verdict, score, bought, _a in values],
         ("later_score", "smallint"),
         ("repurchased_90d", "boolean"),
         ("verdict", "text"),
@@ -361,15 +369,16 @@ def judge_outcomes(*, now: datetime | None = None) -> dict[str, int]:
                 task_id=task.pk,
                 kind=TaskEvent.Kind.OUTCOME,
                 at=now,
-                text=str(FollowUpTask.Verdict(verdict).label),
+                # The evidence is worded when read, in the reader's language.
                 data={
                     "verdict": verdict,
                     "later_score": score,
                     "repurchased_30d": task.repurchased_30d,
                     "repurchased_90d": bought,
+                    **(answer.as_data() if answer is not None and score is not None else {}),
                 },
             )
-            for task, verdict, score, bought in judged
+            for task, verdict, score, bought, answer in judged
         )
         customerless = _judge_customerless(now)
         TaskEvent.objects.bulk_create(
@@ -377,7 +386,6 @@ def judge_outcomes(*, now: datetime | None = None) -> dict[str, int]:
                 task_id=task.pk,
                 kind=TaskEvent.Kind.OUTCOME,
                 at=now,
-                text=str(FollowUpTask.Verdict.UNKNOWN.label),
                 data={"verdict": FollowUpTask.Verdict.UNKNOWN},
             )
             for task in customerless
@@ -392,10 +400,10 @@ def judge_outcomes(*, now: datetime | None = None) -> dict[str, int]:
 __all__ = [
     "LATER_SCORE_RULE",
     "VERDICT_RULE",
+    "LaterAnswer",
     "RecoverySurveyResult",
     "csat_on_nps_scale",
     "judge_outcomes",
-    "recovery_event_text",
     "score_of",
     "send_recovery_survey",
     "verdict_for",

@@ -1,0 +1,80 @@
+"""The words for the activity-log events the system writes (recovery surveys, outcomes), made
+from the codes and figures in `TaskEvent.data` when the log is read, so each reader sees them
+in their own language. Rows written before the codes were kept fall back to their stored text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from actions.models import FollowUpTask
+from surveys.models import Suppression
+
+RECOVERY_TEXT = {
+    "invited": _("Recovery survey sent to the customer."),
+    "suppressed": _("Recovery survey not sent: the contact policy held it back."),
+    "no_survey": _("No recovery survey: the action plan has none."),
+    "no_customer": _("No recovery survey: the task has no customer."),
+}
+
+
+def recovery_text(data: dict[str, Any]) -> str | None:
+    """The line for a recovery-survey event; None when `data` holds no known status."""
+    status = data.get("recovery_survey")
+    if status not in RECOVERY_TEXT:
+        return None
+    reason = data.get("reason")
+    if status == "suppressed" and reason in Suppression.Reason.values:
+        return str(
+            _("Recovery survey not sent: the contact policy held it back (%(reason)s).")
+            % {"reason": Suppression.Reason(reason).label}
+        )
+    return str(RECOVERY_TEXT[status])
+
+
+def verdict_label(data: dict[str, Any]) -> str | None:
+    verdict = data.get("verdict")
+    if verdict not in FollowUpTask.Verdict.values:
+        return None
+    return str(FollowUpTask.Verdict(verdict).label)
+
+
+def _later_answer(data: dict[str, Any]) -> str | None:
+    score = data.get("later_score")
+    if score is None:
+        return None
+    at = data.get("later_at")
+    kind = data.get("later_kind")
+    if at and kind in ("nps", "csat"):
+        day = date_format(timezone.localtime(datetime.fromisoformat(at)), "SHORT_DATE_FORMAT")
+        if kind == "nps":
+            return str(_("later NPS answer %(value)s on %(date)s") % {"value": score, "date": day})
+        return str(
+            _("later CSAT answer %(value)s on %(date)s (%(score)s on the 0-10 scale)")
+            % {"value": data.get("later_value"), "date": day, "score": score}
+        )
+    # Judged before the answer's kind and date were kept.
+    return str(_("later score %(score)s on the 0-10 scale") % {"score": score})
+
+
+def _purchases(data: dict[str, Any]) -> str | None:
+    if data.get("repurchased_30d"):
+        return str(_("bought again within 30 days"))
+    if data.get("repurchased_90d"):
+        return str(_("bought again within 90 days"))
+    if data.get("repurchased_90d") is False:
+        return str(_("no purchase within 90 days"))
+    return None
+
+
+def outcome_evidence(data: dict[str, Any]) -> str:
+    """What the verdict rests on: "Later NPS answer 9 on 2026-03-05; bought again within 30
+    days" (empty for "no evidence")."""
+    parts = [part for part in (_later_answer(data), _purchases(data)) if part]
+    return capfirst("; ".join(parts)) or ""
