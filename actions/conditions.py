@@ -121,33 +121,38 @@ def _validate_response(definition: dict[str, Any]) -> list[str]:
     if len(conditions) > MAX_CONDITIONS:
         errors.append(gettext("A rule can have at most %(n)d conditions.") % {"n": MAX_CONDITIONS})
     for number, condition in enumerate(conditions, start=1):
-        problem = _condition_problem(condition)
+        problem = condition_problem(condition)
         if problem:
-            errors.append(
-                gettext("Condition %(n)d: %(problem)s") % {"n": number, "problem": problem}
-            )
+            errors.append(condition_error(number, problem[1]))
     return errors
 
 
-def _condition_problem(condition: Any) -> str | None:
+def condition_error(number: int, problem: str) -> str:
+    return gettext("Condition %(n)d: %(problem)s") % {"n": number, "problem": problem}
+
+
+def condition_problem(condition: Any) -> tuple[str, str] | None:
+    """What is wrong with one condition: the part at fault ("field", "op" or "value") and the
+    message; None when it is valid."""
     if not isinstance(condition, dict):
-        return gettext("not in the expected format.")
+        return "field", gettext("not in the expected format.")
     spec = FIELDS.get(condition.get("field", ""))
     if spec is None:
-        return gettext("choose a field.")
+        return "field", gettext("choose a field.")
     if condition.get("op") not in spec.ops:
-        return gettext("this comparison does not apply to %(field)s.") % {"field": spec.label}
+        message = gettext("this comparison does not apply to %(field)s.") % {"field": spec.label}
+        return "op", message
     value = condition.get("value")
     if spec.type in ("int", "money"):
         if isinstance(value, bool) or not isinstance(value, int):
-            return gettext("enter a whole number.")
+            return "value", gettext("enter a whole number.")
         if spec.minimum is not None and value < spec.minimum:
-            return gettext("enter a number of at least %(min)d.") % {"min": spec.minimum}
+            return "value", gettext("enter a number of at least %(min)d.") % {"min": spec.minimum}
         if spec.maximum is not None and value > spec.maximum:
-            return gettext("enter a number of at most %(max)d.") % {"max": spec.maximum}
+            return "value", gettext("enter a number of at most %(max)d.") % {"max": spec.maximum}
     elif spec.type == "choice":
         if value not in {key for key, _label in spec.choices}:
-            return gettext("choose one of the offered answers.")
+            return "value", gettext("choose one of the offered answers.")
     elif spec.type == "words":
         if (
             not isinstance(value, list)
@@ -155,9 +160,9 @@ def _condition_problem(condition: Any) -> str | None:
             or len(value) > MAX_WORDS
             or not all(isinstance(w, str) and w.strip() and len(w) <= 100 for w in value)
         ):
-            return gettext("enter one to %(n)d words or phrases.") % {"n": MAX_WORDS}
+            return "value", gettext("enter one to %(n)d words or phrases.") % {"n": MAX_WORDS}
     elif spec.type == "bool" and not isinstance(value, bool):
-        return gettext("choose yes or no.")
+        return "value", gettext("choose yes or no.")
     return None
 
 

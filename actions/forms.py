@@ -17,6 +17,8 @@ from actions.conditions import (
     OPS,
     SCOPE_FIELDS,
     SEGMENT_KINDS,
+    condition_error,
+    condition_problem,
     scope_problems,
     validate_definition,
 )
@@ -312,19 +314,42 @@ class RuleForm(forms.Form):
         return self.cleaned_data["name"].strip()
 
     def _response_definition(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The definition from the rows that are filled and valid. Each refused row's problem
+        is shown on that row, numbered as the admin sees it (empty rows are skipped, so the
+        definition's own numbering could name another row)."""
         conditions = []
         for index in range(self.rows):
             field = data.get(f"c{index}_field") or ""
             op = data.get(f"c{index}_op") or ""
             raw = data.get(f"c{index}_value") or ""
             if not field:
-                if raw.strip():
-                    self.add_error(f"c{index}_field", _("Choose the field this value is for."))
+                if raw.strip() or op:
+                    # A half-filled row is refused, never dropped: the admin meant something.
+                    missing = (
+                        _("choose the field this value is for.")
+                        if raw.strip()
+                        else _("choose the field this comparison is for.")
+                    )
+                    self.add_error(f"c{index}_field", condition_error(index + 1, str(missing)))
                 continue
-            conditions.append(
-                {"field": field, "op": _op_for(field, op), "value": _parse_value(field, raw)}
-            )
+            condition = {
+                "field": field,
+                "op": _op_for(field, op),
+                "value": _parse_value(field, raw),
+            }
+            problem = condition_problem(condition)
+            if problem is not None:
+                part, message = problem
+                self.add_error(f"c{index}_{part}", condition_error(index + 1, message))
+                continue
+            conditions.append(condition)
         return {"match": data.get("match") or "all", "conditions": conditions}
+
+    @property
+    def condition_errors(self) -> list[str]:
+        """The condition rows' errors in row order (each names its row), for the preview."""
+        names = [f"c{i}_{part}" for i in range(self.rows) for part in ("field", "op", "value")]
+        return [str(error) for name in names for error in self.errors.get(name, [])]
 
     def _operational_definition(self, data: dict[str, Any]) -> dict[str, Any]:
         event = data.get("event") or ""

@@ -194,7 +194,7 @@ def test_a_value_without_a_field_is_pointed_out(admin: User) -> None:
     data = response_rule_post(plan, c2_value="7")
     response = english(admin).post(f"{LIST}new/response/", data)
     assert response.status_code == 400
-    assert "Choose the field this value is for." in response.content.decode()
+    assert "Condition 3: choose the field this value is for." in response.content.decode()
 
 
 def test_korean_is_the_default_language_of_the_form(admin: User) -> None:
