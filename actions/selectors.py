@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
     F,
     FloatField,
+    Func,
     IntegerField,
     Q,
     QuerySet,
@@ -37,7 +39,7 @@ from actions.calendar import business_hours_between
 from actions.conditions import METRICS
 from actions.event_wording import outcome_evidence, recovery_text, verdict_label
 from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
-from analysis.stats import wilson
+from analysis.stats import median_interval, wilson
 from analysis.templatetags.insight_format import num, pvalue
 from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
@@ -466,16 +468,33 @@ def assignable_users() -> QuerySet[User]:
 # -- The review board ------------------------------------------------------------------------
 
 
-class MedianSeconds(Aggregate):
-    """The median of an interval, in seconds: PostgreSQL's ordered-set PERCENTILE_CONT(0.5).
+class EpochSeconds(Func):
+    """An interval in seconds, as a double (EXTRACT gives numeric since PostgreSQL 14)."""
 
-    Django has no median; a FILTER clause, when given, follows the WITHIN GROUP as PostgreSQL
-    expects.
-    """
-
-    function = "PERCENTILE_CONT"
-    template = "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
     output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class MedianHours:
+    """A median duration in hours with its distribution-free 95 % interval (order statistics;
+    `analysis.stats.median_interval`); None when there is nothing, or too little for an
+    interval (n < 6)."""
+
+    hours: float | None
+    low: float | None
+    high: float | None
+    n: int
+    method: str = "order statistics (binomial)"
+
+
+def median_hours(seconds: list[float] | None) -> MedianHours:
+    estimate = median_interval(seconds or [])
+
+    def hours(value: float) -> float | None:
+        return None if math.isnan(value) else value / 3600
+
+    return MedianHours(hours(estimate.value), hours(estimate.low), hours(estimate.high), estimate.n)
 
 
 @dataclass(frozen=True)
@@ -513,17 +532,11 @@ class BoardFigures:
     overdue: int
     waiting: int
     compliance: Rate  # share of tasks resolved by their due time
-    median_first_action_hours: float | None
-    first_action_n: int
-    median_close_hours: float | None
-    close_n: int
+    first_action: MedianHours  # from opening to the first action by a person
+    close: MedianHours  # from opening to closing
     recovery: Rate  # share of judged tasks recovered
     by_owner: list[Load]
     by_store: list[Load]
-
-
-def _hours(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 3600
 
 
 def board_scope(
@@ -566,10 +579,10 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         waiting=Count("id", filter=Q(status=TaskStatus.WAITING)),
         resolved=Count("id", filter=resolved),
         met=Count("id", filter=resolved & Q(resolved_at__lte=F("due_at"))),
-        first_action=MedianSeconds(F("first_action_at") - F("created_at"), filter=acted),
-        first_action_n=Count("id", filter=acted),
-        close=MedianSeconds(F("closed_at") - F("created_at"), filter=closed),
-        close_n=Count("id", filter=closed),
+        # The durations themselves (one number per task in the window): the median's interval
+        # needs its order statistics.
+        first_action=ArrayAgg(EpochSeconds(F("first_action_at") - F("created_at")), filter=acted),
+        close=ArrayAgg(EpochSeconds(F("closed_at") - F("created_at")), filter=closed),
         judged=Count("id", filter=judged),
         recovered=Count("id", filter=judged & Q(verdict=FollowUpTask.Verdict.RECOVERED)),
     )
@@ -592,10 +605,8 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         overdue=totals["overdue"],
         waiting=totals["waiting"],
         compliance=rate(totals["met"], totals["resolved"]),
-        median_first_action_hours=_hours(totals["first_action"]),
-        first_action_n=totals["first_action_n"],
-        median_close_hours=_hours(totals["close"]),
-        close_n=totals["close_n"],
+        first_action=median_hours(totals["first_action"]),
+        close=median_hours(totals["close"]),
         recovery=rate(totals["recovered"], totals["judged"]),
         by_owner=[
             Load(

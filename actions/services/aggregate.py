@@ -141,11 +141,22 @@ def _title(rule: TriggerRule, change: SegmentChange) -> str:
     # Titles are stored: written in the site's language, like the rest of a task's data.
     with translation.override(settings.LANGUAGE_CODE):
         value = "-" if change.current_value is None else f"{change.current_value:.1f}"
-        what = gettext("%(metric)s %(value)s (n=%(n)d)") % {
+        figures = {
             "metric": METRICS.get(change.metric, change.metric),
             "value": value,
             "n": change.current_n,
         }
+        # The interval goes in the title (and so the e-mail subject): a segment's figure
+        # rests on a few dozen answers, and "2.9" alone reads as more certain than it is.
+        # It adds about 15 characters; the facts list it again with the previous period.
+        if change.current_low is not None and change.current_high is not None:
+            what = gettext("%(metric)s %(value)s (95%% CI %(low)s–%(high)s, n=%(n)d)") % {  # noqa: RUF001  # a range's en dash
+                **figures,
+                "low": f"{change.current_low:.1f}",
+                "high": f"{change.current_high:.1f}",
+            }
+        else:
+            what = gettext("%(metric)s %(value)s (n=%(n)d)") % figures
         return f"{rule.name} · {change.segment_label} · {what}"
 
 

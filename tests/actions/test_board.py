@@ -80,10 +80,10 @@ def test_figures_match_hand_computation(manager: User) -> None:
     assert figures.compliance.low == pytest.approx(expected.low * 100)
     assert figures.compliance.high == pytest.approx(expected.high * 100)
     # First action after 1, 1, 1, 3 hours → median 1; close after 6, 6, 6, 10 → median 6.
-    assert figures.median_first_action_hours == pytest.approx(1.0)
-    assert figures.first_action_n == 4
-    assert figures.median_close_hours == pytest.approx(6.0)
-    assert figures.close_n == 4
+    assert figures.first_action.hours == pytest.approx(1.0)
+    assert figures.first_action.n == 4
+    assert figures.close.hours == pytest.approx(6.0)
+    assert figures.close.n == 4
     # "Unknown" verdicts are left out: 3 recovered of 4 judged.
     assert (figures.recovery.successes, figures.recovery.n) == (3, 4)
     assert [(load.label, load.open, load.overdue) for load in figures.by_owner] == [
@@ -228,3 +228,23 @@ def test_bulk_back_only_goes_to_the_board(manager: User) -> None:
         },
     )
     assert response["Location"] == URL
+
+
+def test_median_times_show_their_interval(manager: User) -> None:
+    now = timezone.now()
+    owner = UserFactory(role=Role.STAFF)
+    created = now - timedelta(days=3)
+    # First action after 1..10 hours: median 5.5 h, 95% interval the 2nd and 9th values.
+    for hours in range(1, 11):
+        FollowUpTaskFactory(
+            owner=owner,
+            status=TaskStatus.IN_PROGRESS,
+            created_at=created,
+            due_at=created + timedelta(days=30),
+            first_action_at=created + timedelta(hours=hours),
+        )
+    figures = board_figures(board_scope(visible_tasks(manager), store=None, owner=None))
+    assert figures.first_action.hours == pytest.approx(5.5)
+    assert (figures.first_action.low, figures.first_action.high) == pytest.approx((2.0, 9.0))
+    html = _english(manager).get(URL).content.decode()
+    assert "95% CI 2.0–9.0 h · n = 10" in html  # noqa: RUF001  # a range's en dash
