@@ -24,6 +24,7 @@ from actions.conditions import (
 )
 from actions.models import ActionPlan, RootCause, Severity, TriggerRule, WebhookEndpoint
 from actions.webhook_guard import url_refusal
+from cxm.forms import UserChoiceField
 from cxm.models import User
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
@@ -32,11 +33,6 @@ from surveys.models import Survey, Touchpoint
 # "Add a condition" re-renders the form with one more.
 SPARE_ROWS = 1
 MIN_ROWS = 3
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
 
 
 class PlanChoiceField(forms.ModelChoiceField):

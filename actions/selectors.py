@@ -42,6 +42,7 @@ from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
 from analysis.stats import median_interval, wilson
 from analysis.templatetags.insight_format import num, pvalue
 from cxm.models import User
+from cxm.selectors import user_labels
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Store
 from odata.selectors import TIMELINE_SOURCES, Timeline, customer_timeline
@@ -230,6 +231,7 @@ class TaskRow:
     task: FollowUpTask
     overdue: bool
     sla: Sla
+    owner_label: str = ""  # the board's owner column (namesakes get their username)
 
 
 def _filtered(tasks: QuerySet[FollowUpTask], filters: TaskFilters, now: datetime) -> Any:
@@ -598,6 +600,10 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
         .order_by("-overdue", "-open", "store__name")
     )
+    owners = list(by_owner)
+    owner_labels = user_labels(
+        (row["owner__code"], row["owner__name"], row["owner__username"]) for row in owners
+    )
     return BoardFigures(
         since=since,
         recovery_since=recovery_since,
@@ -611,11 +617,11 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         by_owner=[
             Load(
                 key=str(row["owner__code"]),
-                label=row["owner__name"] or row["owner__username"],
+                label=owner_labels[row["owner__code"]],
                 open=row["open"],
                 overdue=row["overdue"],
             )
-            for row in by_owner
+            for row in owners
         ],
         by_store=[
             Load(
@@ -646,10 +652,17 @@ def board_tasks(
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("id", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
     )
+    shown = fetched[:limit]
+    owners = user_labels({(t.owner_id, t.owner.name, t.owner.username) for t in shown})
     return TaskList(
         rows=[
-            TaskRow(task=t, overdue=is_overdue(t, now=now), sla=sla_of(t, now=now))
-            for t in fetched[:limit]
+            TaskRow(
+                task=t,
+                overdue=is_overdue(t, now=now),
+                sla=sla_of(t, now=now),
+                owner_label=owners[t.owner_id],
+            )
+            for t in shown
         ],
         truncated=len(fetched) > limit,
         open_count=counts["open"],

@@ -30,6 +30,7 @@ from analysis.stats import (
     wilson,
 )
 from cxm.models import User
+from cxm.selectors import user_labels
 
 # Fewer judged tasks than this in a row: the rate's interval is too wide to read.
 MIN_RATE_N = 10
@@ -197,15 +198,8 @@ def recovery_rates(*, by: str, language: str, since: datetime | None = None) -> 
     if by == "rule":
         labels = dict(TriggerRule.objects.filter(pk__in=ids).values_list("pk", "name"))
     elif by == "owner":
-        users = list(User.objects.filter(pk__in=ids))
-        names = [u.display_name for u in users]
-        # Two people with the same name stay apart by their username.
-        labels = {
-            u.pk: u.display_name
-            if names.count(u.display_name) == 1
-            else f"{u.display_name} ({u.get_username()})"
-            for u in users
-        }
+        users = User.objects.filter(pk__in=ids).values_list("pk", "name", "username")
+        labels = user_labels(users)
     else:
         labels = {c.pk: c.label(language) for c in RootCause.objects.filter(pk__in=ids)}
         labels[None] = str(_("No root cause"))

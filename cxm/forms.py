@@ -6,11 +6,34 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from cxm.dates import in_range
 from cxm.models import Language, User
 from cxm.roles import Role
+from cxm.selectors import user_labels
+
+
+class _UserChoices(ModelChoiceIterator):
+    """The choices read once, each labelled knowing the others (namesakes get the username)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        users = list(self.queryset)
+        labels = user_labels((user.pk, user.name, user.get_username()) for user in users)
+        for user in users:
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), labels[user.pk])
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A select of users, named as every list of users is named (`user_labels`)."""
+
+    iterator = _UserChoices
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
 
 
 class LoginForm(AuthenticationForm):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -11,6 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.models import StoredEmail, User
 from cxm.roles import Role
+
+K = TypeVar("K", bound=Hashable)
+
+
+def user_labels(people: Iterable[tuple[K, str, str]]) -> dict[K, str]:
+    """How to name each person of one list (a select, a table): (key, name, username) →
+    the display name, with the username added when someone else in the list has the same name
+    ("서시우 점장 (store02)"), so namesakes can be told apart and everyone else reads plainly."""
+    rows = [(key, name or username, username) for key, name, username in people]
+    taken = Counter(shown for _key, shown, _username in rows)
+    return {
+        key: shown if taken[shown] == 1 else f"{shown} ({username})"
+        for key, shown, username in rows
+    }
 
 
 def access_user(actor: User, code: UUID, *, write: bool = False) -> User:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cxm.forms import UserChoiceField
 from cxm.models import User
 from cxm.roles import Role
 from odata.models import Milestone
@@ -26,11 +27,6 @@ from surveys.questions import (
 from surveys.survey_templates import TEMPLATES
 
 Question = dict[str, Any]
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
 
 
 class TouchpointForm(forms.Form):

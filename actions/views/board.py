@@ -31,6 +31,7 @@ from actions.selectors import (
 )
 from actions.services.tasks import TransitionNotAllowed, reassign_task
 from actions.views.tasks import ReassignForm, fragment, poll_seconds, varies_on_htmx
+from cxm.forms import UserChoiceField
 from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Store
@@ -48,7 +49,7 @@ class BoardFilterForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("All stores"),
     )
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         label=gettext_lazy("Owner"),
         queryset=User.objects.none(),
         to_field_name="code",
@@ -64,7 +65,6 @@ class BoardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         owner: Any = self.fields["owner"]
         owner.queryset = assignable_users()
-        owner.label_from_instance = lambda user: user.display_name
 
     def filters(self) -> TaskFilters:
         self.is_valid()

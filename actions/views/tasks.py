@@ -45,6 +45,7 @@ from actions.services.tasks import (
     start_task,
     wait_on_customer,
 )
+from cxm.forms import UserChoiceField
 from cxm.methods import allow_methods
 from cxm.models import User
 
@@ -157,7 +158,7 @@ class ReassignForm(forms.Form):
     # Also the board's bulk form, beside the board's owner filter.
     prefix = "reassign"
 
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         label=_("New owner"),
         queryset=User.objects.none(),
         to_field_name="code",
@@ -178,7 +179,6 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["owner"]
         field.queryset = assignable_users()
-        field.label_from_instance = lambda user: user.display_name
 
 
 def _language() -> str:
