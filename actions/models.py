@@ -46,6 +46,9 @@ class RootCause(models.Model):
     label_en = models.CharField(_("label (English)"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The catch-all cause, listed last wherever resolvers pick one.
+    OTHER_KEY = "other"
+
     class Meta:
         ordering = ["key"]
         verbose_name = _("root cause")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.calendar import business_hours_between
 from actions.conditions import METRICS
 from actions.event_wording import outcome_evidence, recovery_text, verdict_label
-from actions.models import OPEN_STATUSES, FollowUpTask, TaskEvent, TaskStatus
+from actions.models import OPEN_STATUSES, FollowUpTask, RootCause, TaskEvent, TaskStatus
 from analysis.stats import median_interval, wilson
 from analysis.templatetags.insight_format import num, pvalue
 from cxm.models import User
@@ -450,6 +451,13 @@ def task_page(task: FollowUpTask, *, viewer: User, now: datetime | None = None) 
         comments=[e for e in reversed(events) if e.kind == TaskEvent.Kind.COMMENT],
         root_cause_label=task.root_cause.label(get_language() or "ko") if task.root_cause else "",
         actions=ACTIONS_BY_STATUS.get(task.status, frozenset()),
+    )
+
+
+def in_reading_order(causes: Iterable[RootCause], language: str) -> list[RootCause]:
+    """Root causes by their label in `language` (what the resolver reads), "other" last."""
+    return sorted(
+        causes, key=lambda c: (c.key == RootCause.OTHER_KEY, c.label(language).casefold())
     )
 
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -30,6 +31,7 @@ from actions.selectors import (
     TaskFilters,
     assignable_users,
     checklist_lines,
+    in_reading_order,
     my_tasks,
     task_page,
 )
@@ -97,10 +99,27 @@ class NoteForm(forms.Form):
     )
 
 
+class _CausesInReadingOrder(ModelChoiceIterator):
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for cause in in_reading_order(self.queryset, _language()):
+            yield self.choice(cause)
+
+
+class RootCauseChoiceField(forms.ModelChoiceField):
+    """Root causes by their label in the reader's language, "other" last."""
+
+    iterator = _CausesInReadingOrder
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label(_language()))
+
+
 class ResolveForm(forms.Form):
     prefix = "resolve"
 
-    root_cause = forms.ModelChoiceField(
+    root_cause = RootCauseChoiceField(
         label=_("Root cause"),
         queryset=RootCause.objects.filter(is_active=True),
         to_field_name="code",
@@ -117,11 +136,6 @@ class ResolveForm(forms.Form):
         help_text=_("What you did for the customer, in a sentence or two."),
         error_messages={"required": _("Write what you did for the customer.")},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field: Any = self.fields["root_cause"]
-        field.label_from_instance = lambda cause: cause.label(_language())
 
 
 class CloseForm(forms.Form):
