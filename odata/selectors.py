@@ -172,7 +172,8 @@ def matching_customers(query: str, *, by_contact_part: bool) -> QuerySet[Custome
 @dataclass(frozen=True)
 class CustomerFigures:
     since: datetime  # start of the "last 12 months" window
-    order_count: int
+    order_count: int  # every order but the cancelled ones
+    cancelled_orders: int  # not counted in order_count, though the timeline lists them
     revenue_12m: Decimal
     revenue_lifetime: Decimal
     last_order: Order | None
@@ -226,6 +227,7 @@ def customer_figures(customer: Customer, *, now: datetime | None = None) -> Cust
     zero = Decimal("0")
     orders = customer.orders.aggregate(
         order_count=Count("id", filter=~Q(status=Order.Status.CANCELLED)),
+        cancelled_orders=Count("id", filter=Q(status=Order.Status.CANCELLED)),
         revenue_lifetime=Sum("amount", filter=EARNING, default=zero),
         revenue_12m=Sum("amount", filter=EARNING & Q(placed_at__gte=since), default=zero),
         returned_orders=Count("id", filter=returned),
@@ -239,6 +241,7 @@ def customer_figures(customer: Customer, *, now: datetime | None = None) -> Cust
     return CustomerFigures(
         since=since,
         order_count=orders["order_count"],
+        cancelled_orders=orders["cancelled_orders"],
         revenue_12m=orders["revenue_12m"],
         revenue_lifetime=orders["revenue_lifetime"],
         last_order=last_order,
