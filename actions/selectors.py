@@ -260,6 +260,13 @@ def _open_first(tasks: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
     ).order_by("open_rank", "priority", "due_at", "id")
 
 
+def next_open_task(user: User, *, after: FollowUpTask) -> FollowUpTask | None:
+    """The open task at the top of `user`'s My tasks, other than `after`: where to go next once
+    `after` is closed."""
+    mine = FollowUpTask.objects.filter(owner=user, status__in=OPEN_STATUSES).exclude(pk=after.pk)
+    return _open_first(mine).only("code", "title").first()
+
+
 @dataclass(frozen=True)
 class TaskList:
     rows: list[TaskRow]

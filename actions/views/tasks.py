@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -22,8 +23,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from actions.access import access_task
-from actions.models import FollowUpTask, RootCause
+from actions.access import access_task, visible_tasks
+from actions.models import FollowUpTask, RootCause, TaskStatus
 from actions.selectors import (
     MY_STATUS_CHOICES,
     WORK_PERMISSION,
@@ -33,6 +34,7 @@ from actions.selectors import (
     checklist_lines,
     in_reading_order,
     my_tasks,
+    next_open_task,
     task_page,
 )
 from actions.services.tasks import (
@@ -243,7 +245,11 @@ def _page_context(task: FollowUpTask, viewer: User, **forms_: forms.Form) -> dic
 def task_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     task = access_task(user, code)
-    return render(request, "actions/tasks/task.html", _page_context(task, user))
+    context = _page_context(task, user)
+    if task.status == TaskStatus.CLOSED:
+        # Done here: offer the next task of the viewer's own inbox.
+        context["next_task"] = next_open_task(user, after=task)
+    return render(request, "actions/tasks/task.html", context)
 
 
 def _refused(
@@ -263,9 +269,11 @@ def _act(
     form_class: type[forms.Form] | None,
     form_name: str,
     apply: Callable[[FollowUpTask, User, dict[str, Any]], object],
+    done: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """Validate the form, apply one service, back to the task page; 400 with the errors shown
-    beside the form, 409 when the task changed meanwhile."""
+    """Validate the form, apply one service, back to the task page saying what was done
+    (`done`); 400 with the errors shown beside the form, 409 when the task changed
+    meanwhile."""
     user: User = request.user  # type: ignore[assignment]
     task = access_task(user, code, write=True)
     form = form_class(request.POST) if form_class is not None else None
@@ -275,6 +283,10 @@ def _act(
         apply(task, user, form.cleaned_data if form is not None else {})
     except TransitionNotAllowed as error:
         return _refused(request, task, user, 409, conflict=str(error))
+    messages.success(request, done(form.cleaned_data if form is not None else {}))
+    if not visible_tasks(user).filter(pk=task.pk).exists():
+        # Handed over to someone else: the task page is no longer this user's to see.
+        return redirect("actions:my-tasks")
     return redirect("actions:task-detail", code=task.code)
 
 
@@ -287,6 +299,7 @@ def task_start(request: HttpRequest, code: UUID) -> HttpResponse:
         form_class=None,
         form_name="",
         apply=lambda task, user, data: start_task(task=task, by=user),
+        done=lambda data: str(_("You are working on this task.")),
     )
 
 
@@ -299,6 +312,7 @@ def task_wait(request: HttpRequest, code: UUID) -> HttpResponse:
         form_class=NoteForm,
         form_name="wait_form",
         apply=lambda task, user, data: wait_on_customer(task=task, by=user, note=data["note"]),
+        done=lambda data: str(_("The task waits on the customer; its SLA clock is stopped.")),
     )
 
 
@@ -311,6 +325,7 @@ def task_resume(request: HttpRequest, code: UUID) -> HttpResponse:
         form_class=None,
         form_name="",
         apply=lambda task, user, data: resume_task(task=task, by=user),
+        done=lambda data: str(_("Task resumed; its SLA clock runs again.")),
     )
 
 
@@ -325,6 +340,7 @@ def task_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
         apply=lambda task, user, data: resolve_task(
             task=task, by=user, root_cause=data["root_cause"], note=data["note"]
         ),
+        done=lambda data: str(_("Task resolved.")),
     )
 
 
@@ -339,6 +355,7 @@ def task_close(request: HttpRequest, code: UUID) -> HttpResponse:
         apply=lambda task, user, data: close_task(
             task=task, by=user, send_recovery_survey=data["send_recovery_survey"]
         ),
+        done=lambda data: str(_("Task closed.")),
     )
 
 
@@ -351,6 +368,7 @@ def task_reopen(request: HttpRequest, code: UUID) -> HttpResponse:
         form_class=ReopenForm,
         form_name="reopen_form",
         apply=lambda task, user, data: reopen_task(task=task, by=user, reason=data["reason"]),
+        done=lambda data: str(_("Task reopened.")),
     )
 
 
@@ -363,6 +381,7 @@ def task_comment(request: HttpRequest, code: UUID) -> HttpResponse:
         form_class=CommentForm,
         form_name="comment_form",
         apply=lambda task, user, data: add_comment(task=task, by=user, text=data["text"]),
+        done=lambda data: str(_("Comment added.")),
     )
 
 
@@ -376,6 +395,9 @@ def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
         form_name="reassign_form",
         apply=lambda task, user, data: reassign_task(
             task=task, by=user, owner=data["owner"], note=data["note"]
+        ),
+        done=lambda data: str(
+            _("Task handed over to %(owner)s.") % {"owner": data["owner"].display_name}
         ),
     )
 
