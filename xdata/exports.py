@@ -70,66 +70,106 @@ def question_keys(filters: ExplorerFilters) -> list[str]:
     return list(keys)
 
 
-def _answer_value(answer: Answer) -> Any:
-    if answer.number is not None:
-        return answer.number
-    if answer.selected:
-        return safe_cell("|".join(answer.selected))
-    return safe_cell(answer.text)
+# The columns each batch reads, by `values()`: no model instances, and no JSON field (a
+# survey's draft, a version's questions) is read, so none is decoded per row.
+_RESPONSE_VALUES = (
+    "pk",
+    "code",
+    "submitted_at",
+    "survey__name",
+    "version__number",
+    "touchpoint__name",
+    "store__external_id",
+    "store__name",
+    "customer__external_id",
+    "order__external_id",
+    "purchase_channel",
+    "daypart",
+    "language",
+    "nps",
+    "csat",
+    "ces",
+    "intent",
+    "comment",
+)
+_FEEDBACK_VALUES = (
+    "pk",
+    "code",
+    "occurred_at",
+    "store__external_id",
+    "store__name",
+    "customer__external_id",
+    "order__external_id",
+    "channel",
+    "language",
+    "rating",
+    "text",
+)
+# An answer: (number, selected, text).
+_AnswerValues = tuple[int | None, list[str], str]
+
+
+def _answer_value(answer: _AnswerValues) -> Any:
+    number, selected, text = answer
+    if number is not None:
+        return number
+    if selected:
+        return safe_cell("|".join(selected))
+    return safe_cell(text)
 
 
 def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment).replace(tzinfo=None)
 
 
-def _response_cells(response: Response, answers: dict[str, Answer], keys: list[str]) -> list[Any]:
-    store = response.store
+def _response_cells(
+    response: dict[str, Any], answers: dict[str, _AnswerValues], keys: list[str]
+) -> list[Any]:
     return [
         "survey",
-        str(response.code),
-        _local(response.submitted_at),
-        safe_cell(response.survey.name),
-        response.version.number,
-        safe_cell(response.touchpoint.name),
-        safe_cell(store.external_id) if store else "",
-        safe_cell(store.name) if store else "",
-        safe_cell(response.customer.external_id) if response.customer else "",
-        safe_cell(response.order.external_id) if response.order else "",
-        safe_cell(response.purchase_channel),
-        response.daypart,
-        safe_cell(response.language),
-        response.nps,
-        response.csat,
-        response.ces,
-        safe_cell(response.intent),
+        str(response["code"]),
+        _local(response["submitted_at"]),
+        safe_cell(response["survey__name"]),
+        response["version__number"],
+        safe_cell(response["touchpoint__name"]),
+        safe_cell(response["store__external_id"]),
+        safe_cell(response["store__name"]),
+        safe_cell(response["customer__external_id"]),
+        safe_cell(response["order__external_id"]),
+        safe_cell(response["purchase_channel"]),
+        response["daypart"],
+        safe_cell(response["language"]),
+        response["nps"],
+        response["csat"],
+        response["ces"],
+        safe_cell(response["intent"]),
         None,
-        safe_cell(response.comment),
+        safe_cell(response["comment"]),
         *(_answer_value(answers[k]) if k in answers else None for k in keys),
     ]
 
 
-def _feedback_cells(feedback: Feedback, keys: list[str]) -> list[Any]:
-    store = feedback.store
+def _feedback_cells(feedback: dict[str, Any], keys: list[str]) -> list[Any]:
     return [
         "feedback",
-        str(feedback.code),
-        _local(feedback.occurred_at),
+        str(feedback["code"]),
+        _local(feedback["occurred_at"]),
         "",
         None,
         "",
-        safe_cell(store.external_id) if store else "",
-        safe_cell(store.name) if store else "",
-        safe_cell(feedback.customer.external_id) if feedback.customer else "",
-        safe_cell(feedback.order.external_id) if feedback.order else "",
-        safe_cell(feedback.channel),
+        safe_cell(feedback["store__external_id"]),
+        safe_cell(feedback["store__name"]),
+        safe_cell(feedback["customer__external_id"]),
+        safe_cell(feedback["order__external_id"]),
+        safe_cell(feedback["channel"]),
         "",
-        safe_cell(feedback.language),
+        safe_cell(feedback["language"]),
         None,
         None,
         None,
         "",
-        feedback.rating,
-        safe_cell(feedback.text),
+        feedback["rating"],
+        safe_cell(feedback["text"]),
         *(None for _ in keys),
     ]
 
@@ -140,7 +180,7 @@ def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
     # "q." keeps question keys apart from context columns ("nps", "comment" are both).
     yield [*CONTEXT_COLUMNS, *(safe_cell(f"{QUESTION_PREFIX}{k}") for k in keys)]
     fetched = 0
-    for batch in explore_all(filters, limit=EXPORT_LIMIT, batch=BATCH):
+    for batch in explore_all(filters, limit=EXPORT_LIMIT, batch=BATCH, keys_only=True):
         # explore_all reads one row past the cap, so a cut export can say so.
         keep = batch[: max(EXPORT_LIMIT - fetched, 0)]
         fetched += len(batch)
@@ -156,23 +196,27 @@ def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
 
 
 def _batch_rows(batch: list[ExplorerRow], keys: list[str]) -> Iterator[list[Any]]:
+    """The batch's rows in its order: three queries (responses, their answers, feedback), by
+    primary key, reading only the columns the export writes."""
     response_ids = [row.subject.pk for row in batch if row.is_response]
-    # Three queries per batch: context, answers, versions (the page query had no order).
-    responses = {
-        r.pk: r
-        for r in Response.objects.filter(pk__in=response_ids).select_related(
-            "survey", "version", "touchpoint", "store", "customer", "order"
-        )
-    }
-    feedback = {
-        f.pk: f
-        for f in Feedback.objects.filter(
-            pk__in=[row.subject.pk for row in batch if not row.is_response]
-        ).select_related("store", "customer", "order")
-    }
-    answers: dict[int, dict[str, Answer]] = {}
-    for answer in Answer.objects.filter(response_id__in=response_ids):
-        answers.setdefault(answer.response_id, {})[answer.question_key] = answer
+    feedback_ids = [row.subject.pk for row in batch if not row.is_response]
+    responses = {}
+    answers: dict[int, dict[str, _AnswerValues]] = {}
+    if response_ids:
+        responses = {
+            r["pk"]: r
+            for r in Response.objects.filter(pk__in=response_ids).values(*_RESPONSE_VALUES)
+        }
+        for response_id, key, number, selected, text in Answer.objects.filter(
+            response_id__in=response_ids
+        ).values_list("response_id", "question_key", "number", "selected", "text"):
+            answers.setdefault(response_id, {})[key] = (number, selected, text)
+    feedback = {}
+    if feedback_ids:
+        feedback = {
+            f["pk"]: f
+            for f in Feedback.objects.filter(pk__in=feedback_ids).values(*_FEEDBACK_VALUES)
+        }
     for row in batch:
         if row.is_response:
             yield _response_cells(responses[row.subject.pk], answers.get(row.subject.pk, {}), keys)

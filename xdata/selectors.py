@@ -245,42 +245,61 @@ class ExplorerPage:
     first_page: bool = field(default=True)
 
 
-def _response_rows(filters: ExplorerFilters, after: Cursor | None, limit: int) -> list[ExplorerRow]:
-    responses = matching_responses(filters).select_related(
-        "survey", "touchpoint", "store", "customer"
-    )
+def _response_rows(
+    filters: ExplorerFilters, after: Cursor | None, limit: int, *, keys_only: bool
+) -> list[ExplorerRow]:
+    responses = matching_responses(filters)
+    if keys_only:
+        responses = responses.only("id", "submitted_at", "code")
+    else:
+        # The survey's draft (a JSON list) is not shown: left out, it is not read and decoded.
+        responses = responses.select_related("survey", "touchpoint", "store", "customer").defer(
+            "survey__draft"
+        )
     if after is not None:
         responses = responses.filter(after.older_than(kind=RESPONSE, at="submitted_at"))
     return [
-        ExplorerRow(RESPONSE, r.submitted_at, r.code, r, r.comment)
+        ExplorerRow(RESPONSE, r.submitted_at, r.code, r, "" if keys_only else r.comment)
         for r in responses.order_by("-submitted_at", "-code")[:limit]
     ]
 
 
-def _feedback_rows(filters: ExplorerFilters, after: Cursor | None, limit: int) -> list[ExplorerRow]:
-    feedback = matching_feedback(filters).select_related("store", "customer")
+def _feedback_rows(
+    filters: ExplorerFilters, after: Cursor | None, limit: int, *, keys_only: bool
+) -> list[ExplorerRow]:
+    feedback = matching_feedback(filters)
+    if keys_only:
+        feedback = feedback.only("id", "occurred_at", "code")
+    else:
+        feedback = feedback.select_related("store", "customer")
     if after is not None:
         feedback = feedback.filter(after.older_than(kind=FEEDBACK, at="occurred_at"))
     return [
-        ExplorerRow(FEEDBACK, f.occurred_at, f.code, f, f.text)
+        ExplorerRow(FEEDBACK, f.occurred_at, f.code, f, "" if keys_only else f.text)
         for f in feedback.order_by("-occurred_at", "-code")[:limit]
     ]
 
 
 def explore(
-    filters: ExplorerFilters, *, after: Cursor | None = None, limit: int | None = None
+    filters: ExplorerFilters,
+    *,
+    after: Cursor | None = None,
+    limit: int | None = None,
+    keys_only: bool = False,
 ) -> ExplorerPage:
     """One page of responses and feedback matching `filters`, newest first (`PAGE_SIZE`
     rows unless `limit` says otherwise).
 
-    One query per source that can match (two at most), each by keyset.
+    One query per source that can match (two at most), each by keyset. With `keys_only` each
+    row's subject has only its id, time and code loaded and `text` is empty: for callers that
+    read the rows' columns themselves (the exports), so nothing is read twice.
     """
     limit = limit or PAGE_SIZE
     rows: list[ExplorerRow] = []
     if filters.includes(RESPONSE):
-        rows += _response_rows(filters, after, limit + 1)
+        rows += _response_rows(filters, after, limit + 1, keys_only=keys_only)
     if filters.includes(FEEDBACK):
-        rows += _feedback_rows(filters, after, limit + 1)
+        rows += _feedback_rows(filters, after, limit + 1, keys_only=keys_only)
     rows.sort(key=lambda r: (r.at, r.kind, r.code), reverse=True)
     shown = rows[:limit]
     next_cursor = None
@@ -291,14 +310,15 @@ def explore(
 
 
 def explore_all(
-    filters: ExplorerFilters, *, limit: int, batch: int = 2000
+    filters: ExplorerFilters, *, limit: int, batch: int = 2000, keys_only: bool = False
 ) -> Iterator[list[ExplorerRow]]:
     """Every matching row up to `limit + 1` (so callers can tell when they were cut), in
-    batches, by the same keyset as the pages; memory holds one batch."""
+    batches, by the same keyset as the pages; memory holds one batch. `keys_only` as for
+    `explore`."""
     after: Cursor | None = None
     left = limit + 1
     while left > 0:
-        page = explore(filters, after=after, limit=min(batch, left))
+        page = explore(filters, after=after, limit=min(batch, left), keys_only=keys_only)
         if page.rows:
             yield page.rows
         left -= len(page.rows)

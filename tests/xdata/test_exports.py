@@ -9,13 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from cxm.models import User
 from tests.conftest import client_for
 from tests.odata.test_customer_360 import CustomerFactory, StoreFactory
 from tests.xdata.test_explorer import T0, XSS, make_feedback, make_response, published
+from xdata.exports import export_rows
+from xdata.selectors import ExplorerFilters
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +137,28 @@ def test_export_reads_in_batches(agent: User, monkeypatch: Any) -> None:
     made = {str(make_response(version, at=T0 - timedelta(minutes=m)).code) for m in range(7)}
     rows = by_header(csv_rows(client_for(agent)))
     assert {r["code"] for r in rows} == made and len(rows) == 7
+
+
+def _export_queries() -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(export_rows(ExplorerFilters()))
+    assert len(rows) > 1
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_export_reads_only_what_it_writes_and_queries_do_not_grow_with_rows() -> None:
+    version, store, customer = published(), StoreFactory(), CustomerFactory()
+    make_response(version, store=store, customer=customer, answers={"why": ["price"]})
+    make_feedback(store=store, customer=customer)
+    few = _export_queries()
+    for minute in range(30):
+        at = T0 - timedelta(minutes=minute + 1)
+        make_response(version, at=at, store=store, customer=customer, answers={"again": "yes"})
+        make_feedback(at=at, store=store, customer=customer)
+    many = _export_queries()
+    # One batch either way: question keys, two keyset reads, responses, answers, feedback.
+    assert len(many) == len(few) == 6
+    # The surveys' JSON (a draft, a version's questions) is read once, for the question keys,
+    # not again with every row.
+    json_reads = [sql for sql in many if '"draft"' in sql or '"questions"' in sql]
+    assert len(json_reads) == 1 and "surveys_surveyversion" in json_reads[0]
