@@ -176,7 +176,7 @@ def baseline_rows(filters: Any) -> Iterator[list[Any]]:
     from xdata.models import Answer, Feedback, Response
     from xdata.selectors import explore_all
 
-    keys = exports.question_keys(filters)
+    keys = exports.question_keys(exports._versions(filters))
     yield [*exports.CONTEXT_COLUMNS, *(f"q.{k}" for k in keys)]
     for batch in explore_all(filters, limit=exports.EXPORT_LIMIT, batch=exports.BATCH):
         response_ids = [row.subject.pk for row in batch if row.is_response]

@@ -1,9 +1,11 @@
 """Exports of the explorer's current filter: CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 One row per response or feedback, newest first, with context columns and one column per
-question key (headed `q.<key>`). Rows are read in keyset batches (`explore_all`), so memory
-holds one batch; the CSV streams, the XLSX is written by openpyxl's write-only mode into a
-temporary file.
+question key (headed `q.<key>`). `csat` is the response's CSAT as the analysis counts it
+(`xdata.csat`: a survey without a CSAT question counts its first 1-5 rating); `rating` is the
+star rating of feedback from another channel. Rows are read in keyset batches
+(`explore_all`), so memory holds one batch; the CSV streams, the XLSX is written by
+openpyxl's write-only mode into a temporary file.
 Every cell that came from a customer, an integration or a file passes through `safe_cell`,
 so a spreadsheet never runs it as a formula. Exports stop at `EXPORT_LIMIT` rows, and say so
 on their last row.
@@ -24,8 +26,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cxm.csvsafe import safe_cell
 from surveys.models import SurveyVersion
+from xdata.csat import rating_as_csat, response_csat_expression
 from xdata.models import Answer, Feedback, Response
-from xdata.selectors import RESPONSE, ExplorerFilters, ExplorerRow, explore_all
+from xdata.selectors import CSAT_SCORE, RESPONSE, ExplorerFilters, ExplorerRow, explore_all
 
 EXPORT_LIMIT = 100_000
 BATCH = 2000
@@ -54,16 +57,22 @@ CONTEXT_COLUMNS = (
 )
 
 
-def question_keys(filters: ExplorerFilters) -> list[str]:
-    """Question keys of the filtered survey's versions (of every survey when none is chosen),
-    in the order they are asked, each once."""
+def _versions(filters: ExplorerFilters) -> list[tuple[int, Any]]:
+    """(id, question list) of the filtered survey's versions (of every survey when none is
+    chosen), in the order they are asked."""
     if not filters.includes(RESPONSE):
         return []
     versions = SurveyVersion.objects.order_by("survey__name", "survey_id", "number")
     if filters.survey is not None:
         versions = versions.filter(survey=filters.survey)
+    return list(versions.values_list("pk", "questions"))
+
+
+def question_keys(versions: list[tuple[int, Any]]) -> list[str]:
+    """The question keys of `versions` (see `_versions`) in the order they are asked, each
+    once."""
     keys: dict[str, None] = {}
-    for questions in versions.values_list("questions", flat=True):
+    for _pk, questions in versions:
         for question in questions if isinstance(questions, list) else []:
             if isinstance(question, dict) and question.get("key"):
                 keys[str(question["key"])] = None
@@ -87,7 +96,7 @@ _RESPONSE_VALUES = (
     "daypart",
     "language",
     "nps",
-    "csat",
+    CSAT_SCORE,
     "ces",
     "intent",
     "comment",
@@ -140,7 +149,7 @@ def _response_cells(
         response["daypart"],
         safe_cell(response["language"]),
         response["nps"],
-        response["csat"],
+        response[CSAT_SCORE],
         response["ces"],
         safe_cell(response["intent"]),
         None,
@@ -176,7 +185,10 @@ def _feedback_cells(feedback: dict[str, Any], keys: list[str]) -> list[Any]:
 
 def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
     """The header, then one row per response or feedback, then a note row if cut short."""
-    keys = question_keys(filters)
+    # Each version's question list is read and decoded once, for both of these.
+    versions = _versions(filters)
+    keys = question_keys(versions)
+    csat = response_csat_expression(pairs=rating_as_csat(versions))
     # "q." keeps question keys apart from context columns ("nps", "comment" are both).
     yield [*CONTEXT_COLUMNS, *(safe_cell(f"{QUESTION_PREFIX}{k}") for k in keys)]
     fetched = 0
@@ -184,7 +196,7 @@ def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
         # explore_all reads one row past the cap, so a cut export can say so.
         keep = batch[: max(EXPORT_LIMIT - fetched, 0)]
         fetched += len(batch)
-        yield from _batch_rows(keep, keys)
+        yield from _batch_rows(keep, keys, csat)
     if fetched > EXPORT_LIMIT:
         yield [
             _(
@@ -195,7 +207,7 @@ def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
         ]
 
 
-def _batch_rows(batch: list[ExplorerRow], keys: list[str]) -> Iterator[list[Any]]:
+def _batch_rows(batch: list[ExplorerRow], keys: list[str], csat: Any) -> Iterator[list[Any]]:
     """The batch's rows in its order: three queries (responses, their answers, feedback), by
     primary key, reading only the columns the export writes."""
     response_ids = [row.subject.pk for row in batch if row.is_response]
@@ -205,7 +217,9 @@ def _batch_rows(batch: list[ExplorerRow], keys: list[str]) -> Iterator[list[Any]
     if response_ids:
         responses = {
             r["pk"]: r
-            for r in Response.objects.filter(pk__in=response_ids).values(*_RESPONSE_VALUES)
+            for r in Response.objects.filter(pk__in=response_ids)
+            .annotate(**{CSAT_SCORE: csat})
+            .values(*_RESPONSE_VALUES)
         }
         for response_id, key, number, selected, text in Answer.objects.filter(
             response_id__in=response_ids

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Upper
 from django.http import Http404
 from django.utils import timezone
@@ -31,6 +31,7 @@ from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Channel, Store
 from surveys.models import Survey, Touchpoint
+from xdata.csat import response_csat_expression
 from xdata.models import Feedback, Response
 
 PERMISSION = "xdata.view_responses"
@@ -50,15 +51,18 @@ class Source:
     FEEDBACK = "feedback"
 
 
+# A response's CSAT as the analysis counts it (`xdata.csat`), annotated under this name.
+CSAT_SCORE = "csat_score"
+
 # Score bands: (source kind, column, low, high). NPS and CSAT bands pick survey responses,
 # rating bands pick feedback.
 SCORE_BANDS: dict[str, tuple[str, str, int, int]] = {
     "nps_promoter": (RESPONSE, "nps", 9, 10),
     "nps_passive": (RESPONSE, "nps", 7, 8),
     "nps_detractor": (RESPONSE, "nps", 0, 6),
-    "csat_high": (RESPONSE, "csat", 4, 5),
-    "csat_mid": (RESPONSE, "csat", 3, 3),
-    "csat_low": (RESPONSE, "csat", 1, 2),
+    "csat_high": (RESPONSE, CSAT_SCORE, 4, 5),
+    "csat_mid": (RESPONSE, CSAT_SCORE, 3, 3),
+    "csat_low": (RESPONSE, CSAT_SCORE, 1, 2),
     "rating_high": (FEEDBACK, "rating", 4, 5),
     "rating_mid": (FEEDBACK, "rating", 3, 3),
     "rating_low": (FEEDBACK, "rating", 1, 2),
@@ -71,13 +75,15 @@ def require_explorer(user: User) -> None:
 
 
 def access_response(user: User, code: UUID) -> Response:
-    """The response `code` with its survey, version and context; 403 without
-    `xdata.view_responses` (checked first, so outsiders cannot probe codes), 404 if unknown."""
+    """The response `code` with its survey, version and context, and its CSAT as the analysis
+    counts it (`csat_score`); 403 without `xdata.view_responses` (checked first, so outsiders
+    cannot probe codes), 404 if unknown."""
     require_explorer(user)
     response = (
         Response.objects.select_related(
             "survey", "version", "touchpoint", "store", "order", "customer"
         )
+        .annotate(**{CSAT_SCORE: response_csat_expression()})
         .filter(code=code)
         .first()
     )
@@ -200,14 +206,20 @@ def _common(filters: ExplorerFilters, *, at: str, text: str) -> Q:
     return condition
 
 
-def matching_responses(filters: ExplorerFilters) -> QuerySet[Response]:
-    """Responses matching `filters` (ignoring the source), unordered."""
+def matching_responses(filters: ExplorerFilters, *, with_csat: bool = False) -> QuerySet[Response]:
+    """Responses matching `filters` (ignoring the source), unordered. A CSAT band filters on
+    the CSAT the analysis counts (`xdata.csat`), so a store-visit survey's 1-5 rating is in
+    it; `with_csat` gives each row that CSAT as `csat_score`."""
     condition = _common(filters, at="submitted_at", text="comment")
     if filters.survey is not None:
         condition &= Q(survey=filters.survey)
     if filters.touchpoint is not None:
         condition &= Q(touchpoint=filters.touchpoint)
     responses = Response.objects.all()
+    if with_csat or (filters.score and SCORE_BANDS[filters.score][1] == CSAT_SCORE):
+        responses = responses.alias(**{CSAT_SCORE: response_csat_expression()})
+        if with_csat:
+            responses = responses.annotate(**{CSAT_SCORE: F(CSAT_SCORE)})
     if filters.search:
         responses = responses.alias(search_text=Upper("comment"))
     return responses.filter(condition)
@@ -248,7 +260,7 @@ class ExplorerPage:
 def _response_rows(
     filters: ExplorerFilters, after: Cursor | None, limit: int, *, keys_only: bool
 ) -> list[ExplorerRow]:
-    responses = matching_responses(filters)
+    responses = matching_responses(filters, with_csat=not keys_only)
     if keys_only:
         responses = responses.only("id", "submitted_at", "code")
     else:

@@ -1,7 +1,7 @@
 """The drivers step of an analysis run: every scored answer joined with its O-Data facts.
 
 One `INSERT … SELECT` per source writes `DriverFact` rows (a response's CSAT is read as the
-overview reads it, `analysis.services.metrics.response_csat`): the join (order, latest delivery,
+overview reads it, `xdata.csat.response_csat`): the join (order, latest delivery,
 service contacts in the 30 days before, earlier orders) runs inside PostgreSQL, so nothing
 row-level passes through Python here. The dashboards then aggregate these rows with the
 shared filters; relative importance reads the few numeric columns it needs, streamed.
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import DriverFact
-from analysis.services.metrics import ResponseCsat, response_csat
+from xdata.csat import ResponseCsat, response_csat
 
 # Answers older than this are not joined: the dashboards' date filter looks back a year or
 # two, and the lateral joins cost per answer.

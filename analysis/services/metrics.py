@@ -6,27 +6,22 @@ counted with GROUPING SETS: the base rows (day x survey x touchpoint x store x r
 the same pass, the same counts split by each extra dimension. Days are local (`TIME_ZONE`), so
 a Monday-morning answer in Seoul is Monday's even though it is Sunday in UTC.
 
-CSAT: a survey without a CSAT question but with a 1-5 rating question ("How was your visit
-today?") counts its first rating answer as its CSAT; both are a 1-5 satisfaction judgement,
-and without this a store-visit survey would have no score on any page. `response_csat` is that
-rule as SQL, shared by every step that reads a response's CSAT (the fact table here, drivers,
-value x experience), so each page counts the same answers as CSAT.
+CSAT is `xdata.csat.response_csat` (a survey without a CSAT question counts its first 1-5
+rating answer), shared by every step that reads a response's CSAT (the fact table here,
+drivers, value x experience, themes) and by the response explorer and its exports, so each page
+and file counts the same answers as CSAT.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, When
-from django.db.models.functions import Coalesce
 
 from analysis.measures import COUNT_FIELDS
 from analysis.models import SEGMENT_DIMS, AnalysisRun, MetricCell
-from surveys.models import SurveyVersion
-from xdata.models import Answer
+from xdata.csat import ResponseCsat, response_csat
 
 # Raw score columns of the stacked stream; the aggregate of each count column over them.
 _STREAM_AGGREGATES: dict[str, str] = {
@@ -45,74 +40,6 @@ assert tuple(_STREAM_AGGREGATES) == COUNT_FIELDS  # noqa: S101  # one list of co
 
 _BASE = "day, survey_id, touchpoint_id, store_id, region_id"
 WORK_MEM = "256MB"
-
-
-def rating_as_csat() -> list[tuple[int, str]]:
-    """(version id, question key) of the first rating question of versions without CSAT."""
-    pairs = []
-    for pk, questions in SurveyVersion.objects.values_list("pk", "questions").order_by("pk"):
-        kinds = [q.get("type") for q in questions if isinstance(q, dict)]
-        if "csat" in kinds or "rating" not in kinds:
-            continue
-        first = next(q for q in questions if isinstance(q, dict) and q.get("type") == "rating")
-        pairs.append((pk, str(first.get("key", ""))))
-    return pairs
-
-
-@dataclass(frozen=True)
-class ResponseCsat:
-    """A response's CSAT in SQL: `value` is the expression, valid in a query that joins `join`
-    after the response table; `params` are the named parameters `join` needs."""
-
-    value: str
-    join: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def response_csat(*, response: str = "r") -> ResponseCsat:
-    """The CSAT of the response aliased `response`: its CSAT answer, else the answer to the
-    first rating question of a version without a CSAT question (`rating_as_csat`). Without
-    such versions it is the column alone, and the join is empty.
-
-    The join adds at most one row per response (one answer per response and question key)."""
-    pairs = rating_as_csat()
-    if not pairs:
-        return ResponseCsat(f"{response}.csat")
-    join = (
-        "LEFT JOIN unnest(%(csat_versions)s::bigint[], %(csat_keys)s::text[])"
-        f" AS csat_q(version_id, key) ON csat_q.version_id = {response}.version_id"
-        f" LEFT JOIN xdata_answer csat_a ON csat_a.response_id = {response}.id"
-        " AND csat_a.question_key = csat_q.key"
-    )
-    return ResponseCsat(
-        f"COALESCE({response}.csat, csat_a.number)",
-        join,
-        {"csat_versions": [pk for pk, _key in pairs], "csat_keys": [key for _pk, key in pairs]},
-    )
-
-
-def response_csat_expression() -> Any:
-    """`response_csat` for the ORM: an expression giving a `Response` queryset row its CSAT
-    (the column, else the answer to the first rating question of a version without CSAT)."""
-    pairs = rating_as_csat()
-    if not pairs:
-        return F("csat")
-    rating = Case(
-        *(
-            When(
-                version_id=version_id,
-                then=Subquery(
-                    Answer.objects.filter(response=OuterRef("pk"), question_key=key).values(
-                        "number"
-                    )[:1]
-                ),
-            )
-            for version_id, key in pairs
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
-    return Coalesce(F("csat"), rating, output_field=IntegerField())
 
 
 def cells_sql(*, csat: ResponseCsat) -> str:

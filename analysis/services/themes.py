@@ -19,7 +19,7 @@ from django.utils import timezone
 from analysis import text
 from analysis.models import AnalysisRun
 from analysis.models.insights import ThemeTerm
-from analysis.services.metrics import response_csat_expression
+from xdata.csat import response_csat_expression
 from xdata.models import Feedback, Response
 
 WINDOW_DAYS = 730

@@ -10,7 +10,7 @@ As on the customer 360 page (`odata.selectors.customer_figures`), so both show t
 
 Experience evidence is a survey answer (NPS, CSAT or CES; in that order when one response has
 several; CSAT as on the overview, which counts a survey's first 1-5 rating question as its CSAT
-when it has no CSAT question: `analysis.services.metrics.response_csat`) or a rating from
+when it has no CSAT question: `xdata.csat.response_csat`) or a rating from
 another channel (`xdata.Feedback.rating`, 1-5 stars, a review or a rated call note) linked to
 the customer. Each customer is classed by their most recent piece
 of evidence of the two years before the run, whichever source it came from; a survey answer
@@ -50,8 +50,8 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.models.insights import ValuePoint
-from analysis.services.metrics import ResponseCsat, response_csat
 from odata.selectors import contact_cost, year_before
+from xdata.csat import ResponseCsat, response_csat
 
 SCORE_WINDOW_DAYS = 730
 VALUABLE_PERCENTILE = 0.75
