@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -224,10 +225,16 @@ def _baseline_response(r: Any, answers: dict[str, Any], keys: list[str]) -> list
     ]  # fmt: skip
 
 
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
 def baseline_csv(filters: Any) -> int:
     import csv
 
-    from xdata.exports import _csv_text, _Line
+    from xdata.exports import _Line
 
     writer = csv.writer(_Line())
     size = 0

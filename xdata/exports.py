@@ -127,8 +127,10 @@ def _answer_value(answer: _AnswerValues) -> Any:
     return safe_cell(text)
 
 
-def _local(moment: datetime) -> datetime:
-    return timezone.localtime(moment).replace(tzinfo=None)
+def _time(moment: datetime) -> str:
+    """ISO 8601 to the second with the UTC offset, in TIME_ZONE (2025-06-15T12:00:05+09:00):
+    the same text in CSV and XLSX, which cannot hold an offset in a date cell."""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
 
 
 def _response_cells(
@@ -137,7 +139,7 @@ def _response_cells(
     return [
         "survey",
         str(response["code"]),
-        _local(response["submitted_at"]),
+        _time(response["submitted_at"]),
         safe_cell(response["survey__name"]),
         response["version__number"],
         safe_cell(response["touchpoint__name"]),
@@ -162,7 +164,7 @@ def _feedback_cells(feedback: dict[str, Any], keys: list[str]) -> list[Any]:
     return [
         "feedback",
         str(feedback["code"]),
-        _local(feedback["occurred_at"]),
+        _time(feedback["occurred_at"]),
         "",
         None,
         "",
@@ -245,18 +247,12 @@ class _Line:
         return value
 
 
-def _csv_text(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return value
-
-
 def csv_stream(filters: ExplorerFilters) -> Iterator[bytes]:
     """The export as CSV, UTF-8 with a BOM (so Excel reads Korean), line by line."""
     writer = csv.writer(_Line())
     yield "\ufeff".encode()
     for row in export_rows(filters):
-        yield writer.writerow([_csv_text(v) for v in row]).encode("utf-8")
+        yield writer.writerow(row).encode("utf-8")
 
 
 def _xlsx_value(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -162,3 +162,12 @@ def test_export_reads_only_what_it_writes_and_queries_do_not_grow_with_rows() ->
     # not again with every row.
     json_reads = [sql for sql in many if '"draft"' in sql or '"questions"' in sql]
     assert len(json_reads) == 1 and "surveys_surveyversion" in json_reads[0]
+
+
+def test_times_are_iso_8601_to_the_second_with_the_offset(agent: User) -> None:
+    make_response(at=T0 + timedelta(seconds=5, microseconds=123456))
+    # Stored in UTC; written in TIME_ZONE (Asia/Seoul) with its offset.
+    make_feedback(at=datetime(2025, 6, 15, 1, 30, 7, 999999, tzinfo=UTC))
+    for rows in (csv_rows(client_for(agent)), xlsx_rows(client_for(agent))):
+        times = [row["time"] for row in by_header(rows)]
+        assert times == ["2025-06-15T12:00:05+09:00", "2025-06-15T10:30:07+09:00"]
