@@ -22,6 +22,7 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cxm.csvsafe import safe_cell
@@ -127,10 +128,11 @@ def _answer_value(answer: _AnswerValues) -> Any:
     return safe_cell(text)
 
 
-def _time(moment: datetime) -> str:
-    """ISO 8601 to the second with the UTC offset, in TIME_ZONE (2025-06-15T12:00:05+09:00):
-    the same text in CSV and XLSX, which cannot hold an offset in a date cell."""
-    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+def _time(moment: datetime) -> datetime:
+    """The moment in TIME_ZONE, to the second. CSV writes it as ISO 8601 with the offset
+    (2025-06-15T12:00:05+09:00); XLSX as a date cell, which cannot hold an offset, in local
+    time, so that Excel can sort, filter and compute with it."""
+    return timezone.localtime(moment).replace(microsecond=0)
 
 
 def _response_cells(
@@ -252,13 +254,24 @@ def csv_stream(filters: ExplorerFilters) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     yield "\ufeff".encode()
     for row in export_rows(filters):
-        yield writer.writerow(row).encode("utf-8")
+        yield writer.writerow([_csv_text(v) for v in row]).encode("utf-8")
 
 
-def _xlsx_value(value: Any) -> Any:
+def _csv_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _xlsx_value(value: Any, sheet: Any) -> Any:
     if isinstance(value, str):
         # XLSX cannot hold most control characters; openpyxl refuses them.
         return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = XLSX_TIME_FORMAT
+        return cell
     return value
 
 
@@ -267,7 +280,7 @@ def xlsx_file(filters: ExplorerFilters) -> IO[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Responses"))
     for row in export_rows(filters):
-        sheet.append([_xlsx_value(v) for v in row])
+        sheet.append([_xlsx_value(v, sheet) for v in row])
     # Closed (and so deleted) by the FileResponse that sends it.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(handle)

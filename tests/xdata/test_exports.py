@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -20,6 +21,8 @@ from tests.odata.test_customer_360 import CustomerFactory, StoreFactory
 from tests.xdata.test_explorer import T0, XSS, make_feedback, make_response, published
 from xdata.exports import export_rows
 from xdata.selectors import ExplorerFilters
+
+SEOUL = ZoneInfo("Asia/Seoul")
 
 pytestmark = pytest.mark.django_db
 
@@ -164,10 +167,20 @@ def test_export_reads_only_what_it_writes_and_queries_do_not_grow_with_rows() ->
     assert len(json_reads) == 1 and "surveys_surveyversion" in json_reads[0]
 
 
-def test_times_are_iso_8601_to_the_second_with_the_offset(agent: User) -> None:
+def test_times_are_to_the_second_in_local_time_iso_with_the_offset_in_csv(agent: User) -> None:
     make_response(at=T0 + timedelta(seconds=5, microseconds=123456))
-    # Stored in UTC; written in TIME_ZONE (Asia/Seoul) with its offset.
+    # Stored in UTC; written in TIME_ZONE (Asia/Seoul), in CSV with its offset.
     make_feedback(at=datetime(2025, 6, 15, 1, 30, 7, 999999, tzinfo=UTC))
-    for rows in (csv_rows(client_for(agent)), xlsx_rows(client_for(agent))):
-        times = [row["time"] for row in by_header(rows)]
-        assert times == ["2025-06-15T12:00:05+09:00", "2025-06-15T10:30:07+09:00"]
+    times = [row["time"] for row in by_header(csv_rows(client_for(agent)))]
+    assert times == ["2025-06-15T12:00:05+09:00", "2025-06-15T10:30:07+09:00"]
+    # XLSX date cells cannot hold an offset: local time, as dates Excel can sort and compute.
+    times = [row["time"] for row in by_header(xlsx_rows(client_for(agent)))]
+    local = [
+        datetime(2025, 6, 15, 12, 0, 5, tzinfo=SEOUL),
+        datetime(2025, 6, 15, 10, 30, 7, tzinfo=SEOUL),
+    ]
+    assert times == [moment.replace(tzinfo=None) for moment in local]
+    response = client_for(agent).get("/xdata/responses/export.xlsx")
+    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    sheet = load_workbook(io.BytesIO(raw)).worksheets[0]
+    assert sheet.cell(row=2, column=3).number_format == "yyyy-mm-dd hh:mm:ss"
