@@ -61,11 +61,17 @@ TYPE_LABELS = {
     "short_text": gettext_lazy("Short text"),
     "long_text": gettext_lazy("Long text"),
 }
+# The comparison words of the rule pages (actions.conditions.OPS), so both builders read alike.
 OP_LABELS = {
-    "lte": gettext_lazy("is at most"),
-    "gte": gettext_lazy("is at least"),
+    "lte": gettext_lazy("at most"),
+    "gte": gettext_lazy("at least"),
     "eq": gettext_lazy("is"),
     "in": gettext_lazy("is one of"),
+}
+INTENT_LABELS = {
+    "yes": gettext_lazy("Yes"),
+    "no": gettext_lazy("No"),
+    "unsure": gettext_lazy("Not sure"),
 }
 
 

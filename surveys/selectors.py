@@ -12,13 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
 
 from cxm.models import User
 from surveys.models import Survey, Touchpoint
 from surveys.open_links import TEST_ORDER, canonical_string, open_link_signature
-from surveys.questions import OP_LABELS, TYPE_LABELS
+from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS
 
 MANAGE = "surveys.manage_surveys"
 
@@ -110,7 +109,7 @@ def question_rows(questions: list[dict[str, Any]]) -> list[QuestionRow]:
     """The questions as the builder shows them, in the active language."""
     language = _language()
     other = "ko" if language == "en" else "en"
-    numbers = {q.get("key"): n for n, q in enumerate(questions, start=1)}
+    numbered = {q.get("key"): (n, q) for n, q in enumerate(questions, start=1)}
     rows = []
     for number, q in enumerate(questions, start=1):
         text = q.get("text") or {}
@@ -123,7 +122,7 @@ def question_rows(questions: list[dict[str, Any]]) -> list[QuestionRow]:
                 other_text=text.get(other, ""),
                 required=bool(q.get("required")),
                 options=[(o.get("text") or {}).get(language, "") for o in q.get("options") or []],
-                condition=_describe_condition(q.get("show_if"), numbers),
+                condition=_describe_condition(q.get("show_if"), numbered, language),
                 first=number == 1,
                 last=number == len(questions),
             )
@@ -131,16 +130,53 @@ def question_rows(questions: list[dict[str, Any]]) -> list[QuestionRow]:
     return rows
 
 
-def _describe_condition(condition: dict[str, Any] | None, numbers: dict[Any, int]) -> str:
+# One sentence per comparison, so each language puts the value where it belongs
+# ("질문 1의 답이 6 이하일 때 표시"). A multiple-choice answer holds several options, so "is"
+# there means "includes" (see questions.is_visible).
+_CONDITION_SENTENCES = {
+    "lte": gettext_lazy("Shown when question %(number)s's answer is at most %(value)s"),
+    "gte": gettext_lazy("Shown when question %(number)s's answer is at least %(value)s"),
+    "eq": gettext_lazy("Shown when question %(number)s's answer is %(value)s"),
+    "in": gettext_lazy("Shown when question %(number)s's answer is one of %(value)s"),
+}
+_MULTIPLE_CONDITION_SENTENCES = {
+    "eq": gettext_lazy("Shown when %(value)s is chosen in question %(number)s"),
+    "in": gettext_lazy("Shown when any of %(value)s is chosen in question %(number)s"),
+}
+
+
+def _value_label(value: Any, question: dict[str, Any], language: str) -> str:
+    """A condition value as the reader knows it: a score as is, a choice or an intent answer
+    by its label in `language` (the raw value if the question no longer has it)."""
+    if question.get("type") == "intent" and value in INTENT_LABELS:
+        return f"“{INTENT_LABELS[value]}”"
+    for option in question.get("options") or []:
+        if isinstance(option, dict) and option.get("value") == value:
+            label = (option.get("text") or {}).get(language) or value
+            return f"“{label}”"
+    return str(value) if question.get("type") in SCALES else f"“{value}”"
+
+
+def _describe_condition(
+    condition: dict[str, Any] | None,
+    numbered: dict[Any, tuple[int, dict[str, Any]]],
+    language: str,
+) -> str:
     if not condition:
         return ""
+    target = numbered.get(condition.get("question"))
+    number: int | str = target[0] if target else "?"
+    question: dict[str, Any] = target[1] if target else {}
     value = condition.get("value")
-    shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    return _("Shown when question %(number)s %(op)s %(value)s") % {
-        "number": numbers.get(condition.get("question"), "?"),
-        "op": OP_LABELS.get(condition.get("op", ""), condition.get("op", "")),
-        "value": shown,
-    }
+    values = value if isinstance(value, list) else [value]
+    shown = ", ".join(_value_label(v, question, language) for v in values)
+    op = condition.get("op", "")
+    sentences = _CONDITION_SENTENCES
+    if question.get("type") == "multiple" and op in _MULTIPLE_CONDITION_SENTENCES:
+        sentences = _MULTIPLE_CONDITION_SENTENCES
+    if op not in sentences:
+        return ""  # validate_questions refuses unknown operators; nothing sensible to say
+    return str(sentences[op]) % {"number": number, "value": shown}
 
 
 def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:

@@ -41,7 +41,7 @@ from surveys.open_links import (
     parse_signed_order,
     state_signed_order,
 )
-from surveys.questions import INTENT_VALUES, SCALES, TEXT_LIMITS
+from surveys.questions import INTENT_LABELS, INTENT_VALUES, SCALES, TEXT_LIMITS
 from surveys.selectors import access_survey
 from surveys.services.answering import (
     LinkProblem,
@@ -93,17 +93,12 @@ def _language_switch(request: HttpRequest) -> str | None:
     return language if language in _language_codes() else None
 
 
-# End labels of each scale, and the intent answers.
+# End labels of each scale.
 SCALE_ENDS = {
     "nps": (gettext_lazy("Not at all likely"), gettext_lazy("Extremely likely")),
     "csat": (gettext_lazy("Very dissatisfied"), gettext_lazy("Very satisfied")),
     "ces": (gettext_lazy("Very difficult"), gettext_lazy("Very easy")),
     "rating": (gettext_lazy("Poor"), gettext_lazy("Excellent")),
-}
-INTENT_LABELS = {
-    "yes": gettext_lazy("Yes"),
-    "no": gettext_lazy("No"),
-    "unsure": gettext_lazy("Not sure"),
 }
 
 
