@@ -39,11 +39,13 @@ class TouchpointForm(forms.Form):
         # Role groups (Admin, Manager, Staff) are permissions, not teams that own work.
         queryset=Group.objects.exclude(name__in=Role.values).order_by("name"),
         required=False,
+        empty_label=_("No owner team"),
     )
     owner_user = UserChoiceField(
         label=_("Owner (a person)"),
         queryset=User.objects.filter(is_active=True).order_by("name", "username"),
         required=False,
+        empty_label=_("No owner"),
         help_text=_("Choose a team or a person; follow-up work of this stage goes to them."),
     )
     milestone = forms.ChoiceField(
@@ -83,12 +85,19 @@ class TouchpointForm(forms.Form):
 
 
 def _touchpoint_field(current: Touchpoint | None = None) -> forms.ModelChoiceField:
+    """A survey always has a touchpoint: a new one starts on a prompt to choose (so it is not
+    filed under the first touchpoint by accident), an existing one offers no empty choice."""
     queryset = Touchpoint.objects.filter(is_active=True)
     if current is not None:  # an inactive touchpoint stays selectable for its own surveys
         queryset = Touchpoint.objects.filter(is_active=True) | Touchpoint.objects.filter(
             pk=current.pk
         )
-    return forms.ModelChoiceField(label=_("Touchpoint"), queryset=queryset.order_by("name"))
+    return forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=queryset.order_by("name"),
+        empty_label=None if current is not None else _("Choose a touchpoint"),
+        error_messages={"required": _("Choose a touchpoint.")},
+    )
 
 
 class NewSurveyForm(forms.Form):
