@@ -182,3 +182,12 @@ def test_a_customer_who_can_be_surveyed_gets_an_enabled_send_button(admin: User)
     html = client_for(admin).get(_url(customer.code)).content.decode()
     assert 'id="held"' not in html
     assert '<button class="primary" type="submit">' in html
+
+
+def test_the_heading_names_the_customer_with_the_korean_honorific(admin: User) -> None:
+    customer = make_customer(name="이채원")
+    make_survey()
+    admin.language = "ko"
+    admin.save(update_fields=["language"])
+    html = client_for(admin).get(_url(customer.code)).content.decode()
+    assert "<h1>이채원 님께 설문 보내기</h1>" in html
