@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,32 @@ def parse_base_url(url: str) -> str:
             f"CXM_BASE_URL={url!r} must be an absolute http(s) URL such as https://cx.example.com"
         )
     return url.rstrip("/")
+
+
+def parse_from_email(value: str) -> str:
+    """A sender such as `cxm <cx@example.co.kr>` or `cx@example.co.kr`, as given."""
+    _name, address = parseaddr(value)
+    local, _at, domain = address.rpartition("@")
+    if not local or ("." not in domain and domain != "localhost"):
+        raise ImproperlyConfigured(
+            f"DEFAULT_FROM_EMAIL={value!r} is not a sender address; write it like "
+            "'Customer Experience <cx@example.co.kr>' or cx@example.co.kr"
+        )
+    return value
+
+
+# Domains that never receive mail (RFC 2606, RFC 6761): a sender on one of them is a
+# placeholder, and a real mail server rejects or junks what it sends.
+RESERVED_MAIL_DOMAINS = ("localhost", "example", "invalid", "test", "local")
+RESERVED_MAIL_HOSTS = ("example.com", "example.net", "example.org")
+
+
+def is_placeholder_sender(value: str) -> bool:
+    """Whether the sender's domain is one that cannot receive mail (localhost, *.example, …)."""
+    domain = parseaddr(value)[1].rpartition("@")[2].lower().rstrip(".")
+    top = domain.rsplit(".", 1)[-1]
+    return (
+        top in RESERVED_MAIL_DOMAINS
+        or domain in RESERVED_MAIL_HOSTS
+        or domain.endswith(tuple(f".{host}" for host in RESERVED_MAIL_HOSTS))
+    )

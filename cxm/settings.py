@@ -8,7 +8,14 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
-from cxm.env import Env, parse_base_url, parse_database_url, parse_email_url, parse_redis_url
+from cxm.env import (
+    Env,
+    parse_base_url,
+    parse_database_url,
+    parse_email_url,
+    parse_from_email,
+    parse_redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -171,7 +178,11 @@ STORAGES = {
 
 # E-mail
 globals().update(parse_email_url(env.string("EMAIL_URL", default="console:")))
-DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default="cxm <noreply@localhost>")
+# The sender of survey invitations and staff notifications. The default is a placeholder on the
+# demo's reserved domain (it names no real mailbox): `check --deploy` flags it (cxm.W002).
+DEFAULT_FROM_EMAIL = parse_from_email(
+    env.string("DEFAULT_FROM_EMAIL", default="cxm <noreply@demo.cxm.example>")
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 

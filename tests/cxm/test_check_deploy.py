@@ -16,6 +16,7 @@ PRODUCTION = {
     "CXM_BASE_URL": "https://cx.example.com",
     "CXM_BEHIND_PROXY": "1",
     "EMAIL_URL": "smtp://mailer:secret@smtp.example.com:587?tls=1",
+    "DEFAULT_FROM_EMAIL": "Customer Experience <cx@hanbit-mart.co.kr>",
     "LOG_FORMAT": "json",
 }
 
@@ -54,3 +55,10 @@ def test_keeping_emails_for_the_sent_email_page_is_flagged() -> None:
     result = _check_deploy(**{**PRODUCTION, "EMAIL_URL": "store:"})
     assert result.returncode != 0
     assert "cxm.W001" in result.stderr + result.stdout
+
+
+def test_the_default_or_a_localhost_sender_is_flagged() -> None:
+    for sender in ("", "cxm <noreply@localhost>", "cx@shop.example"):
+        result = _check_deploy(**{**PRODUCTION, "DEFAULT_FROM_EMAIL": sender})
+        assert result.returncode != 0, sender
+        assert "cxm.W002" in result.stderr + result.stdout

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from cxm.env import Env, parse_base_url, parse_database_url, parse_email_url, parse_redis_url
+from cxm.env import (
+    Env,
+    is_placeholder_sender,
+    parse_base_url,
+    parse_database_url,
+    parse_email_url,
+    parse_from_email,
+    parse_redis_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,3 +133,27 @@ def test_start_up_fails_loudly_without_a_database_url() -> None:
 
 def test_start_up_succeeds_with_the_test_environment() -> None:
     assert _start_django().returncode == 0
+
+
+@pytest.mark.parametrize("raw", ["cxm", "cxm <noreply>", "noreply@nodot", "<@example.co.kr>"])
+def test_a_sender_without_an_address_stops_the_start_up(raw: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DEFAULT_FROM_EMAIL"):
+        parse_from_email(raw)
+
+
+@pytest.mark.parametrize(
+    ("sender", "placeholder"),
+    [
+        ("cxm <noreply@demo.cxm.example>", True),
+        ("cxm <noreply@localhost>", True),
+        ("noreply@mail.example.com", True),
+        ("cx@shop.test", True),
+        ("Customer Experience <cx@hanbit-mart.co.kr>", False),
+        ("cx@example-mart.com", False),
+    ],
+)
+def test_senders_on_domains_that_receive_no_mail_are_placeholders(
+    sender: str, placeholder: bool
+) -> None:
+    assert parse_from_email(sender) == sender
+    assert is_placeholder_sender(sender) is placeholder
