@@ -109,10 +109,17 @@ def question_views(
     errors: dict[str, str],
     raw: dict[str, list[str]],
 ) -> list[dict[str, Any]]:
-    """What the answer page shows for each question of `page` (the template only lays out)."""
-    return [
+    """What the answer page shows for each question of `page` (the template only lays out).
+
+    The first question with an error takes the focus when the page loads (`autofocus`): the
+    answer pages run no script, and without it focus stays on the page after a refused step."""
+    views = [
         _question_view(q, language, errors.get(q["key"], ""), raw.get(q["key"], [])) for q in page
     ]
+    first_error = next((view for view in views if view["error"]), None)
+    if first_error is not None:
+        first_error["autofocus"] = True
+    return views
 
 
 def _question_view(
@@ -133,6 +140,7 @@ def _question_view(
         "maxlength": 0,
         "ends": "",
         "columns": 0,
+        "autofocus": False,
     }
     if kind in SCALES:
         low, high = SCALES[kind]

@@ -64,3 +64,38 @@ def test_customer_answers_on_a_phone(live_site, phone: Page) -> None:  # type: i
     response = Response.objects.get()
     assert (response.nps, response.csat, response.intent) == (3, 2, "unsure")
     assert response.comment == "The coffee was cold and the line was long."
+
+
+def _focused(page: Page) -> dict[str, object]:
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const box = el.getBoundingClientRect();
+            return {
+                id: el.id,
+                fieldset: el.closest("fieldset") ? el.closest("fieldset").id : "",
+                visible: box.top >= 0 && box.bottom <= window.innerHeight,
+            };
+        }"""
+    )
+
+
+def test_a_refused_step_lands_on_the_first_unanswered_question(live_site, phone: Page) -> None:  # type: ignore[no-untyped-def]
+    make_invitation(make_survey(QUESTIONS), language="en")
+    phone.goto(f"{live_site.url}/s/{TOKEN}/")
+    phone.get_by_role("radio", name="3", exact=True).check()
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_role("group", name="What went wrong?")).to_be_visible()
+
+    # Nothing answered: the first question of the step takes the focus, not the page.
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_role("alert")).to_have_text("Please check the answers marked below.")
+    assert _focused(phone) == {"id": "wrong-text", "fieldset": "q-wrong", "visible": True}
+
+    # The text answered, the score not: the focus goes past the answered question to the score.
+    phone.get_by_label("What went wrong?").fill("Cold coffee.")
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_role("alert")).to_be_visible()
+    assert _focused(phone) == {"id": "csat-1", "fieldset": "q-csat", "visible": True}
+    screenshot(phone, "answer-error-focus-phone")
+    assert not Response.objects.exists()
