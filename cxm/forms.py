@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import MaxLengthValidator
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,14 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account is switched off. Ask an admin to switch it on."),
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sets only the widget's maxlength here. Without the check, a longer username
+        # went on to authenticate() and django-axes, whose record of the failure holds 255
+        # characters: a server error instead of the form.
+        max_length = self.username_field.max_length or 150
+        self.fields["username"].validators.append(MaxLengthValidator(max_length))
 
 
 class UserForm(forms.Form):
