@@ -2,10 +2,11 @@
 included.
 
 A command prints its own summary when it runs. When it cannot run, because argparse refuses
-the arguments (exit 2) or the command raises `CommandError` (exit 1, or the error's
-`returncode`), the last line on stdout is `{"ok": false, "error": "..."}`; the usual message
-still goes to stderr. This applies on the command line (`manage.py …`); `call_command` raises
-`CommandError` as before, for the caller to handle.
+the arguments (exit 2), the command raises `CommandError` (exit 1, or the error's
+`returncode`) or a file cannot be read or written (`OSError`, exit 1), the last line on stdout
+is `{"ok": false, "error": "..."}`; the usual message still goes to stderr, without a
+traceback. This applies on the command line (`manage.py …`); `call_command` raises
+`CommandError` as before (an `OSError` becomes one), for the caller to handle.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class JsonCommand(BaseCommand):
         except CommandError as error:
             self._failure = str(error)
             raise
+        except OSError as error:
+            # A file or directory that fails while the command works (a disk error, a file
+            # removed or locked half-way): the reason, not a traceback.
+            where = f"{error.filename}: " if error.filename else ""
+            failure = CommandError(f"{where}{error.strerror or error}")
+            self._failure = str(failure)
+            raise failure from error
 
     def run_from_argv(self, argv: list[str]) -> None:
         self._failure = None

@@ -54,9 +54,20 @@ def parse_values(items: Iterable[str], spec: KindSpec) -> dict[str, str]:
 
 
 def existing_file(value: str) -> Path:
+    """The file named on the command line; a CommandError says why it cannot be imported: it
+    does not exist, it is a directory or a device, or it cannot be read."""
     path = Path(value)
-    if not path.is_file():
+    if path.is_dir():
+        raise CommandError(f"Is a directory, not a file: {path}")
+    if not path.exists():
         raise CommandError(f"No such file: {path}")
+    if not path.is_file():
+        raise CommandError(f"Not a regular file: {path}")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror or error}") from error
     return path
 
 
