@@ -91,3 +91,8 @@ urlpatterns = [
     path("django-admin/rq/", include("django_rq.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "cxm.views.errors.bad_request"
+handler403 = "cxm.views.errors.permission_denied"
+handler404 = "cxm.views.errors.page_not_found"
+handler500 = "cxm.views.errors.server_error"

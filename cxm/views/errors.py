@@ -1,0 +1,44 @@
+"""The error handlers: Django's pages, except under /api/, where machines get the API's JSON
+error format (`{"errors": [{"path": "", "message": …}]}`) whatever went wrong before a view
+answered: an unknown address, a NUL in the query, a body Django refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+API_PREFIX = "/api/"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _api_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"path": "", "message": message}]}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(400, f"bad request: {exception}" if str(exception) else "bad request")
+    return defaults.bad_request(request, exception, **kwargs)
+
+
+def permission_denied(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(403, "forbidden")
+    return defaults.permission_denied(request, exception, **kwargs)
+
+
+def page_not_found(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(404, f"no endpoint at {request.path}; see /api/v1/openapi.json")
+    return defaults.page_not_found(request, exception, **kwargs)
+
+
+def server_error(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(500, "internal error; the server logged it")
+    return defaults.server_error(request, **kwargs)
