@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.forms.models import ModelChoiceIterator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.cache import patch_vary_headers
@@ -52,6 +52,7 @@ from actions.services.tasks import (
 from cxm.forms import UserChoiceField
 from cxm.methods import allow_methods
 from cxm.models import User
+from cxm.views.errors import bad_request_page
 
 DEFAULT_POLL_SECONDS = 10
 
@@ -412,7 +413,7 @@ def task_checklist(request: HttpRequest, code: UUID, index: int) -> HttpResponse
     form = ChecklistForm(request.POST)
     if not form.is_valid():
         # Only a hand-made request sends anything but 1 or 0.
-        return HttpResponseBadRequest(_("Send done=1 or done=0."))
+        return bad_request_page(request, _("Send done=1 or done=0."))
     conflict = ""
     try:
         set_checklist_item(task=task, by=user, index=index, done=form.cleaned_data["done"])

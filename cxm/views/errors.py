@@ -1,12 +1,15 @@
 """The error handlers: Django's pages, except under /api/, where machines get the API's JSON
 error format (`{"errors": [{"path": "", "message": …}]}`) whatever went wrong before a view
-answered: an unknown address, a NUL in the query, a body Django refuses."""
+answered: an unknown address, a NUL in the query, a body Django refuses.
+
+`bad_request_page` is the 400 page a view answers a request no form of ours sends with."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 API_PREFIX = "/api/"
@@ -18,6 +21,11 @@ def _is_api(request: HttpRequest) -> bool:
 
 def _api_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"errors": [{"path": "", "message": message}]}, status=status)
+
+
+def bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The 400 page in the reader's language, saying what was wrong with the request."""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def bad_request(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from cxm.forms import LanguageForm
 from cxm.methods import allow_methods
 from cxm.services import set_user_language
+from cxm.views.errors import bad_request_page
 
 
 @allow_methods("POST")
@@ -15,7 +16,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language: kept in a cookie, and on the account when signed in."""
     form = LanguageForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(translation.gettext("Unknown language."))
+        return bad_request_page(request, translation.gettext("Unknown language."))
     language = form.cleaned_data["language"]
     next_url = form.cleaned_data["next"] or "/"
     if not url_has_allowed_host_and_scheme(
