@@ -53,13 +53,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "cxm.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF: a method the view does not take is 405, not a CSRF failure (cxm/methods.py).
     "cxm.middleware.MethodNotAllowedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cxm.middleware.UserLanguageMiddleware",
+    # After the user's language is known: its 400 page is in that language. Still before any
+    # view (and any middleware's process_view) reads the query or the form.
+    "cxm.middleware.RejectNulMiddleware",
     "cxm.middleware.NotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -34,3 +34,14 @@ def test_a_nul_in_a_form_field_is_a_bad_request() -> None:
 
 def test_requests_without_nul_pass_through(admin: User) -> None:
     assert client_for(admin).get("/odata/customers/?q=abcd").status_code == 200
+
+
+def test_the_400_page_is_in_the_signed_in_users_language(admin: User) -> None:
+    admin.language = "en"
+    admin.save(update_fields=["language"])
+    client = client_for(admin)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+    response = client.get("/odata/customers/?q=ab%00cd")
+    assert response.status_code == 400
+    assert '<html lang="en">' in response.content.decode()
+    assert "Something in the request was not right" in response.content.decode()
