@@ -61,12 +61,14 @@ def not_ready(request: HttpRequest, template: str, page: Dashboard, name: str) -
     return render(request, template, page.context(name), status=page.status)
 
 
-def csv_refusal(page: Dashboard) -> HttpResponse:
-    """A page's CSV when there is nothing to export: 400 for a filter that is not valid, 404
-    before the first finished run."""
+def csv_refusal(request: HttpRequest, page: Dashboard) -> HttpResponse:
+    """A page's CSV when there is nothing to export: a page in the reader's language, 400 for a
+    filter that is not valid, 404 before the first finished run, with a link back to the
+    dashboard page the CSV belongs to (same filters)."""
     problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
-    return HttpResponse(
-        problem,
-        status=400 if page.form.errors else 404,
-        content_type="text/plain; charset=utf-8",
-    )
+    back = request.path.removesuffix("csv")
+    if request.GET:
+        back = f"{back}?{request.GET.urlencode()}"
+    context = {"problem": problem, "back": back}
+    status = 400 if page.form.errors else 404
+    return render(request, "analysis/export_refused.html", context, status=status)
