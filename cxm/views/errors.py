@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.views import defaults
 
 API_PREFIX = "/api/"
@@ -23,7 +24,7 @@ def _api_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"errors": [{"path": "", "message": message}]}, status=status)
 
 
-def bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
+def bad_request_page(request: HttpRequest, message: str | Promise) -> HttpResponse:
     """The 400 page in the reader's language, saying what was wrong with the request."""
     return render(request, "400.html", {"message": message}, status=400)
 
