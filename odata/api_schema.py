@@ -29,7 +29,10 @@ _EXTERNAL_ID: Schema = {
 _INSTANT: Schema = {
     "type": "string",
     "format": "date-time",
-    "description": "ISO 8601 date and time with a UTC offset, e.g. 2025-03-01T14:05:00+09:00.",
+    "description": (
+        "ISO 8601 date and time with a UTC offset, e.g. 2025-03-01T14:05:00+09:00, "
+        "from 1900-01-01 to 2100-12-31 (UTC)."
+    ),
 }
 # PositiveIntegerField's range in PostgreSQL.
 _COUNT: Schema = {"type": "integer", "minimum": 0, "maximum": 2147483647}

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
+from cxm import dates
 from odata.api_schema import DATA_SCHEMAS, ENVELOPE_SCHEMA
 from odata.models import (
     Channel,
@@ -90,7 +91,10 @@ def _is_aware_datetime(value: object) -> bool:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("has no UTC offset")
-    parsed.astimezone(UTC)  # OverflowError at the edges of the calendar (year 1, year 9999)
+    # OverflowError at the edges of the calendar (year 1, year 9999). Within it, an instant
+    # outside cxm's years would be stored, then fail where a page shows it in local time.
+    if not dates.in_range(parsed.astimezone(UTC).date()):
+        raise ValueError(f"outside {dates.FIRST_DATE} to {dates.LAST_DATE}")
     return True
 
 
