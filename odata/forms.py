@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from odata.importing import required
 from odata.importing.required import Missing, ValueRefused, check_constants, missing_fields
 from odata.importing.spec import SPECS
 from odata.models import ImportKind, ImportMode, MappingPreset
@@ -82,14 +83,19 @@ class MappingForm(forms.Form):
         self.missing = missing_fields(
             self.spec, headers=self.headers, mapping=initial_mapping, recognised=initial_mapping
         )
-        self.one_value_names = [f.name for f in self.missing.takes_one_value]
-        for f in self.missing.takes_one_value:
+        # Every field that may take one value has its select; the page shows those the matching
+        # leaves missing (the proposed one, then the submitted one) and those given a value.
+        self.one_value_names = [f.name for f in required.one_value_fields(self.spec)]
+        self.shown_values = {f.name for f in self.missing.takes_one_value}
+        for f in required.one_value_fields(self.spec):
             # Checked in clean by check_constants, as the command and the service check it.
             self.fields[f"value_{f.name}"] = forms.CharField(
                 label=str(f.label),
                 required=False,
                 widget=forms.Select(choices=[(IGNORE, _("— choose a value —")), *f.values]),
             )
+            if self.data.get(f"value_{f.name}", IGNORE) != IGNORE:
+                self.shown_values.add(f.name)
 
     @property
     def absent_names(self) -> str:
@@ -106,7 +112,7 @@ class MappingForm(forms.Form):
         return [self[f"col_{i}"] for i in range(len(self.headers))]
 
     def one_value_fields(self) -> list[forms.BoundField]:
-        return [self[f"value_{name}"] for name in self.one_value_names]
+        return [self[f"value_{name}"] for name in self.one_value_names if name in self.shown_values]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -150,6 +156,7 @@ class MappingForm(forms.Form):
             ],
         )
         if missing:
+            self.shown_values.update(f.name for f in missing.takes_one_value)
             raise forms.ValidationError(missing_messages(missing))
         data["mapping"] = mapping
         data["constants"] = constants

@@ -86,3 +86,27 @@ def test_a_column_not_recognised_may_hold_the_field_or_one_value_is_chosen(
 
     assert "Choose a column or one value for every row for: channel." in page
     assert "The file has no column for" not in page
+
+
+def test_a_recognised_column_set_to_not_imported_offers_one_value_and_takes_it(
+    client: Client,
+) -> None:
+    # 채널 is recognised as the channel; 금액X is not recognised, so the page is shown.
+    location = _columns_page(
+        client, "주문번호,고객번호,주문일시,금액X,채널\nO1,C1,2024-03-01,1,매장\n"
+    )
+    intro = client.get(location).content.decode()
+    assert 'name="value_channel"' not in intro  # the channel has its column
+
+    columns = {"col_0": "external_id", "col_1": "customer", "col_2": "placed_at",
+               "col_3": "amount", "col_4": ""}  # fmt: skip
+    page = _refusal(client, location, columns)
+
+    assert "Choose a column or one value for every row for: channel." in page
+    assert 'name="value_channel"' in page  # the page offers what it asks for
+
+    response = client.post(location, {**columns, "value_channel": "store"})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.QUEUED
+    assert run.constants == {"channel": "store"}
