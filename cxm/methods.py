@@ -55,14 +55,25 @@ def not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
 
 def allow_methods(*methods: str) -> Callable[[AnyView], AnyView]:
     """A page that takes only `methods` (upper case): any other is 405 with `Allow`, before the
-    CSRF check (`MethodNotAllowedMiddleware`); the methods it takes are CSRF-checked as usual."""
-    allowed = tuple(methods)
+    CSRF check (`MethodNotAllowedMiddleware`); the methods it takes are CSRF-checked as usual.
+    A page that takes GET also answers HEAD, as GET (the server sends no body), as HTTP asks
+    and uptime monitors expect."""
+    head_as_get = "GET" in methods and "HEAD" not in methods
+    allowed: tuple[str, ...] = ()
+    for method in methods:
+        allowed += (method, "HEAD") if method == "GET" and head_as_get else (method,)
 
     def decorator(view: AnyView) -> AnyView:
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in allowed:
                 return not_allowed(request, allowed)
+            if head_as_get and request.method == "HEAD":
+                request.method = "GET"  # for the view only: the server still drops the body
+                try:
+                    return view(request, *args, **kwargs)
+                finally:
+                    request.method = "HEAD"
             return view(request, *args, **kwargs)
 
         # Copied by the decorators outside this one (functools.wraps copies __dict__), so the

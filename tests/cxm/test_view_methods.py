@@ -112,3 +112,21 @@ def test_a_staff_post_from_the_page_passes_the_csrf_check(agent: User) -> None:
     )
     assert response.status_code == 302
     assert FollowUpTask.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    "url", ["/healthz", "/login/", "/favicon.ico", "/account/password/reset/", "/"]
+)
+def test_head_is_answered_as_get_without_a_body(url: str) -> None:
+    # Uptime monitors and link checkers send HEAD; a page that takes GET answers it.
+    client = Client()
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code != 405
+    assert head.content == b""
+    assert head.get("Location") == get.get("Location")
+
+
+def test_a_405_lists_head_beside_get(agent: User) -> None:
+    response = client_for(agent).put("/actions/tasks/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"

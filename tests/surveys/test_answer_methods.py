@@ -38,7 +38,7 @@ def test_other_methods_are_405_with_allow_and_the_page(
 ) -> None:
     response = getattr(_browser(), method)(url)
     assert response.status_code == 405
-    assert response["Allow"] == "GET, POST"
+    assert response["Allow"] == "GET, HEAD, POST"
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert "This page cannot be opened this way" in response.content.decode()
 
