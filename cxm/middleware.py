@@ -86,6 +86,10 @@ class NotAllowedPageMiddleware:
         return response
 
 
+class NulCharacter(BadRequest):
+    """A NUL character in a request; its message is ours, so the API may repeat it."""
+
+
 class RejectNulMiddleware:
     """Refuse (400) a request with a NUL character in its path, query string or form fields.
 
@@ -98,9 +102,9 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or _has_nul(request.GET):
-            raise BadRequest("NUL character in the request's address")
+            raise NulCharacter("NUL character in the request's address")
         if request.content_type == "application/x-www-form-urlencoded" and _has_nul(request.POST):
-            raise BadRequest("NUL character in a form field")
+            raise NulCharacter("NUL character in a form field")
         return self.get_response(request)
 
 

@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils.functional import Promise
 from django.views import defaults
 
+from cxm.middleware import NulCharacter
+
 API_PREFIX = "/api/"
 
 
@@ -31,7 +33,9 @@ def bad_request_page(request: HttpRequest, message: str | Promise) -> HttpRespon
 
 def bad_request(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:
     if _is_api(request):
-        return _api_error(400, f"bad request: {exception}" if str(exception) else "bad request")
+        # Only our own reasons are repeated: Django's (a disallowed host…) speak of settings.
+        known = isinstance(exception, NulCharacter)
+        return _api_error(400, f"bad request: {exception}" if known else "bad request")
     return defaults.bad_request(request, exception, **kwargs)
 
 

@@ -54,3 +54,10 @@ def test_pages_keep_their_error_pages_in_the_readers_language() -> None:
     assert "Something in the request was not right" in bad.content.decode()
     korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/no/such/page/")
     assert '<html lang="ko">' in korean.content.decode()
+
+
+def test_djangos_own_reasons_are_not_repeated_to_api_clients() -> None:
+    # A host not in ALLOWED_HOSTS: Django's message speaks of settings; the client gets none.
+    response = Client().get("/api/v1/openapi.json", HTTP_HOST="not-ours.example")
+    assert response.status_code == 400
+    assert _errors(response) == [{"path": "", "message": "bad request"}]
