@@ -333,7 +333,7 @@ def test_an_export_with_a_bad_filter_is_refused_not_widened(agent: User) -> None
         response = client.get(f"{URL}export.{export}?date_to=31-12-2025&score=csat_low")
         assert response.status_code == 400
         html = response.content.decode()
-        assert "내보내지 않았습니다" in html
+        assert "내보낼 수 없습니다" in html
         assert "score=csat_low" in html  # the way back keeps the filter
 
 
