@@ -314,6 +314,7 @@ class RuleForm(forms.Form):
         is shown on that row, numbered as the admin sees it (empty rows are skipped, so the
         definition's own numbering could name another row)."""
         conditions = []
+        self.rows_refused = False
         for index in range(self.rows):
             field = data.get(f"c{index}_field") or ""
             op = data.get(f"c{index}_op") or ""
@@ -327,6 +328,7 @@ class RuleForm(forms.Form):
                         else _("choose the field this comparison is for.")
                     )
                     self.add_error(f"c{index}_field", condition_error(index + 1, str(missing)))
+                    self.rows_refused = True
                 continue
             condition = {
                 "field": field,
@@ -337,6 +339,7 @@ class RuleForm(forms.Form):
             if problem is not None:
                 part, message = problem
                 self.add_error(f"c{index}_{part}", condition_error(index + 1, message))
+                self.rows_refused = True
                 continue
             conditions.append(condition)
         return {"match": data.get("match") or "all", "conditions": conditions}
@@ -377,7 +380,10 @@ class RuleForm(forms.Form):
             definition = self._operational_definition(data)
         else:
             definition = self._aggregate_definition(data)
-        for error in validate_definition(self.kind, definition):
+        errors = validate_definition(self.kind, definition)
+        if getattr(self, "rows_refused", False) and not definition["conditions"]:
+            errors = []  # the refused rows say what to fix; "add a condition" would contradict
+        for error in errors:
             self.add_error(None, error)
         store, region = data.get("store"), data.get("region")
         if store is not None and region is not None and store.region_id != region.pk:

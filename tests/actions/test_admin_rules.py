@@ -179,7 +179,7 @@ def test_invalid_conditions_are_refused_with_the_reason_in_the_users_language(
     response = client.post(f"{LIST}new/response/", data)
     assert response.status_code == 400
     assert "Condition 1: enter a whole number." in response.content.decode()
-    empty = response_rule_post(plan, c0_field="", c0_value="", c1_field="", c1_value="")
+    empty = response_rule_post(plan, c0_field="", c0_op="", c0_value="", c1_field="", c1_value="")
     response = client.post(f"{LIST}new/response/", empty)
     assert response.status_code == 400
     assert "Add at least one condition." in response.content.decode()

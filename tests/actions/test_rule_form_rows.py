@@ -64,3 +64,18 @@ def test_a_value_without_a_field_is_refused_on_its_row(admin: User) -> None:
     response = english(admin).post(URL, data)
     assert response.status_code == 400
     assert "Condition 3: choose the field this value is for." in _row(response.content.decode(), 3)
+
+
+def test_a_lone_refused_row_is_not_also_told_to_add_a_condition(admin: User) -> None:
+    plan = ActionPlanFactory()
+    data = response_rule_post(
+        plan, c0_field="nps", c0_op="lte", c0_value="eleven", c1_field="", c2_field=""
+    )
+    for key in ("c1_op", "c1_value", "c2_op", "c2_value"):
+        data[key] = ""
+    response = english(admin).post(URL, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Condition 1: enter a whole number." in _row(html, 1)
+    assert "Add at least one condition." not in html
+    assert not TriggerRule.objects.exists()
