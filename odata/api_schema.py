@@ -26,7 +26,7 @@ _EXTERNAL_ID: Schema = {
     "maxLength": 64,
     "description": "The ERP's id of the record (its unique external id in cxm).",
 }
-_INSTANT: Schema = {
+INSTANT: Schema = {
     "type": "string",
     "format": "date-time",
     "description": (
@@ -54,7 +54,7 @@ DATA_SCHEMAS: dict[str, Schema] = {
             "customer_id": _ref_to("customer"),
             "store_id": _ref_to("store"),
             "channel": {"type": "string", "enum": ["online", "store", "app", "phone"]},
-            "placed_at": _INSTANT,
+            "placed_at": INSTANT,
             "amount": {
                 "type": ["string", "number"],
                 # JSON Schema applies "pattern" to strings only and "minimum" to numbers only.
@@ -83,7 +83,7 @@ DATA_SCHEMAS: dict[str, Schema] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["order_id", "completed_at"],
-        "properties": {"order_id": _ref_to("order"), "completed_at": _INSTANT},
+        "properties": {"order_id": _ref_to("order"), "completed_at": INSTANT},
     },
     "delivery.delivered": {
         "title": "delivery.delivered data",
@@ -96,8 +96,8 @@ DATA_SCHEMAS: dict[str, Schema] = {
         "properties": {
             "delivery_id": _EXTERNAL_ID,
             "order_id": _ref_to("order"),
-            "promised_at": _INSTANT,
-            "delivered_at": _INSTANT,
+            "promised_at": INSTANT,
+            "delivered_at": INSTANT,
             "carrier": {"type": "string", "maxLength": 100},
         },
     },
@@ -112,7 +112,7 @@ DATA_SCHEMAS: dict[str, Schema] = {
             "customer_id": _ref_to("customer"),
             "order_id": _ref_to("order"),
             "kind": {"type": "string", "enum": ["complaint", "return", "repair", "inquiry"]},
-            "opened_at": _INSTANT,
+            "opened_at": INSTANT,
             "channel": {"type": "string", "maxLength": 32},
             "contacts": {**_COUNT, "default": 1},
         },
@@ -125,7 +125,7 @@ DATA_SCHEMAS: dict[str, Schema] = {
         "required": ["service_id", "closed_at"],
         "properties": {
             "service_id": _ref_to("service record"),
-            "closed_at": _INSTANT,
+            "closed_at": INSTANT,
             "resolution": {"type": "string", "maxLength": 10000},
             "contacts": _COUNT,
         },
@@ -150,7 +150,7 @@ ENVELOPE_SCHEMA: Schema = {
             ),
         },
         "type": {"type": "string", "enum": list(EVENT_TYPES)},
-        "occurred_at": {**_INSTANT, "description": "When the event happened at the source."},
+        "occurred_at": {**INSTANT, "description": "When the event happened at the source."},
         "data": {"type": "object", "description": "Depends on `type`, see each event schema."},
     },
 }

@@ -88,3 +88,10 @@ def test_the_api_accepts_exactly_what_the_document_allows(admin: User) -> None:
             ]
         outcomes.append(allowed)
     assert outcomes == [True] * 4 + [False] * 5
+
+
+def test_the_feedback_time_states_the_range_the_api_accepts() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    occurred = schema["components"]["schemas"]["Feedback"]["properties"]["occurred_at"]
+    assert occurred["format"] == "date-time"
+    assert "from 1900-01-01 to 2100-12-31 (UTC)" in occurred["description"]

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 
 from cxm import dates
 from cxm.csvsafe import safe_cell
+from odata.api_schema import INSTANT
 from odata.importing.reader import (
     FileInfo,
     FileProblem,
@@ -68,7 +69,7 @@ FEEDBACK_SCHEMA: dict[str, Any] = {
         "store_id": {**_REF, "description": "External id (store code) of an existing store."},
         "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "text": {"type": "string", "maxLength": TEXT_MAX},
-        "occurred_at": {"type": "string", "format": "date-time"},
+        "occurred_at": INSTANT,
         "language": {"type": "string", "enum": [*LANGUAGES, ""]},
     },
     "anyOf": TEXT_OR_RATING,
