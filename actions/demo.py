@@ -15,7 +15,7 @@ It follows the rules' own logic on the demo data:
   sweep does not fire it again);
 - *VIP 저평가* for CSAT 1-2 answers of customers with at least `VIP_REVENUE_KRW` of orders in the
   12 months before the answer, to the named manager;
-- *매장 NPS 유의미한 하락* and *매장 배송 만족도(CSAT) 3.5 미만* (aggregate) are evaluated for
+- *매장 NPS 유의미한 하락* and *매장 CSAT 3.5 미만* (aggregate) are evaluated for
   real against the latest analysis run.
 
 Each task lives a simulated life on the SLA calendar (first action, an occasional wait on the
@@ -260,10 +260,10 @@ def _set_up(demo: Demo, *, admin: User, manager: User, now: datetime) -> Setup:
             recovery_survey=recovery,
         ),
         "segment": create_plan(
-            title="매장 NPS 하락 점검",
+            title="매장 점수 하락 점검",
             instructions=(
-                "매장 NPS가 지난달보다 유의미하게 떨어졌습니다. 최근 불만 응답과 코멘트를 "
-                "살펴 원인을 찾고, 개선 계획을 세워 보고합니다."
+                "매장의 NPS가 지난달보다 유의미하게 떨어졌거나 CSAT가 기준 아래입니다. "
+                "최근 불만 응답과 코멘트를 살펴 원인을 찾고, 개선 계획을 세워 보고합니다."
             ),
             checklist=[
                 "최근 불만 응답과 코멘트 검토",
@@ -327,10 +327,11 @@ def _set_up(demo: Demo, *, admin: User, manager: User, now: datetime) -> Setup:
             is_enabled=True,
         ),
         # A store's month rarely has the 30 NPS answers the drop test needs at the small
-        # scale; delivery CSAT has them, and the declining store falls below 3.5.
+        # scale; CSAT (the delivery survey's answers and the store-visit survey's ratings)
+        # has them, and the declining store falls below 3.5.
         "segment_csat": create_rule(
             by=admin,
-            name="매장 배송 만족도(CSAT) 3.5 미만",
+            name="매장 CSAT 3.5 미만",
             kind=TriggerRule.Kind.AGGREGATE,
             plan=plans["segment"],
             definition={
