@@ -102,6 +102,10 @@ class SurveyVersion(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     questions = models.JSONField()
+    # The rating question counted as CSAT when a response has no CSAT answer
+    # (`surveys.questions.csat_rating_key`), fixed at publishing like `questions`; "" = none.
+    # Kept as a column so CSAT in lists and filters never decodes every version's questions.
+    csat_rating_key = models.CharField(max_length=64, blank=True, default="")
     published_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True

@@ -75,6 +75,20 @@ INTENT_LABELS = {
 }
 
 
+def csat_rating_key(questions: Any) -> str:
+    """The key of the question a response to `questions` counts as its CSAT when it has no CSAT
+    answer: the first 1-5 rating question of a list without a CSAT question, else "" (a list
+    with a CSAT question is judged by it alone; one without a rating question has no fallback).
+    Stored on each `SurveyVersion` when it is published (`csat_rating_key`)."""
+    if not isinstance(questions, list):
+        return ""
+    kinds = [q.get("type") for q in questions if isinstance(q, dict)]
+    if "csat" in kinds or "rating" not in kinds:
+        return ""
+    first = next(q for q in questions if isinstance(q, dict) and q.get("type") == "rating")
+    return str(first.get("key", ""))
+
+
 def is_visible(question: dict[str, Any], answers: dict[str, Any]) -> bool:
     """Whether `question` is asked, given the answers so far (keyed by question key)."""
     condition = question.get("show_if")

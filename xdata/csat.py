@@ -9,36 +9,25 @@ for the ORM (the response explorer, its exports, text themes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, When
+from django.db.models import F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from surveys.models import SurveyVersion
 from xdata.models import Answer
 
 
-def rating_as_csat(
-    versions: Iterable[tuple[int, Any]] | None = None,
-) -> list[tuple[int, str]]:
-    """(version id, question key) of the first rating question of versions without CSAT.
-
-    `versions` are (id, question list) pairs a caller has already read; without them every
-    version is read."""
-    if versions is None:
-        versions = SurveyVersion.objects.values_list("pk", "questions").order_by("pk")
-    pairs = []
-    for pk, questions in versions:
-        if not isinstance(questions, list):
-            continue
-        kinds = [q.get("type") for q in questions if isinstance(q, dict)]
-        if "csat" in kinds or "rating" not in kinds:
-            continue
-        first = next(q for q in questions if isinstance(q, dict) and q.get("type") == "rating")
-        pairs.append((pk, str(first.get("key", ""))))
-    return pairs
+def rating_as_csat() -> list[tuple[int, str]]:
+    """(version id, question key) of the first rating question of each version without a CSAT
+    question: the key each version stored when it was published
+    (`surveys.questions.csat_rating_key`), so no question list is read."""
+    return list(
+        SurveyVersion.objects.exclude(csat_rating_key="")
+        .order_by("pk")
+        .values_list("pk", "csat_rating_key")
+    )
 
 
 @dataclass(frozen=True)
@@ -73,27 +62,14 @@ def response_csat(*, response: str = "r") -> ResponseCsat:
     )
 
 
-def response_csat_expression(*, pairs: list[tuple[int, str]] | None = None) -> Any:
+def response_csat_expression() -> Any:
     """`response_csat` for the ORM: an expression giving a `Response` queryset row its CSAT
-    (the column, else the answer to the first rating question of a version without CSAT).
-    `pairs` are `rating_as_csat`'s, when the caller has them already."""
-    if pairs is None:
-        pairs = rating_as_csat()
-    if not pairs:
-        return F("csat")
-    rating = Case(
-        *(
-            When(
-                version_id=version_id,
-                then=Subquery(
-                    Answer.objects.filter(response=OuterRef("pk"), question_key=key).values(
-                        "number"
-                    )[:1]
-                ),
-            )
-            for version_id, key in pairs
-        ),
-        default=None,
+    (the column, else the answer to its version's `csat_rating_key` question). One subquery
+    however many versions there are, and no query to build it."""
+    rating = Subquery(
+        Answer.objects.filter(
+            response=OuterRef("pk"), question_key=OuterRef("version__csat_rating_key")
+        ).values("number")[:1],
         output_field=IntegerField(),
     )
     return Coalesce(F("csat"), rating, output_field=IntegerField())

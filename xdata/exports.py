@@ -27,7 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cxm.csvsafe import safe_cell
 from surveys.models import SurveyVersion
-from xdata.csat import rating_as_csat, response_csat_expression
+from xdata.csat import response_csat_expression
 from xdata.models import Answer, Feedback, Response
 from xdata.selectors import CSAT_SCORE, RESPONSE, ExplorerFilters, ExplorerRow, explore_all
 
@@ -189,10 +189,8 @@ def _feedback_cells(feedback: dict[str, Any], keys: list[str]) -> list[Any]:
 
 def export_rows(filters: ExplorerFilters) -> Iterator[list[Any]]:
     """The header, then one row per response or feedback, then a note row if cut short."""
-    # Each version's question list is read and decoded once, for both of these.
-    versions = _versions(filters)
-    keys = question_keys(versions)
-    csat = response_csat_expression(pairs=rating_as_csat(versions))
+    keys = question_keys(_versions(filters))
+    csat = response_csat_expression()
     # "q." keeps question keys apart from context columns ("nps", "comment" are both).
     yield [*CONTEXT_COLUMNS, *(safe_cell(f"{QUESTION_PREFIX}{k}") for k in keys)]
     fetched = 0

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cxm.models import User
 from surveys.models import Survey, SurveyVersion, Touchpoint
 from surveys.open_links import new_open_link_secret
-from surveys.questions import validate_questions
+from surveys.questions import csat_rating_key, validate_questions
 from surveys.services.answering import forget_open_surveys
 from surveys.survey_templates import TEMPLATES
 
@@ -277,7 +277,11 @@ def publish_survey(*, survey: Survey, by: User | None) -> SurveyVersion:
             raise DraftInvalid(errors)
         last = SurveyVersion.objects.filter(survey=locked).aggregate(n=Max("number"))["n"] or 0
         version = SurveyVersion.objects.create(
-            survey=locked, number=last + 1, questions=copy.deepcopy(draft), published_by=by
+            survey=locked,
+            number=last + 1,
+            questions=copy.deepcopy(draft),
+            csat_rating_key=csat_rating_key(draft),
+            published_by=by,
         )
         locked.current_version = version
         locked.status = Survey.Status.PUBLISHED
