@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Collate
 
 from odata.models import Customer
 from odata.selectors import TimelineCursor, TimelineEntry, TimelineSource
+from xdata.csat import response_csat_expression
 from xdata.models import Feedback, Response
 
 # The key is the row's code as text in the "C" collation: bytewise, as Python compares the
@@ -42,7 +43,10 @@ def response_entries(
     customer: Customer, *, before: TimelineCursor | None, limit: int, now: datetime
 ) -> list[TimelineEntry]:
     return _entries(
-        customer.responses.select_related("survey", "store"),
+        # The CSAT every page shows: a store-visit survey's rating counts (xdata.csat).
+        customer.responses.select_related("survey", "store").annotate(
+            csat_score=response_csat_expression()
+        ),
         kind="response",
         at="submitted_at",
         template="xdata/_timeline_response.html",

@@ -12,7 +12,7 @@ import pytest
 
 from cxm.models import User
 from tests.conftest import client_for
-from tests.odata.test_customer_360 import english
+from tests.odata.test_customer_360 import CustomerFactory, english
 from tests.xdata.test_explorer import T0, make_feedback, make_response, published, shown
 from tests.xdata.test_exports import by_header, csv_rows, xlsx_rows
 
@@ -87,3 +87,12 @@ def test_exports_write_the_rating_counted_as_csat(agent: User) -> None:
         # `rating` stays the other channels' stars, as the analysis keeps them apart.
         assert visit["rating"] in ("", None) and str(feedback["rating"]) == "3"
         assert feedback["csat"] in ("", None)
+
+
+def test_the_customer_timeline_shows_the_rating_counted_as_csat(agent: User) -> None:
+    customer = CustomerFactory()
+    make_response(
+        published(questions=VISIT), nps=None, customer=customer, answers={"visit_rating": 2}
+    )
+    page = english(agent).get(f"/odata/customers/{customer.code}/").content.decode()
+    assert "· CSAT 2" in page
