@@ -30,14 +30,20 @@ def notify(
     users: Iterable[User] | None = None,
     key: str | None = None,
     payload: dict[str, object] | None = None,
+    actor: User | None = None,
 ) -> list[Notification]:
     """Queue e-mails (to `users`, by default the owner when the plan e-mails owners) and the
     plan's active webhooks for `event`. `key` distinguishes repeatable events (each
-    reassignment is its own "assigned:<key>"). Returns the notifications created now."""
+    reassignment is its own "assigned:<key>"). Returns the notifications created now.
+
+    The `actor` who caused the event is not e-mailed about it (they know); webhooks still
+    hear of every event."""
     name = event if key is None else f"{event}:{key}"[:40]
     plan = task.plan
     if users is None:
         users = [task.owner] if plan.notify_email else []
+    if actor is not None:
+        users = [user for user in users if user.pk != actor.pk]
     wanted: list[dict[str, object]] = [
         {
             "channel": Notification.Channel.EMAIL,

@@ -370,7 +370,7 @@ def resolve_task(*, task: FollowUpTask, by: User, root_cause: RootCause, note: s
     _claim(task, OPEN_STATUSES, **changes)
     _acted(task, now)
     _status_event(task, by, now, old, note)
-    notifications.notify(task=task, event="resolved", key=str(now.timestamp()))
+    notifications.notify(task=task, event="resolved", key=str(now.timestamp()), actor=by)
 
 
 @transaction.atomic
@@ -413,7 +413,7 @@ def reopen_task(*, task: FollowUpTask, by: User, reason: str) -> None:
         ) from error
     Escalation.objects.filter(task=task).delete()
     event = _log(task, TaskEvent.Kind.STATUS, by, now, reason, old=old, new=task.status)
-    notifications.notify(task=task, event="reopened", key=str(event.pk))
+    notifications.notify(task=task, event="reopened", key=str(event.pk), actor=by)
 
 
 @transaction.atomic
@@ -466,4 +466,4 @@ def reassign_task(*, task: FollowUpTask, by: User | None, owner: User, note: str
         old=old_owner.get_username(),
         new=owner.get_username(),
     )
-    notifications.notify(task=task, event="assigned", key=str(event.pk))
+    notifications.notify(task=task, event="assigned", key=str(event.pk), actor=by)

@@ -132,3 +132,17 @@ def test_a_checklist_step_that_does_not_exist_is_refused() -> None:
     task = _task()
     with pytest.raises(TransitionNotAllowed):
         set_checklist_item(task=task, by=task.owner, index=7, done=True)
+
+
+def test_nobody_is_e_mailed_about_what_they_did_themselves() -> None:
+    task = _task()
+    owner, manager = task.owner, UserFactory()
+    start_task(task=task, by=owner)
+    resolve_task(task=task, by=owner, root_cause=RootCauseFactory(), note="전화로 사과")
+    reopen_task(task=task, by=owner, reason="고객이 다시 연락함")
+    mine = Notification.objects.filter(task=task, recipient=owner, channel="email")
+    assert not mine.filter(event__startswith="resolved:").exists()
+    assert not mine.filter(event__startswith="reopened:").exists()
+    # Done by someone else, the owner hears of it.
+    resolve_task(task=task, by=manager, root_cause=RootCauseFactory(), note="매니저가 처리")
+    assert mine.filter(event__startswith="resolved:").count() == 1
