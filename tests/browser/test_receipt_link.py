@@ -75,7 +75,7 @@ def test_customer_switches_language_mid_survey_and_keeps_the_answers(
     screenshot(phone, "receipt-switched-language-phone")
     phone.get_by_role("textbox").fill("계산 줄이 길었어요")
     phone.get_by_role("button", name="답변 보내기").click()
-    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="감사합니다. 답변을 잘 받았습니다")).to_be_visible()
 
     response = Response.objects.get()
     assert (response.order_id, response.nps, response.comment) == (
