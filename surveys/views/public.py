@@ -30,6 +30,7 @@ from surveys.answering import (
     Step,
     next_page,
     option_text,
+    parse_page,
     progress,
     question_text,
     submit_page,
@@ -441,10 +442,15 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         wait = ratelimit.retry_after(views)
         if wait:
             return _too_many(request, wait)
+        # What was typed or picked on this step comes back as it was, unchecked: the step is
+        # checked when it is sent.
+        current = next_page(version.questions, state["a"])
+        typed = parse_page(current, request.POST, answers=state["a"]).raw
         response = _page(
             request,
             questions=version.questions,
             answers=state["a"],
+            step=Step(answers=state["a"], errors={}, raw=typed, page=current),
             language=_use_language(request, switch_to),
             language_in_form=True,
             hidden={"state": signing.dumps(state, salt=salt), "submission_key": str(key)},

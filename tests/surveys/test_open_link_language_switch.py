@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.odata.test_customer_360 import OrderFactory
-from tests.surveys.test_answer_open_link import SHORT, _answer
+from tests.surveys.test_answer_open_link import SHORT, _answer, _form
 from tests.surveys.test_answer_pages import make_survey
 from tests.surveys.test_open_link_orders import _link, _survey
 from xdata.models import Response
@@ -19,17 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _switch_form(html: str) -> dict[str, str]:
-    """The fields of the language switch's own form (the first form on the page)."""
-    form = re.search(
-        r'<form method="post" action="[^"]*" class="language-switch">(.*?)</form>', html, re.S
-    )
-    assert form is not None, "the page has no language switch form"
-    fields = dict(
-        re.findall(r'<input type="hidden" name="(state|submission_key)" value="([^"]*)"', form[1])
-    )
-    button = re.search(r'name="switch_language" value="(\w+)"', form[1])
-    assert button is not None
-    return {**fields, "switch_language": button[1]}
+    """What pressing the language button sends: the survey form's fields and the button."""
+    button = re.search(r'form="survey-form" name="switch_language" value="(\w+)"', html)
+    assert button is not None, "the page has no language button of the survey's form"
+    return {**_form(html), "switch_language": button[1]}
 
 
 def test_switching_language_mid_survey_keeps_the_answers_and_the_step() -> None:
@@ -44,7 +37,7 @@ def test_switching_language_mid_survey_keeps_the_answers_and_the_step() -> None:
     assert switched.status_code == 200
     assert "Why?" in html and "1 of 2 questions answered" in html  # same step, in English
     assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert 'value="ko" lang="ko">한국어</button>' in html  # and it can switch back
+    assert 'value="ko" lang="ko" formnovalidate>한국어</button>' in html  # and it can switch back
     assert not Response.objects.exists()
 
     done = _answer(client, "/o/T1/", html, why="Long wait")
@@ -75,12 +68,36 @@ def test_a_switch_with_forged_state_is_the_expired_page_and_records_nothing() ->
     assert not Response.objects.exists()
 
 
-def test_an_unknown_language_switches_nothing_and_records_nothing() -> None:
+def test_an_unknown_language_is_an_ordinary_step_and_records_nothing() -> None:
     make_survey(SHORT, open_code="T1")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     form = _switch_form(client.get("/o/T1/").content.decode())
     response = client.post("/o/T1/", {**form, "switch_language": "fr"})
-    assert response.status_code == 200
-    assert "Recommend?" in response.content.decode()  # the same first step, still in English
+    assert response.status_code == 400  # the step is checked: the required NPS is missing
+    assert "Please check the answers marked below." in response.content.decode()
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     assert not Response.objects.exists()
+
+
+def test_what_was_typed_or_picked_on_the_step_comes_back_in_the_other_language() -> None:
+    make_survey(SHORT, open_code="T1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ko")
+    first = client.get("/o/T1/").content.decode()
+    picked = client.post("/o/T1/", {**_switch_form(first), "nps": "5"}).content.decode()
+    assert "Recommend?" in picked  # still the first step, now in English
+    assert re.search(r'value="5"[^>]*checked', picked)
+    second = _answer(client, "/o/T1/", picked, nps="5").content.decode()
+    typed = client.post("/o/T1/", {**_switch_form(second), "why": "줄이 길었어요"})
+    html = typed.content.decode()
+    assert typed.status_code == 200 and "이유는?" in html
+    assert "줄이 길었어요</textarea>" in html
+    assert not Response.objects.exists()
+
+
+def test_enter_in_a_text_field_still_sends_the_step() -> None:
+    # A form's default button is its first submit button in the page: the hidden copy of the
+    # step's own button comes before the language button.
+    make_survey(SHORT, open_code="T1")
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/o/T1/").content.decode()
+    buttons = re.findall(r'<button type="submit"[^>]*form="survey-form"[^>]*>', html)
+    assert buttons and "switch_language" not in buttons[0]
