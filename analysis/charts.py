@@ -70,6 +70,29 @@ def clean(value: Any) -> Any:
     return value
 
 
+# Category labels and axis titles are broken into lines of at most this many characters, so a
+# chart on a 375 px phone keeps its text inside its box: plotly's automargin can only grow a
+# margin up to the chart's own width, and cuts a long one-line label at the left edge.
+LABEL_WIDTH = 22
+TITLE_WIDTH = 30
+
+
+def wrap(text: str, width: int = LABEL_WIDTH) -> str:
+    """`text` with `<br>` between words so that no line is longer than `width` characters
+    (a single longer word keeps its own line). Plotly draws `<br>` as a line break."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def line_count(text: str) -> int:
+    return text.count("<br>") + 1
+
+
 def layout(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "font": {"family": FONT, "color": INK, "size": 13},
@@ -259,15 +282,18 @@ def intervals(
          "hovertemplate": f"%{{y}}<br>{shrunk_label}: %{{x:{value_format}}}<extra></extra>",
          "name": shrunk_label},
     ]  # fmt: skip
-    height = max(220, 70 + 26 * len(labels))
+    wrapped = [wrap(label) for label in labels]
+    height = max(220, 70 + sum(max(26, 16 * line_count(w)) for w in wrapped))
+    for trace in data:
+        trace["y"] = wrapped
     return figure(
         data,
         layout(
             height=height,
             showlegend=True,
             legend={"orientation": "h", "y": -0.15 if len(labels) < 12 else -0.05},
-            margin={"l": 160},
-            xaxis={"title": {"text": x_title}},
+            margin={"l": 16},
+            xaxis={"title": {"text": wrap(x_title, TITLE_WIDTH)}, "automargin": True, "nticks": 6},
             yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
         ),
     )

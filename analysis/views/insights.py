@@ -141,6 +141,8 @@ def _point_figure(
     plus = [_gap(e.high, x) for x, e in zip(v, values, strict=True)]
     minus = [_gap(x, e.low) for x, e in zip(v, values, strict=True)]
     custom = [[e.n, reads.finite(e.low), reads.finite(e.high)] for e in values]
+    # Labels and the title are wrapped for a phone's width; the margins grow to fit them.
+    labels = [charts.wrap(label) for label in labels]
     axis = "x" if horizontal else "y"
     other = "y" if horizontal else "x"
     hover = (
@@ -162,15 +164,19 @@ def _point_figure(
         "customdata": custom,
         "hovertemplate": hover,
     }  # fmt: skip
-    value_axis: dict[str, Any] = {"title": {"text": title}}
+    value_axis: dict[str, Any] = {
+        "title": {"text": charts.wrap(title, charts.TITLE_WIDTH)},
+        "automargin": True,
+        "nticks": 6,
+    }
     if zero_line:
         value_axis.update(zeroline=True, zerolinecolor=charts.MUTED, zerolinewidth=1)
     category_axis: dict[str, Any] = {"type": "category", "automargin": True}
     if horizontal:
         category_axis["autorange"] = "reversed"
         fig_layout = charts.layout(
-            height=max(220, 70 + 34 * len(labels)),
-            margin={"l": 220},
+            height=max(220, 70 + sum(max(34, 18 * charts.line_count(x)) for x in labels)),
+            margin={"l": 16},
             xaxis=value_axis,
             yaxis=category_axis,
         )
