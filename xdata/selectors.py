@@ -54,8 +54,9 @@ class Source:
 # A response's CSAT as the analysis counts it (`xdata.csat`), annotated under this name.
 CSAT_SCORE = "csat_score"
 
-# Score bands: (source kind, column, low, high). NPS and CSAT bands pick survey responses,
-# rating bands pick feedback.
+# Score bands: (source kind, column, low, high). NPS and CSAT bands pick survey responses
+# (a rating-only survey's first rating counts as its CSAT); rating bands pick feedback from
+# other channels by its 1-5 stars (`Feedback.rating`, e.g. a review's), shown as "Review rating".
 SCORE_BANDS: dict[str, tuple[str, str, int, int]] = {
     "nps_promoter": (RESPONSE, "nps", 9, 10),
     "nps_passive": (RESPONSE, "nps", 7, 8),

@@ -57,9 +57,11 @@ SCORE_CHOICES = [
     ("csat_high", _("CSAT 4-5")),
     ("csat_mid", _("CSAT 3")),
     ("csat_low", _("CSAT 1-2")),
-    ("rating_high", _("Rating 4-5")),
-    ("rating_mid", _("Rating 3")),
-    ("rating_low", _("Rating 1-2")),
+    # The stars of feedback from other channels (reviews): survey responses have no such
+    # rating, a store-visit survey's rating counts as CSAT.
+    ("rating_high", _("Review rating 4-5")),
+    ("rating_mid", _("Review rating 3")),
+    ("rating_low", _("Review rating 1-2")),
 ]
 COMMENT_CHOICES = [
     ("", _("With or without")),
