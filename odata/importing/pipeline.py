@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -184,22 +185,55 @@ class Pipeline:
                 _lit(self.info.delimiter),
                 _lit(PG_ENCODING[self.info.encoding]),
             )
-            size = max(self.info.size, 1)
             # Blank lines at the end (common in exported files) would be rows to COPY.
-            remaining, line_break = content_end(self.path, self.info.size)
-            done = 0
+            end, line_break = content_end(self.path, self.info.size)
             try:
-                with raw.copy(statement) as copy, self.path.open("rb") as handle:
-                    while remaining > 0 and (chunk := handle.read(min(COPY_CHUNK, remaining))):
-                        copy.write(chunk)
-                        remaining -= len(chunk)
-                        done += len(chunk)
-                        if done % (8 * COPY_CHUNK) < COPY_CHUNK:
-                            self.progress("reading", min(99, done * 100 // size))
-                    # COPY wants the file's own line-break style throughout.
-                    copy.write(line_break)
+                self._copy_csv(raw, statement, end, line_break, one_style=False)
+            except pg_errors.BadCopyFileFormat:
+                # COPY takes the line-break style of the first line for the whole file, so a
+                # file with rows appended by another tool (CRLF, then LF, or the reverse) fails
+                # there. Only then is it read again with every CRLF turned into LF: a file in
+                # one style streams untouched, as converting each chunk would cost time.
+                self._execute(
+                    sql.SQL("ALTER TABLE {} ALTER COLUMN line RESTART WITH 2").format(
+                        _id(self.stage)
+                    )
+                )
+                try:
+                    self._copy_csv(raw, statement, end, b"\n", one_style=True)
+                except COPY_FILE_ERRORS as error:
+                    raise _copy_problem(error, self.info) from error
             except COPY_FILE_ERRORS as error:
                 raise _copy_problem(error, self.info) from error
+
+    def _copy_csv(
+        self,
+        raw: Any,
+        statement: sql.Composable,
+        end: int,
+        line_break: bytes,
+        *,
+        one_style: bool,
+    ) -> None:
+        """COPY the file's first `end` bytes, then `line_break`; `one_style` sends each CRLF
+        as LF. In a savepoint, so a failed COPY can be followed by another."""
+        size = max(self.info.size, 1)
+        remaining = end
+        done = 0
+        held = b""  # a CR at the end of a chunk, whose LF may start the next one
+        with transaction.atomic(), raw.copy(statement) as copy, self.path.open("rb") as handle:
+            while remaining > 0 and (chunk := handle.read(min(COPY_CHUNK, remaining))):
+                remaining -= len(chunk)
+                done += len(chunk)
+                if one_style:
+                    chunk = (held + chunk).replace(b"\r\n", b"\n")
+                    held = b"\r" if chunk.endswith(b"\r") and remaining > 0 else b""
+                    chunk = chunk[: len(chunk) - len(held)]
+                copy.write(chunk)
+                if done % (8 * COPY_CHUNK) < COPY_CHUNK:
+                    self.progress("reading", min(99, done * 100 // size))
+            # COPY wants one line-break style throughout.
+            copy.write(line_break)
 
     def _refuse_uncached_formulas(self) -> None:
         read = {int(column[1:]): header for _field, column, header in self.fields.values()}
