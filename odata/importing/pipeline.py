@@ -398,7 +398,9 @@ class Pipeline:
                 'INSERT INTO odata_importrowerror (run_id, line, "column", value, reason, detail) '
                 "SELECT {run}, t.line, coalesce(CASE f {headers} END, ''), "
                 "left(coalesce(CASE f {values} END, ''), 500), reason, "
-                "CASE WHEN reason = 'duplicate' THEN t.first_line::text {placed} ELSE '' END "
+                "CASE WHEN reason = 'duplicate' THEN t.first_line::text {placed} "
+                # The field, so the report can list the values it accepts.
+                "WHEN reason = 'invalid_choice' THEN f ELSE '' END "
                 "FROM {typed} t, LATERAL (SELECT split_part(e, ':', 1) AS f, "
                 "split_part(e, ':', 2) AS reason FROM unnest(t.errs) e) x "
                 "WHERE cardinality(t.errs) > 0 ORDER BY t.line LIMIT {limit}"

@@ -426,6 +426,8 @@ REASONS = {
     "invalid_amount": _("Not an amount (e.g. 12,000 or ₩12,000 or 12000.50)."),
     "invalid_date": _("Not a date (e.g. 2024-01-05 13:00, 2024.01.05, 2024/01/05)."),
     "invalid_choice": _("Not one of the allowed values."),
+    # With the field known (`ImportRowError.detail`), the words it accepts.
+    "invalid_choice_of": _("Not one of the allowed values: %(values)s."),
     "invalid_bool": _("Not yes or no (Y/N, 동의/미동의)."),
     "unknown_customer": _("No customer with this number: import customers first."),
     "unknown_store": _("No store with this code: import stores first."),
@@ -434,6 +436,20 @@ REASONS = {
     "duplicate": _("The same number is also on an earlier row of this file."),
     "delivered_before_order": _("The delivery date is before the order was placed."),
 }
+
+
+def accepted_words(field: Field, language: str) -> list[str]:
+    """One word per value a choice field stores, as a reader of `language` would type it:
+    the first Korean word that means it for Korean, the stored value otherwise."""
+    words: dict[str, str] = {}
+    for word, value in field.choices.items():
+        if language.startswith("ko") and not _HANGUL.search(word):
+            continue
+        words.setdefault(value, word)
+    return [words.get(value, value) for value in dict.fromkeys(field.choices.values())]
+
+
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 
 _REF_REASON = {
     "odata_customer": "unknown_customer",

@@ -30,7 +30,7 @@ from odata.importing.messages import local_time
 from odata.importing.pipeline import Outcome, Pipeline, StrictModeRejected
 from odata.importing.reader import FileInfo, FileProblem, inspect_file
 from odata.importing.required import ValueRefused, check_constants, missing_fields
-from odata.importing.spec import REASONS, SPECS, match_headers
+from odata.importing.spec import REASONS, SPECS, accepted_words, match_headers
 from odata.models import ImportMode, ImportRowError, ImportRun, MappingPreset
 
 log = logging.getLogger(__name__)
@@ -371,18 +371,23 @@ def error_rows(*, run: ImportRun) -> Iterator[list[str]]:
             str(error.line),
             safe_cell(error.column),
             safe_cell(error.value),
-            reason_text(error),
+            reason_text(error, kind=run.kind),
         ]
 
 
-def reason_text(error: ImportRowError) -> str:
-    """The row error's reason in the active language."""
+def reason_text(error: ImportRowError, *, kind: str) -> str:
+    """The row error's reason in the active language; `kind` is the run's import kind."""
     if error.reason == "duplicate" and error.detail:
         return _("The same number is also on row %(row)s of this file.") % {"row": error.detail}
     if error.reason == "delivered_before_order" and error.detail:
         return _("The delivery date is before the order was placed (%(when)s).") % {
             "when": local_time(error.detail)
         }
+    if error.reason == "invalid_choice" and kind in SPECS and error.detail:
+        field = next((f for f in SPECS[kind].fields if f.name == error.detail), None)
+        if field is not None and field.choices:
+            words = accepted_words(field, translation.get_language() or "")
+            return str(REASONS["invalid_choice_of"]) % {"values": ", ".join(words)}
     return str(REASONS.get(error.reason, error.reason))
 
 
@@ -425,5 +430,5 @@ def first_errors(*, run: ImportRun, limit: int = 20) -> list[ImportRowError]:
     """The first row errors, each with `reason_text` in the active language."""
     errors = list(run.row_errors.order_by("line", "id")[:limit])
     for error in errors:
-        error.reason_text = reason_text(error)  # type: ignore[attr-defined]
+        error.reason_text = reason_text(error, kind=run.kind)  # type: ignore[attr-defined]
     return errors
