@@ -151,7 +151,7 @@ def test_errors_csv_is_utf8_with_bom_and_formula_safe(tmp_path: Path, settings: 
         ["2", "결제금액", "'=cmd()"],
         ["3", "채널", "'+SUM(A1)"],
     ]
-    assert rows[2][3] == "Not one of the allowed values."
+    assert rows[2][3] == "Not one of the allowed values: online, store, app, phone."
 
 
 def test_command_map_names_an_unknown_column(tmp_path: Path) -> None:
