@@ -73,6 +73,9 @@ MESSAGES: dict[str, Promise] = {
         "The column “%(column)s” already holds %(field)s, so it cannot also take one value "
         "for every row."
     ),
+    # A value for every row that a run stored but the import refuses (`ValueRefused`).
+    "no_value_for_every_row": _("“%(field)s” cannot take one value for every row."),
+    "not_a_value_of_the_field": _("“%(value)s” is not a %(field)s. Choose one of: %(values)s."),
     "strict_rejected": _("%(count)s rows have errors, so nothing was written (strict mode)."),
     "no_data_rows": _("The file has no data rows."),
     "no_row_imported": _("No row could be imported."),
@@ -121,6 +124,9 @@ def render_message(code: str, params: Mapping[str, Any], *, kind: str = "") -> s
     if code == "missing_columns":
         values["names"] = ", ".join(field_labels(kind, params.get("fields", [])))
     if code == "value_for_a_column":
+        values["field"] = ", ".join(field_labels(kind, [str(params.get("field"))]))
+    if code == "not_a_value_of_the_field":
+        values["values"] = field_values(kind, str(params.get("field")))
         values["field"] = ", ".join(field_labels(kind, [str(params.get("field"))]))
     if code == "duplicate_headers":
         values["names"] = ", ".join(str(n) for n in params.get("names", []))
@@ -179,3 +185,17 @@ def field_labels(kind: str, names: list[str]) -> list[str]:
     spec = SPECS.get(kind)
     labels = {f.name: str(f.label) for f in spec.fields} if spec else {}
     return [labels.get(name, name) for name in names]
+
+
+def field_values(kind: str, name: str) -> str:
+    """The values field `name` of `kind` takes for every row, as `label (value)`, in the active
+    language."""
+    from odata.importing.spec import SPECS
+
+    spec = SPECS.get(kind)
+    field = next((f for f in spec.fields if f.name == name), None) if spec else None
+    if field is None:
+        return ""
+    return ", ".join(
+        v if str(label).lower() == v else f"{label} ({v})" for v, label in field.values
+    )

@@ -15,18 +15,23 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from odata.importing.messages import MESSAGES
+from odata.importing.messages import MESSAGES, field_values
 from odata.importing.spec import Field, KindSpec
 
 
 class ValueRefused(ValueError):
     """A value for every row that cannot be used. `message` is in the active language at the
-    time of the refusal; `field` is the name as given."""
+    time of the refusal; `field` is the name as given. `code` and `params` say the same as a
+    message of odata.importing.messages, for a run to store and show in its reader's language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, *, code: str, params: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.params = params or {}
 
 
 def one_value_fields(spec: KindSpec) -> list[Field]:
@@ -45,7 +50,10 @@ def one_value(spec: KindSpec, name: str, value: str) -> str:
     field = next((f for f in one_value_fields(spec) if f.name == name), None)
     if field is None:
         raise ValueRefused(
-            name, _("“%(field)s” cannot take one value for every row.") % {"field": name}
+            name,
+            _("“%(field)s” cannot take one value for every row.") % {"field": name},
+            code="no_value_for_every_row",
+            params={"field": name},
         )
     spelling = value.strip()
     stored = {v for v, _label in field.values}
@@ -55,13 +63,13 @@ def one_value(spec: KindSpec, name: str, value: str) -> str:
     meant = field.choices.get(spelling.lower())
     if meant in stored:
         return meant
-    labels = ", ".join(
-        v if str(label).lower() == v else f"{label} ({v})" for v, label in field.values
-    )
+    labels = field_values(spec.kind, name)
     raise ValueRefused(
         name,
         _("“%(value)s” is not a %(field)s. Choose one of: %(values)s.")
         % {"value": spelling, "field": field.label, "values": labels},
+        code="not_a_value_of_the_field",
+        params={"value": spelling, "field": name},
     )
 
 
@@ -80,6 +88,8 @@ def check_constants(
                 name,
                 str(MESSAGES["value_for_a_column"])
                 % {"column": held_by[name], "field": spec.field(name).label},
+                code="value_for_a_column",
+                params={"column": held_by[name], "field": name},
             )
     return checked
 

@@ -315,6 +315,11 @@ def run_import(*, run_id: int) -> ImportRun | None:
         outcome = pipeline.run()
     except FileProblem as problem:
         _record(run, Outcome(), ImportRun.Status.REJECTED, problem.code, problem.params)
+    except ValueRefused as refused:
+        # start_import and set_mapping checked the value; one stored before a rule changed
+        # (or written around them) is refused here, before anything was written.
+        log.warning("import refused a stored value", extra={"run": run.code.hex})
+        _record(run, Outcome(), ImportRun.Status.REJECTED, refused.code, refused.params)
     except StrictModeRejected as rejected:
         _record(
             run,

@@ -204,7 +204,59 @@ def test_a_value_for_a_field_the_file_has_a_column_for_rejects_the_run(tmp_path:
     assert not Order.objects.exists()
 
 
-def test_the_pipeline_fails_loudly_on_a_value_it_cannot_write(
+@pytest.mark.parametrize(
+    ("constants", "code", "params", "message"),
+    [
+        (
+            {"channel": "fax"},
+            "not_a_value_of_the_field",
+            {"value": "fax", "field": "channel"},
+            "“fax” is not a channel. Choose one of: online, store, app, phone.",
+        ),
+        (
+            {"store": "S1"},
+            "no_value_for_every_row",
+            {"field": "store"},
+            "“store” cannot take one value for every row.",
+        ),
+        (
+            {"channel": "store", "amount": "1"},
+            "no_value_for_every_row",
+            {"field": "amount"},
+            "“amount” cannot take one value for every row.",
+        ),
+    ],
+)
+def test_the_run_rejects_a_stored_value_it_cannot_write_and_says_why(
+    tmp_path: Path,
+    customer_and_store: None,
+    constants: dict[str, str],
+    code: str,
+    params: dict[str, str],
+    message: str,
+) -> None:
+    run = start_import(
+        kind="orders",
+        source=_file(tmp_path),
+        file_name="orders.csv",
+        enqueue=False,
+        constants={"channel": "store"},
+    )
+    ImportRun.objects.filter(pk=run.pk).update(constants=constants)
+
+    jobs.run_import(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.message_code, run.message_params) == (
+        ImportRun.Status.REJECTED,
+        code,
+        params,
+    )
+    assert run.message == message
+    assert not Order.objects.exists()
+
+
+def test_a_stored_value_for_a_field_the_mapping_holds_is_named_as_such(
     tmp_path: Path, customer_and_store: None
 ) -> None:
     run = start_import(
@@ -214,11 +266,19 @@ def test_the_pipeline_fails_loudly_on_a_value_it_cannot_write(
         enqueue=False,
         constants={"channel": "store"},
     )
-    ImportRun.objects.filter(pk=run.pk).update(constants={"channel": "fax"})
+    mapping = {**run.mapping, "매장코드": "channel"}
+    ImportRun.objects.filter(pk=run.pk).update(mapping=mapping)
 
-    with pytest.raises(ValueRefused):
-        jobs.run_import(run.pk)
+    jobs.run_import(run.pk)
 
     run.refresh_from_db()
-    assert (run.status, run.message_code) == (ImportRun.Status.FAILED, "internal_error")
-    assert not Order.objects.exists()
+    assert (run.status, run.message_code, run.message_params) == (
+        ImportRun.Status.REJECTED,
+        "value_for_a_column",
+        {"column": "매장코드", "field": "channel"},
+    )
+    with translation.override("en"):
+        assert run.message == (
+            "The column “매장코드” already holds channel, so it cannot also take one value "
+            "for every row."
+        )
