@@ -27,6 +27,7 @@ from cxm.sizes import file_size
 from odata.forms import MappingForm, UploadForm
 from odata.importing.messages import MESSAGES
 from odata.importing.reader import FileProblem
+from odata.importing.required import ValueRefused
 from odata.models import ImportRun
 from odata.selectors_imports import access_import_run, import_history
 from odata.services.imports import error_rows, first_errors, headers_of, set_mapping, start_import
@@ -149,13 +150,22 @@ def import_mapping(request: HttpRequest, code: UUID) -> HttpResponse:
             return render(
                 request, "odata/import_mapping.html", {"run": run, "form": form}, status=400
             )
-        set_mapping(
-            run=run,
-            mapping=form.cleaned_data["mapping"],
-            constants=form.cleaned_data["constants"],
-            save_as=form.cleaned_data["save_as"].strip(),
-            user=request.user,  # type: ignore[arg-type]
-        )
+        try:
+            set_mapping(
+                run=run,
+                mapping=form.cleaned_data["mapping"],
+                constants=form.cleaned_data["constants"],
+                save_as=form.cleaned_data["save_as"].strip(),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValueRefused as refused:
+            # The form checks the values as the service does; should they ever disagree, the
+            # page says what was refused rather than failing.
+            field = f"value_{refused.field}"
+            form.add_error(field if field in form.fields else None, refused.message)
+            return render(
+                request, "odata/import_mapping.html", {"run": run, "form": form}, status=400
+            )
         return redirect("odata:import-detail", code=run.code)
     return render(request, "odata/import_mapping.html", {"run": run, "form": form})
 
