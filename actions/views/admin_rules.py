@@ -54,6 +54,16 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What a rule does, not what it counts: a preview does not wait for these to be filled in.
+NOT_COUNTED = frozenset({"name", "plan", "holdout_percent"})
+
+
+def _countable(form: RuleForm) -> bool:
+    """Whether the conditions and scope are valid, whatever the name, plan or holdout say."""
+    form.is_valid()
+    return set(form.errors) <= NOT_COUNTED
+
+
 def _preview_count(form: RuleForm) -> int:
     data = form.cleaned_data
     return preview_rule(
@@ -99,10 +109,11 @@ def _handle_form(request: HttpRequest, kind: str, rule: TriggerRule | None) -> H
         rows = RuleForm.rows_in(request.POST) + 1
         return _form_page(request, RuleForm(kind=kind, rule=rule, rows=rows, initial=typed), rule)
     form = RuleForm(request.POST, kind=kind, rule=rule)
+    if action == "preview" and _countable(form):
+        # An empty name or plan is shown on its field; it does not stop the count.
+        return _form_page(request, form, rule, preview=_preview_count(form))
     if not form.is_valid():
         return _form_page(request, form, rule, status=400)
-    if action == "preview":
-        return _form_page(request, form, rule, preview=_preview_count(form))
     try:
         if rule is None:
             rule = create_rule(by=_user(request), kind=kind, **form.rule_fields())

@@ -191,3 +191,30 @@ def test_an_aggregate_rules_page_counts_nothing_before_the_first_analysis_run(ad
     response = english(admin).get(f"{LIST}{rule.code}/")
     assert response.status_code == 200
     assert count_on(response.content.decode()) == 0
+
+
+def test_preview_counts_valid_conditions_before_the_name_and_plan_are_chosen(
+    admin: User,
+) -> None:
+    history()
+    data = {
+        "name": "",
+        "plan": "",
+        "holdout_percent": 0,
+        "match": "all",
+        "rows": 3,
+        "c0_field": "nps",
+        "c0_op": "lte",
+        "c0_value": "3",
+        "action": "preview",
+    }
+    client = english(admin)
+    fragment = client.post(f"{LIST}new/response/", data, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    assert count_on(fragment.content.decode()) == 2  # Ann at one store, Dee at the other
+    assert "Correct the conditions" not in fragment.content.decode()
+    page = client.post(f"{LIST}new/response/", data)
+    assert page.status_code == 200
+    assert count_on(page.content.decode()) == 2
+    assert "This field is required." in page.content.decode()  # the name and plan still say so
+    assert TriggerRule.objects.count() == 0
