@@ -291,13 +291,19 @@ def _update_where_null(
         return {pk for (pk,) in cursor.fetchall()}
 
 
+def _read_by_first_stage(answer: LaterAnswer, start: datetime, score: int | None) -> bool:
+    """Whether `answer` is the one whose score the first stage stored: within its window and
+    with that score."""
+    return answer.at <= start + SHORT_WINDOW and answer.score == score
+
+
 def _second_stage(
     rows: QuerySet[Any], start: str, now: datetime, model: type[FollowUpTask] | type[Holdout]
 ) -> list[tuple[Any, str, int | None, bool, LaterAnswer | None]]:
     """Judge rows whose 90 days are over (and whose first stage is done): returns the rows
     this call judged, with their verdict, later score, 90-day repurchase and the later answer
-    (the first one after the start, which the first stage read too when it came within 30
-    days)."""
+    whose score the verdict used (None when the first stage's score came from an answer that
+    is no longer the first one)."""
     batch = list(
         rows.filter(
             **{f"{start}__lte": now - LONG_WINDOW}, judged_at__isnull=True, customer__isnull=False
@@ -316,6 +322,10 @@ def _second_stage(
         score = row.later_score
         if score is None and answer is not None:
             score = answer.score
+        elif answer is not None and not _read_by_first_stage(answer, getattr(row, start), score):
+            # The verdict rests on the first stage's score; an answer imported or removed
+            # since then would be evidence for a score the verdict did not use.
+            answer = None
         verdict = verdict_for(later_score=score, repurchased_90d=row.bought_90)
         values.append((row, verdict, score, row.bought_90, answer))
     judged = _update_where_null(

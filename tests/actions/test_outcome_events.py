@@ -100,3 +100,27 @@ def test_a_task_with_no_customer_has_no_evidence() -> None:
     judge_outcomes(now=T0 + 91 * DAY)
     english = _page(task, "en")
     assert "No evidence" in english
+
+
+def test_evidence_names_only_the_answer_whose_score_the_verdict_used() -> None:
+    customer = make_customer()
+    task = make_closed_task(make_rule(), customer)
+    make_answer(customer, T0 + 4 * DAY, nps=9)
+    judge_outcomes(now=T0 + 31 * DAY)  # the 30-day stage stores the 9
+    make_answer(customer, T0 + 2 * DAY, nps=1)  # imported later, dated before the 9
+    judge_outcomes(now=T0 + 91 * DAY)
+    event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.OUTCOME)
+    assert event.data["later_score"] == 9
+    assert "later_kind" not in event.data and "later_value" not in event.data
+    assert "Later NPS answer 1" not in _page(task, "en")
+
+
+def test_evidence_names_the_answer_the_thirty_day_stage_read() -> None:
+    customer = make_customer()
+    task = make_closed_task(make_rule(), customer)
+    make_answer(customer, T0 + 4 * DAY, nps=9)
+    judge_outcomes(now=T0 + 31 * DAY)
+    make_answer(customer, T0 + 40 * DAY, nps=1)  # after the first: not the later answer
+    judge_outcomes(now=T0 + 91 * DAY)
+    event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.OUTCOME)
+    assert event.data["later_score"] == 9 and event.data["later_value"] == 9
