@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -482,7 +482,21 @@ def assignable_users() -> QuerySet[User]:
     return User.objects.filter(id__in=ids).order_by("name", "username")
 
 
+def people_labels(people: QuerySet[User]) -> dict[int, str]:
+    """User id → label for everyone in `people` (namesakes among them get their username)."""
+    return user_labels(people.values_list("id", "name", "username"))
+
+
 # -- The review board ------------------------------------------------------------------------
+
+
+def board_people(tasks: QuerySet[FollowUpTask]) -> QuerySet[User]:
+    """Everyone the board can name: who can be assigned, and every owner of a visible task
+    (`tasks`). The owner filter, the owner table and the list are all labelled from this one
+    list, so a person reads the same in each, and in the htmx refreshes of each."""
+    return User.objects.filter(
+        Q(id__in=assignable_users().values("id")) | Q(id__in=tasks.values("owner_id"))
+    )
 
 
 class EpochSeconds(Func):
@@ -564,7 +578,12 @@ def board_scope(
     return _filtered(tasks, everything, timezone.now())
 
 
-def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None) -> BoardFigures:
+def board_figures(
+    tasks: QuerySet[FollowUpTask],
+    *,
+    now: datetime | None = None,
+    labels: Mapping[int, str] | None = None,
+) -> BoardFigures:
     """The board's figures over `tasks` (from `board_scope`), in three queries.
 
     - Open and overdue counts, by owner and by store (overdue: new or in progress past the due
@@ -605,7 +624,7 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
     )
     by_owner = (
         tasks.filter(is_open)
-        .values("owner__code", "owner__name", "owner__username")
+        .values("owner_id", "owner__code", "owner__name", "owner__username")
         .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
         .order_by("-overdue", "-open", "owner__name", "owner__username")
     )
@@ -616,9 +635,10 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         .order_by("-overdue", "-open", "store__name")
     )
     owners = list(by_owner)
-    owner_labels = user_labels(
-        (row["owner__code"], row["owner__name"], row["owner__username"]) for row in owners
-    )
+    if labels is None:
+        labels = user_labels(
+            (row["owner_id"], row["owner__name"], row["owner__username"]) for row in owners
+        )
     return BoardFigures(
         since=since,
         recovery_since=recovery_since,
@@ -632,7 +652,7 @@ def board_figures(tasks: QuerySet[FollowUpTask], *, now: datetime | None = None)
         by_owner=[
             Load(
                 key=str(row["owner__code"]),
-                label=owner_labels[row["owner__code"]],
+                label=labels[row["owner_id"]],
                 open=row["open"],
                 overdue=row["overdue"],
             )
@@ -656,6 +676,7 @@ def board_tasks(
     filters: TaskFilters,
     now: datetime | None = None,
     limit: int = BOARD_LIST_LIMIT,
+    labels: Mapping[int, str] | None = None,
 ) -> TaskList:
     """The board's task list: the reviewer's visible `tasks` matching `filters`, open ones
     first by priority and due time, in two queries."""
@@ -668,7 +689,9 @@ def board_tasks(
         overdue=Count("id", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
     )
     shown = fetched[:limit]
-    owners = user_labels({(t.owner_id, t.owner.name, t.owner.username) for t in shown})
+    owners = labels
+    if owners is None:
+        owners = user_labels({(t.owner_id, t.owner.name, t.owner.username) for t in shown})
     return TaskList(
         rows=[
             TaskRow(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -24,14 +25,20 @@ class _UserChoices(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         users = list(self.queryset)
         labels = user_labels((user.pk, user.name, user.get_username()) for user in users)
+        given = getattr(self.field, "labels", None) or {}
         for user in users:
-            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), labels[user.pk])
+            label = given.get(user.pk, labels[user.pk])
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), label)
 
 
 class UserChoiceField(forms.ModelChoiceField):
-    """A select of users, named as every list of users is named (`user_labels`)."""
+    """A select of users, named as every list of users is named (`user_labels`).
+
+    A page that lists people elsewhere too sets `labels` (user id → label, from the union of
+    its lists), so each person reads the same in the select and beside it."""
 
     iterator = _UserChoices
+    labels: Mapping[int, str] | None = None
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)

@@ -26,8 +26,10 @@ from actions.selectors import (
     TaskFilters,
     assignable_users,
     board_figures,
+    board_people,
     board_scope,
     board_tasks,
+    people_labels,
 )
 from actions.services.tasks import TransitionNotAllowed, reassign_task
 from actions.views.tasks import ReassignForm, fragment, poll_seconds, varies_on_htmx
@@ -85,6 +87,8 @@ def _board_page(
     form = BoardFilterForm(query)
     filters = form.filters()
     visible = visible_tasks(user)
+    # One set of labels for the page's selects, owner table and list.
+    labels = people_labels(board_people(visible))
     context: dict[str, Any] = {
         "form": form,
         "query": query.urlencode(),
@@ -94,11 +98,14 @@ def _board_page(
         "selected": set(),
         **extra,
     }
+    for select in (form, context["reassign_form"]):
+        owner: Any = select.fields["owner"]
+        owner.labels = labels
     if target != "board-list":
         scope = board_scope(visible, store=filters.store, owner=filters.owner)
-        context["figures"] = board_figures(scope)
+        context["figures"] = board_figures(scope, labels=labels)
     if target != "board-figures":
-        context["result"] = board_tasks(visible, filters=filters)
+        context["result"] = board_tasks(visible, filters=filters, labels=labels)
     return context
 
 
@@ -161,7 +168,7 @@ def bulk_reassign(request: HttpRequest) -> HttpResponse:
                 "%(count)s tasks reassigned to %(owner)s.",
                 moved,
             )
-            % {"count": moved, "owner": owner.display_name},
+            % {"count": moved, "owner": people_labels(board_people(visible_tasks(user)))[owner.pk]},
         )
     if skipped:
         messages.error(

@@ -35,6 +35,7 @@ from actions.selectors import (
     in_reading_order,
     my_tasks,
     next_open_task,
+    people_labels,
     task_page,
 )
 from actions.services.tasks import (
@@ -397,8 +398,10 @@ def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
         apply=lambda task, user, data: reassign_task(
             task=task, by=user, owner=data["owner"], note=data["note"]
         ),
+        # Named as the select named them (namesakes get their username).
         done=lambda data: str(
-            _("Task handed over to %(owner)s.") % {"owner": data["owner"].display_name}
+            _("Task handed over to %(owner)s.")
+            % {"owner": people_labels(assignable_users())[data["owner"].pk]}
         ),
     )
 

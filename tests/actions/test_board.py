@@ -141,15 +141,15 @@ def test_query_count_does_not_grow_with_tasks(
 ) -> None:
     FollowUpTaskFactory.create_batch(3, store=StoreFactory())
     client = client_for(manager)
-    # Session, user, permissions (2), figures (3), list and counts (2), the filter form's
-    # stores and owners, the reassign form's owners, the role badge's groups.
-    with django_assert_num_queries(13):
+    # Session, user, permissions (2), the owners' labels, figures (3), list and counts (2), the
+    # filter form's stores and owners, the reassign form's owners, the role badge's groups.
+    with django_assert_num_queries(14):
         assert client.get(URL).status_code == 200
     for _ in range(5):
         FollowUpTaskFactory(
             rule=TriggerRuleFactory(), store=StoreFactory(), owner=UserFactory(role=Role.STAFF)
         )
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(URL).status_code == 200
 
 

@@ -59,3 +59,46 @@ def test_the_plan_form_owner_selects_tell_namesakes_apart(admin: User) -> None:
     html = client_for(admin).get("/actions/manage/plans/new/").content.decode()
     # The named owner and the fallback owner.
     assert html.count(f">{NAME} (store01)</option>") == 2
+
+
+def test_the_board_names_a_person_the_same_in_the_selects_the_table_and_the_list(
+    manager: User,
+) -> None:
+    first, _second = _namesakes()  # both can be assigned; only the first owns a task
+    FollowUpTaskFactory(owner=first)
+    client = client_for(manager)
+    html = client.get("/actions/board/").content.decode()
+    assert html.count(f">{NAME} (store01)</option>") == 2
+    assert html.count(f">{NAME} (store01)</a>") == 1  # the owner table
+    assert html.count(f">{NAME} (store01)</td>") == 1  # the list
+    assert f">{NAME}</" not in html
+    # The polled fragments name them the same way.
+    for target in ("board-figures", "board-list"):
+        part = client.get("/actions/board/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target)
+        assert f"{NAME} (store01)" in part.content.decode()
+
+
+def test_a_former_owners_namesake_is_told_apart_in_the_list_and_the_select(
+    manager: User,
+) -> None:
+    _first, second = _namesakes()
+    second.is_active = False  # left: no longer in the selects, still on their old task
+    second.save(update_fields=["is_active"])
+    FollowUpTaskFactory(owner=second)
+    html = client_for(manager).get("/actions/board/").content.decode()
+    assert html.count(f">{NAME} (store01)</option>") == 2
+    assert html.count(f">{NAME} (store02)</td>") == 1
+
+
+def test_handing_over_names_the_new_owner_as_the_select_did() -> None:
+    first, second = _namesakes()
+    task = FollowUpTaskFactory(owner=first)
+    first.language = "en"
+    first.save(update_fields=["language"])
+    client = client_for(first)
+    response = client.post(
+        f"/actions/tasks/{task.code}/reassign/",
+        {"reassign-owner": str(second.code), "reassign-note": ""},
+        follow=True,
+    )
+    assert f"Task handed over to {NAME} (store02)." in response.content.decode()
