@@ -157,7 +157,27 @@ def _title(rule: TriggerRule, change: SegmentChange) -> str:
             }
         else:
             what = gettext("%(metric)s %(value)s (n=%(n)d)") % figures
-        return f"{rule.name} · {change.segment_label} · {what}"
+        name, segment = _fit(rule.name, change.segment_label, TITLE_MAX - len(what) - 2 * len(SEP))
+        return SEP.join((name, segment, what))
+
+
+SEP = " · "
+TITLE_MAX = FollowUpTask._meta.get_field("title").max_length or 300
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _fit(name: str, segment: str, room: int) -> tuple[str, str]:
+    """The rule name and segment label shortened to `room` characters together, so the figures
+    after them are never cut: the longer one gives way first, neither below half the room
+    while the other needs less."""
+    if len(name) + len(segment) <= room:
+        return name, segment
+    room = max(room, 2)
+    name_room = min(len(name), max(room // 2, room - len(segment)))
+    return _shorten(name, name_room), _shorten(segment, room - name_room)
 
 
 def _segment_objects(change: SegmentChange) -> tuple[Store | None, Touchpoint | None]:

@@ -7,6 +7,7 @@ import pytest
 
 from actions.models import FollowUpTask
 from actions.services.aggregate import evaluate_aggregate_rules
+from odata.models import Store
 from tests.actions.test_aggregate_rules import _change, _run, _stores
 from tests.actions.test_outcomes_helpers import make_rule
 
@@ -42,3 +43,54 @@ def test_without_an_interval_the_title_gives_n() -> None:
     make_rule(kind="aggregate", definition=CSAT_BELOW_3)
     evaluate_aggregate_rules(run_id=run.pk)
     assert FollowUpTask.objects.get().title.endswith("2.5 (n=40)")
+
+
+def _label(store: Store) -> str:
+    return f"{store.name} ({store.external_id})"[:200]  # as the analysis run stores it
+
+
+def test_a_long_rule_and_store_name_give_way_to_the_figures() -> None:
+    s1, _s2, _s3 = _stores()
+    s1.name = "가" * 200
+    s1.save(update_fields=["name"])
+    run = _run()
+    _change(
+        run,
+        s1,
+        segment_label=_label(s1),
+        metric="csat",
+        current_value=2.94,
+        current_low=2.71,
+        current_high=3.12,
+        current_n=137,
+    )
+    rule_name = "규" * 100
+    make_rule(kind="aggregate", definition=CSAT_BELOW_3, name=rule_name)
+    assert evaluate_aggregate_rules(run_id=run.pk) == 1
+    title = FollowUpTask.objects.get().title
+    assert len(title) <= 300
+    assert title.startswith(f"{rule_name} · 가")  # the rule name whole, the store name cut
+    assert "가…" in title
+    assert title.endswith("2.9 (95% 신뢰구간 2.7–3.1, n=137)"), title  # noqa: RUF001  # a range's en dash
+
+
+def test_a_long_rule_name_gives_way_too() -> None:
+    s1, _s2, _s3 = _stores()
+    s1.name = "가" * 200
+    s1.save(update_fields=["name"])
+    run = _run()
+    _change(
+        run,
+        s1,
+        segment_label=_label(s1),
+        metric="csat",
+        current_value=2.5,
+        current_low=None,
+        current_high=None,
+    )
+    make_rule(kind="aggregate", definition=CSAT_BELOW_3, name="규" * 200)
+    evaluate_aggregate_rules(run_id=run.pk)
+    title = FollowUpTask.objects.get().title
+    assert len(title) <= 300 and title.endswith("2.5 (n=80)"), title
+    name, segment, _figures = title.split(" · ")
+    assert name.endswith("…") and segment.endswith("…")
