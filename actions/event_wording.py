@@ -78,3 +78,32 @@ def outcome_evidence(data: dict[str, Any]) -> str:
     days" (empty for "no evidence")."""
     parts = [part for part in (_later_answer(data), _purchases(data)) if part]
     return capfirst("; ".join(parts)) or ""
+
+
+NOTIFIED_TEXT = {
+    ("email", "sent"): _("Notified %(to)s by e-mail"),
+    ("email", "failed"): _("E-mail to %(to)s failed"),
+    ("webhook", "sent"): _("Sent to webhook %(to)s"),
+    ("webhook", "failed"): _("Webhook %(to)s failed"),
+}
+
+
+def notification_label(data: dict[str, Any]) -> str | None:
+    """The line for a sent or failed notification: to whom, by which channel, and whether it
+    went; None when `data` is not a notification's."""
+    wording = NOTIFIED_TEXT.get((data.get("channel"), data.get("status")))  # type: ignore[arg-type]
+    if wording is None:
+        return None
+    return str(wording % {"to": data.get("to") or "?"})
+
+
+def escalation_label(data: dict[str, Any], names: list[str]) -> str | None:
+    """ "Escalated to 이매니저 (level 1)": who was told, and the escalation step (1 at the SLA
+    breach, 2 for the admins at twice the SLA); None when `data` holds no level."""
+    level = data.get("level")
+    if not isinstance(level, int) or level < 2:
+        return None
+    step = level - 1  # level 1 in the data is the owner's reminder, not an escalation
+    if not names:
+        return str(_("Escalated (level %(level)d), with no one to tell") % {"level": step})
+    return str(_("Escalated to %(to)s (level %(level)d)") % {"to": ", ".join(names), "level": step})

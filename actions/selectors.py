@@ -38,7 +38,13 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.calendar import business_hours_between
 from actions.conditions import METRICS
-from actions.event_wording import outcome_evidence, recovery_text, verdict_label
+from actions.event_wording import (
+    escalation_label,
+    notification_label,
+    outcome_evidence,
+    recovery_text,
+    verdict_label,
+)
 from actions.models import OPEN_STATUSES, FollowUpTask, RootCause, TaskEvent, TaskStatus
 from analysis.stats import median_interval, wilson
 from analysis.templatetags.insight_format import num, pvalue
@@ -326,7 +332,8 @@ def _status_label(value: Any) -> str:
     return str(dict(TaskStatus.choices).get(value, value or ""))
 
 
-# The events whose data names people: the opening owner, and the owners before and after.
+# The events whose data names people: the opening owner, and the owners before and after
+# (and an escalation's recipients, below).
 _NAMING_KINDS = (TaskEvent.Kind.CREATED, TaskEvent.Kind.ASSIGNED)
 
 
@@ -338,6 +345,8 @@ def _named_users(events: list[TaskEvent]) -> dict[str, str]:
         data = event.data if isinstance(event.data, dict) else {}
         if event.kind in _NAMING_KINDS:
             usernames.update(str(data[key]) for key in ("owner", "old", "new") if data.get(key))
+        elif event.kind == TaskEvent.Kind.ESCALATED and isinstance(data.get("to"), list):
+            usernames.update(str(username) for username in data["to"])
     if not usernames:
         return {}
     users = User.objects.filter(username__in=usernames).only("username", "name")
@@ -347,9 +356,11 @@ def _named_users(events: list[TaskEvent]) -> dict[str, str]:
 def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
     data = event.data if isinstance(event.data, dict) else {}
 
-    def person(key: str) -> str:
-        username = str(data.get(key, ""))
+    def person_named(username: str) -> str:
         return names.get(username, username)
+
+    def person(key: str) -> str:
+        return person_named(str(data.get(key, "")))
 
     detail = ""
     if event.kind == TaskEvent.Kind.STATUS:
@@ -361,16 +372,23 @@ def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
     elif event.kind == TaskEvent.Kind.CREATED and data.get("owner"):
         detail = str(_("owner: %(owner)s") % {"owner": person("owner")})
     text = event.text
+    label = event.get_kind_display()
     # The system's own events are worded from their codes, in the reader's language; rows
     # without the codes keep their stored text.
     if event.kind == TaskEvent.Kind.NOTIFIED and (recovery := recovery_text(data)) is not None:
         text = recovery
+    elif event.kind == TaskEvent.Kind.NOTIFIED and (sent := notification_label(data)):
+        label = sent
+        if data.get("error") and not text:
+            text = str(data["error"])
+    elif event.kind == TaskEvent.Kind.ESCALATED and isinstance(data.get("to"), list):
+        label = escalation_label(data, [person_named(str(u)) for u in data["to"]]) or label
     elif event.kind == TaskEvent.Kind.OUTCOME and (verdict := verdict_label(data)) is not None:
         detail, text = verdict, outcome_evidence(data)
     return EventLine(
         at=event.at,
         kind=event.kind,
-        label=event.get_kind_display(),
+        label=label,
         actor=event.actor.display_name if event.actor else "",
         detail=detail,
         text=text,
