@@ -5,12 +5,15 @@ one command per request (a server-side script that counts, and sets the expiry o
 the request counts against) and no clean-up, which is all abuse protection on public pages
 needs.
 
-A request over a limit is answered by `too_many_requests`: 429 with `Retry-After` set to the
-exceeded limit's window, the page (or the API's JSON error) saying how long to wait.
+Windows are aligned to the clock (an hourly window runs from one full hour to the next), so a
+request over a limit is answered by `too_many_requests`: 429 with `Retry-After` set to the
+seconds left in the exceeded limit's window, the page (or the API's JSON error) saying how long
+to wait.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from functools import cache
 from typing import Any
@@ -49,22 +52,22 @@ def _window_name(key: str, window_seconds: int, now: float) -> str:
     return f"cxm:ratelimit:{key}:{int(now // window_seconds)}"
 
 
+def seconds_left(window_seconds: int, now: float) -> int:
+    """The whole seconds (rounded up, at least 1) from `now` until the window that holds `now`
+    ends and a new one begins."""
+    return max(1, math.ceil(window_seconds - now % window_seconds))
+
+
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit on `key`; True while the hits in the current window are within `limit`."""
     return retry_after((key, limit, window_seconds)) == 0
 
 
-def hit_all(*limits: tuple[str, int, int]) -> bool:
-    """Count one hit on each `(key, limit, window_seconds)` in one round trip; True while every
-    key's hits in its current window are within its limit."""
-    return retry_after(*limits) == 0
-
-
 def retry_after(*limits: tuple[str, int, int]) -> int:
     """Count one hit on each `(key, limit, window_seconds)` in one round trip; 0 while every
     key's hits in its current window are within its limit, else the seconds to wait: the
-    longest window among the keys past their limit (by then each of them has begun a new
-    window; a fixed window may end sooner, never later)."""
+    longest time left in the windows of the keys past their limit (by then each of them has
+    begun a new window)."""
     now = time.time()
     names, expiries = [], []
     for key, _limit, window_seconds in limits:
@@ -73,7 +76,7 @@ def retry_after(*limits: tuple[str, int, int]) -> int:
     counts = _script(settings.REDIS_URL)(keys=names, args=expiries)
     return max(
         (
-            window
+            seconds_left(window, now)
             for count, (_key, limit, window) in zip(counts, limits, strict=True)
             if int(count) > limit
         ),
@@ -81,11 +84,14 @@ def retry_after(*limits: tuple[str, int, int]) -> int:
     )
 
 
-def exceeded(key: str, limit: int, window_seconds: int) -> bool:
-    """Whether `key` has used up its `limit` hits in the current window, so one more would
-    pass it (without counting one)."""
-    count = redis_client(settings.REDIS_URL).get(_window_name(key, window_seconds, time.time()))
-    return count is not None and int(count) >= limit
+def exceeded_retry_after(key: str, limit: int, window_seconds: int) -> int:
+    """0 while `key` has hits left in the current window (without counting one), else the
+    seconds left in that window: once `limit` hits are used up, one more would pass it."""
+    now = time.time()
+    count = redis_client(settings.REDIS_URL).get(_window_name(key, window_seconds, now))
+    if count is None or int(count) < limit:
+        return 0
+    return seconds_left(window_seconds, now)
 
 
 def unknown_token_retry_after(request: HttpRequest) -> int:
@@ -122,9 +128,10 @@ def too_many_requests(
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The answer to a request over a rate limit: 429 with `Retry-After: retry_after` (the
-    exceeded limit's window, in seconds). With `template`, that page rendered with `context`
-    and `wait` (`wait_text`, for the page to say how long); without one, the token API's JSON
-    error, in English like the API's other errors."""
+    seconds left in the exceeded limit's window, or a paused account's cool-off). With
+    `template`, that page rendered with `context` and `wait` (`wait_text`, for the page to say
+    how long); without one, the token API's JSON error, in English like the API's other
+    errors."""
     if template:
         page = {**(context or {}), "wait": wait_text(retry_after)}
         response: HttpResponse = render(request, template, page, status=429)

@@ -36,10 +36,11 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         limit = settings.CXM_LOGIN_FAILURES_PER_HOUR
-        if ratelimit.exceeded(self._failures_key(), limit, LOGIN_FAILURE_WINDOW):
+        wait = ratelimit.exceeded_retry_after(self._failures_key(), limit, LOGIN_FAILURE_WINDOW)
+        if wait:
             return ratelimit.too_many_requests(
                 request,
-                retry_after=LOGIN_FAILURE_WINDOW,
+                retry_after=wait,
                 template=LOCKED_OUT,
                 context={"by_address": True},
             )

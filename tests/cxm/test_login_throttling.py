@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from cxm.models import User
@@ -53,6 +54,7 @@ def test_lockout_is_per_account_and_address(agent: User, manager: User) -> None:
     assert _login(attacker, manager.username, TEST_PASSWORD) == 302
 
 
+@time_machine.travel("2026-11-23 10:00:00 +0000", tick=False)  # the hour's window starts now
 def test_one_address_failing_on_many_accounts_is_paused_for_every_account(
     settings: Any, agent: User, manager: User
 ) -> None:

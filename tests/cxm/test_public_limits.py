@@ -4,10 +4,12 @@ the client address they count when cxm sits behind proxies."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import django_rq
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
 
 from cxm.clientip import client_address
@@ -18,6 +20,13 @@ from tests.surveys.test_answer_pages import TOKEN, make_invitation, make_survey
 pytestmark = pytest.mark.django_db
 
 ONE = [{"key": "nps", "type": "nps", "required": True, "text": {"ko": "추천?", "en": "Recommend?"}}]
+
+
+@pytest.fixture(autouse=True)
+def _at_the_start_of_an_hour() -> Iterator[None]:
+    """Every window starts now, so a limit passed now waits its whole window (`Retry-After`)."""
+    with time_machine.travel("2026-11-23 10:00:00 +0000", tick=False):
+        yield
 
 
 def _statuses(client: Client, urls: list[str], **extra: Any) -> list[int]:

@@ -1,10 +1,12 @@
-"""Every rate limit answers 429 through one helper, with `Retry-After` equal to the window of
-the limit that was passed (a minute or an hour), and the page says how long to wait in the
-reader's language: unknown survey, unsubscribe and API tokens, open-link views and submits,
-API requests per token, sign-in failures per address and per account, password resets."""
+"""Every rate limit answers 429 through one helper, with `Retry-After` equal to the seconds left
+in the clock-aligned window of the limit that was passed (a whole minute or hour when passed at
+its start, as here), and the page says how long to wait in the reader's language: unknown
+survey, unsubscribe and API tokens, open-link views and submits, API requests per token,
+sign-in failures per address and per account, password resets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,11 +26,20 @@ pytestmark = pytest.mark.django_db
 WAIT = {
     ("en", 60): "Please try again in 1 minute.",
     ("ko", 60): "1분 뒤에 다시 시도해 주세요.",
+    ("en", 10): "Please try again in 1 minute.",
+    ("ko", 10): "1분 뒤에 다시 시도해 주세요.",
     ("en", 3600): "Please try again in 1 hour.",
     ("ko", 3600): "1시간 뒤에 다시 시도해 주세요.",
     ("en", 900): "Please try again in 15 minutes.",
     ("ko", 900): "15분 뒤에 다시 시도해 주세요.",
 }
+
+
+@pytest.fixture(autouse=True)
+def _at_the_start_of_an_hour() -> Iterator[None]:
+    """Every window starts now, so a limit passed now waits its whole window."""
+    with time_machine.travel("2026-11-23 10:00:00 +0000", tick=False):
+        yield
 
 
 def _limited(response: Any, window: int, language: str) -> None:
@@ -37,13 +48,34 @@ def _limited(response: Any, window: int, language: str) -> None:
     assert WAIT[(language, window)] in response.content.decode()
 
 
-def test_retry_after_is_the_longest_window_past_its_limit() -> None:
+def test_retry_after_is_the_longest_time_left_in_a_window_past_its_limit() -> None:
     with time_machine.travel("2026-11-23 10:00:05 +0000", tick=False):
         minute, hour = ("t:view", 2, ratelimit.MINUTE), ("t:submit", 1, ratelimit.HOUR)
         assert ratelimit.retry_after(minute, hour) == 0
-        assert ratelimit.retry_after(minute, hour) == 3600  # only the hourly key is over
-        assert ratelimit.retry_after(minute, hour) == 3600  # both are over
-        assert ratelimit.retry_after(minute) == 60
+        assert ratelimit.retry_after(minute, hour) == 3595  # only the hourly key is over
+        assert ratelimit.retry_after(minute, hour) == 3595  # both are over
+        assert ratelimit.retry_after(minute) == 55
+
+
+def test_retry_after_near_a_window_end_is_the_seconds_until_it_ends() -> None:
+    with time_machine.travel("2026-11-23 10:59:50.25 +0000", tick=False):
+        hour = ("t:late", 1, ratelimit.HOUR)
+        assert ratelimit.retry_after(hour) == 0
+        assert ratelimit.retry_after(hour) == 10  # 9.75 s left, rounded up
+    with time_machine.travel("2026-11-23 11:00:00 +0000", tick=False):
+        assert ratelimit.retry_after(hour) == 0  # a new window
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_sign_in_refused_near_the_hour_end_waits_until_the_hour_ends(
+    settings: Any, agent: User, language: str
+) -> None:
+    settings.CXM_LOGIN_FAILURES_PER_HOUR = 1
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    with time_machine.travel("2026-11-23 10:59:50 +0000", tick=False):
+        assert client.post("/login/", {"username": "kim", "password": "x"}).status_code == 200
+        response = client.post("/login/", {"username": agent.username, "password": TEST_PASSWORD})
+    _limited(response, 10, language)
 
 
 @pytest.mark.parametrize(
