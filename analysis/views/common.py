@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -61,14 +62,14 @@ def not_ready(request: HttpRequest, template: str, page: Dashboard, name: str) -
     return render(request, template, page.context(name), status=page.status)
 
 
-def csv_refusal(request: HttpRequest, page: Dashboard) -> HttpResponse:
-    """A page's CSV when there is nothing to export: a page in the reader's language, 400 for a
-    filter that is not valid, 404 before the first finished run, with a link back to the
-    dashboard page the CSV belongs to (same filters)."""
+def csv_refusal(request: HttpRequest, page: Dashboard, name: str) -> HttpResponse:
+    """The CSV of the dashboard page `name` (its URL name) when there is nothing to export: a
+    page in the reader's language, 400 for a filter that is not valid, 404 before the first
+    finished run, with a link back to that page (same filters)."""
     problem = _("Fix the filter first.") if page.form.errors else _("No analysis yet.")
-    back = request.path.removesuffix("csv")
+    back = reverse(f"analysis:{name}")
     if request.GET:
         back = f"{back}?{request.GET.urlencode()}"
-    context = {"problem": problem, "back": back}
+    context = {"problem": problem, "back": back, "back_label": _("Back to the analysis")}
     status = 400 if page.form.errors else 404
-    return render(request, "analysis/export_refused.html", context, status=status)
+    return render(request, "includes/export_refused.html", context, status=status)

@@ -319,7 +319,7 @@ def drivers_page(request: HttpRequest) -> HttpResponse:
 def drivers_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, DriversFilters)
     if page.where is None or page.run is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "drivers")
     report = reads.drivers_report(page.run, page.where, page.form.cleaned_data.get("measure") or "")
     rows: list[list[Any]] = []
     for driver in report.drivers:
@@ -429,7 +429,7 @@ def saydo_csv(request: HttpRequest) -> HttpResponse:
     rates per group."""
     page = dashboard(request, SayDoFilters)
     if page.where is None or page.run is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "say-do")
     rows: list[list[Any]] = []
     for row in reads.saydo_rows(page.run, page.where):
         for days, rate in zip(reads.WINDOWS, row.rates, strict=True):
@@ -558,7 +558,7 @@ def value_csv(request: HttpRequest) -> HttpResponse:
     """Every customer under the filter, valuable-and-unhappy first, then by net value."""
     page = dashboard(request, ValueFilters)
     if page.where is None or page.run is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "value-experience")
     rows: list[list[Any]] = []
     for quadrant in reads.QUADRANTS:
         for item in reads.value_customers(page.run, page.where, quadrant, limit=None):
@@ -650,7 +650,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
 def themes_csv(request: HttpRequest) -> HttpResponse:
     page = dashboard(request, ThemeFilters)
     if page.where is None or page.run is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "themes")
     report = reads.themes_report(page.run, page.where, page.form.cleaned_data.get("language") or "")
     rows: list[list[Any]] = []
     for term in report.top:

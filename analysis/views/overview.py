@@ -105,7 +105,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
     """The trend (touchpoint "all") and heatmap cells of the chosen metric, as on the page."""
     page = dashboard(request, OverviewFilters)
     if page.where is None or page.run is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "overview")
     metric, period = _choices(page.form)  # type: ignore[arg-type]
     data = overview(page.run, page.where, metric=metric, period=period)
     buffer = io.StringIO()

@@ -132,7 +132,7 @@ CSV_HEADER = [
 def segments_csv(request: HttpRequest) -> HttpResponse:
     page, table = _table(request)
     if table is None:
-        return csv_refusal(request, page)
+        return csv_refusal(request, page, "segments")
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(buffer)

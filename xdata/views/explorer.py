@@ -18,10 +18,11 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxm.forms import validate_filter_date
@@ -154,8 +155,13 @@ def _export_filters(request: HttpRequest) -> ExplorerFilters | HttpResponse:
     filters = form.filters()
     if not form.ignored:
         return filters
-    context = {"ignored": _ignored_labels(form), "query": urlencode(_filter_params(request.GET))}
-    return render(request, "xdata/export_refused.html", context, status=400)
+    problem = gettext(
+        "These filters have a value that is not valid or names nothing: %(ignored)s. The export "
+        "would have held every row for them, so it was not made."
+    ) % {"ignored": _ignored_labels(form)}
+    back = f"{reverse('xdata:responses')}?{urlencode(_filter_params(request.GET))}"
+    context = {"problem": problem, "back": back, "back_label": gettext("Back to the responses")}
+    return render(request, "includes/export_refused.html", context, status=400)
 
 
 def _filter_params(query: QueryDict) -> dict[str, str]:
