@@ -40,46 +40,50 @@ def _words(seconds: int) -> str | None:
     return None
 
 
-def _seconds_from_now(moment: datetime, now: datetime | None) -> int:
-    return int((moment - (now or timezone.now())).total_seconds())
+def _relative(
+    moment: datetime | None, now: datetime | None, *, at: str, ahead: str, behind: str
+) -> str:
+    """`moment` in one of three phrases: `at` within a minute of now, else `ahead` or
+    `behind` (each with `%(amount)s`) as it is still to come or has passed."""
+    if moment is None:
+        return ""
+    seconds = int((moment - (now or timezone.now())).total_seconds())
+    amount = _amount(abs(seconds))
+    if amount is None:
+        return at
+    return (ahead if seconds > 0 else behind) % {"amount": amount}
 
 
 @register.filter
 def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
-    if moment is None:
-        return ""
-    seconds = _seconds_from_now(moment, now)
-    amount = _amount(abs(seconds))
-    if amount is None:
-        return gettext("now")
-    if seconds > 0:
-        return gettext("in %(amount)s") % {"amount": amount}
-    return gettext("%(amount)s ago") % {"amount": amount}
+    return _relative(
+        moment,
+        now,
+        at=gettext("now"),
+        ahead=gettext("in %(amount)s"),
+        behind=gettext("%(amount)s ago"),
+    )
 
 
 @register.filter
 def due_relative(moment: datetime | None, now: datetime | None = None) -> str:
     """A due time beside a "Due" label: "in 22 hours" / "106 days overdue"."""
-    if moment is None:
-        return ""
-    seconds = _seconds_from_now(moment, now)
-    amount = _amount(abs(seconds))
-    if amount is None:
-        return gettext("now")
-    if seconds > 0:
-        return gettext("in %(amount)s") % {"amount": amount}
-    return gettext("%(amount)s overdue") % {"amount": amount}
+    return _relative(
+        moment,
+        now,
+        at=gettext("now"),
+        ahead=gettext("in %(amount)s"),
+        behind=gettext("%(amount)s overdue"),
+    )
 
 
 @register.filter
 def due_phrase(moment: datetime | None, now: datetime | None = None) -> str:
     """A due time on its own: "Due in 22 hours" / "Overdue by 106 days"."""
-    if moment is None:
-        return ""
-    seconds = _seconds_from_now(moment, now)
-    amount = _amount(abs(seconds))
-    if amount is None:
-        return gettext("Due now")
-    if seconds > 0:
-        return gettext("Due in %(amount)s") % {"amount": amount}
-    return gettext("Overdue by %(amount)s") % {"amount": amount}
+    return _relative(
+        moment,
+        now,
+        at=gettext("Due now"),
+        ahead=gettext("Due in %(amount)s"),
+        behind=gettext("Overdue by %(amount)s"),
+    )
