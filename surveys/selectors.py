@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
 from cxm.models import User
+from surveys.answering import option_text
 from surveys.models import Survey, Touchpoint
 from surveys.open_links import TEST_ORDER, canonical_string, open_link_signature
 from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS
@@ -147,12 +148,13 @@ _MULTIPLE_CONDITION_SENTENCES = {
 
 def _value_label(value: Any, question: dict[str, Any], language: str) -> str:
     """A condition value as the reader knows it: a score as is, a choice or an intent answer
-    by its label in `language` (the raw value if the question no longer has it)."""
+    by its label in `language` (in the other language if it has none in `language`; the raw
+    value if the question no longer has the option or the option has no text)."""
     if question.get("type") == "intent" and value in INTENT_LABELS:
         return f"“{INTENT_LABELS[value]}”"
     for option in question.get("options") or []:
         if isinstance(option, dict) and option.get("value") == value:
-            label = (option.get("text") or {}).get(language) or value
+            label = option_text(option, language) or value
             return f"“{label}”"
     return str(value) if question.get("type") in SCALES else f"“{value}”"
 
