@@ -56,6 +56,13 @@ def subprocess_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
+def with_language(user: User, language: str) -> User:
+    """`user`, saved with `language` as the interface language."""
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

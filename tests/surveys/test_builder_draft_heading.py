@@ -7,16 +7,10 @@ import pytest
 
 from cxm.models import User
 from surveys.services.builder import add_question, publish_survey
-from tests.conftest import client_for
+from tests.conftest import client_for, with_language
 from tests.surveys.test_builder_versioning import make_survey, text_question
 
 pytestmark = pytest.mark.django_db
-
-
-def _as(user: User, language: str) -> User:
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
 
 
 @pytest.mark.parametrize(
@@ -28,7 +22,9 @@ def test_a_published_survey_without_changes_heads_its_questions_plainly(
 ) -> None:
     survey = make_survey()
     publish_survey(survey=survey, by=admin)
-    page = client_for(_as(admin, language)).get(f"/surveys/{survey.code}/").content.decode()
+    page = (
+        client_for(with_language(admin, language)).get(f"/surveys/{survey.code}/").content.decode()
+    )
     assert plain in page
     assert draft not in page
 
@@ -42,11 +38,13 @@ def test_a_draft_that_differs_from_the_published_version_is_called_a_draft(
     survey = make_survey()
     publish_survey(survey=survey, by=admin)
     add_question(survey=survey, question=text_question())
-    page = client_for(_as(admin, language)).get(f"/surveys/{survey.code}/").content.decode()
+    page = (
+        client_for(with_language(admin, language)).get(f"/surveys/{survey.code}/").content.decode()
+    )
     assert draft in page
 
 
 def test_a_survey_never_published_is_a_draft(admin: User) -> None:
     survey = make_survey()
-    page = client_for(_as(admin, "en")).get(f"/surveys/{survey.code}/").content.decode()
+    page = client_for(with_language(admin, "en")).get(f"/surveys/{survey.code}/").content.decode()
     assert "<h2>Questions (draft)</h2>" in page

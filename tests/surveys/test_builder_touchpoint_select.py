@@ -10,16 +10,10 @@ import pytest
 
 from cxm.models import User
 from surveys.models import Survey
-from tests.conftest import client_for
+from tests.conftest import client_for, with_language
 from tests.surveys.test_builder_versioning import make_survey, make_touchpoint
 
 pytestmark = pytest.mark.django_db
-
-
-def _as(user: User, language: str) -> User:
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
 
 
 def _first_option(html: str, name: str) -> str:
@@ -35,14 +29,14 @@ def _first_option(html: str, name: str) -> str:
 )
 def test_a_new_survey_asks_to_choose_a_touchpoint(admin: User, language: str, prompt: str) -> None:
     make_touchpoint()
-    html = client_for(_as(admin, language)).get("/surveys/new/").content.decode()
+    html = client_for(with_language(admin, language)).get("/surveys/new/").content.decode()
     assert _first_option(html, "touchpoint") == prompt
     assert "---------" not in html
 
 
 def test_a_new_survey_without_a_touchpoint_is_refused_with_the_prompt(admin: User) -> None:
     make_touchpoint()
-    response = client_for(_as(admin, "en")).post(
+    response = client_for(with_language(admin, "en")).post(
         "/surveys/new/", {"name": "Survey", "template": ""}
     )
     assert response.status_code == 400
@@ -52,7 +46,11 @@ def test_a_new_survey_without_a_touchpoint_is_refused_with_the_prompt(admin: Use
 
 def test_survey_settings_offer_no_empty_touchpoint(admin: User) -> None:
     survey = make_survey()
-    html = client_for(_as(admin, "en")).get(f"/surveys/{survey.code}/settings/").content.decode()
+    html = (
+        client_for(with_language(admin, "en"))
+        .get(f"/surveys/{survey.code}/settings/")
+        .content.decode()
+    )
     assert _first_option(html, "touchpoint") == survey.touchpoint.name
     assert "---------" not in html
 
@@ -64,7 +62,9 @@ def test_survey_settings_offer_no_empty_touchpoint(admin: User) -> None:
 def test_touchpoint_owners_say_what_empty_means(
     admin: User, language: str, team: str, person: str
 ) -> None:
-    html = client_for(_as(admin, language)).get("/surveys/touchpoints/new/").content.decode()
+    html = (
+        client_for(with_language(admin, language)).get("/surveys/touchpoints/new/").content.decode()
+    )
     assert _first_option(html, "owner_team") == team
     assert _first_option(html, "owner_user") == person
     assert "---------" not in html
