@@ -82,6 +82,19 @@ def test_documented_example_signature() -> None:
         assert open_link_signature(secret=secret, code=code, order=order, expires=expires) == sig
 
 
+def test_the_signing_contract_is_pinned() -> None:
+    """POS vendors sign links with their own code: the signature may not change with the docs."""
+    message = canonical_string(code="Xk3v9QpL2aA", order="POS-0042-20250301-0117", expires="")
+    assert message == "Xk3v9QpL2aA\nPOS-0042-20250301-0117\n"
+    signed = {"code": "Xk3v9QpL2aA", "order": "POS-0042-20250301-0117", "secret": SECRET}
+    assert open_link_signature(**signed, expires="1767225600") == (
+        "683de798a4f0ec4d28cbbd531ac2c3ee07a54a00fbc255e04f7660dc95ace9ab"
+    )
+    assert open_link_signature(**signed) == (
+        "1ff1f3587b66c6ea5c685b002a40c7ec6b2180957d68c26d2b42cdaff247f5c8"
+    )
+
+
 def test_signed_order_records_the_order_its_store_customer_and_the_daypart_of_the_purchase() -> (
     None
 ):
