@@ -149,6 +149,9 @@ def _fact_value(key: str, value: Any) -> str:
         return str(_("Yes") if value else _("No"))
     if key in {"p_value", "q_value"} and isinstance(value, int | float):
         return pvalue(value)
+    if key in MONEY_FACTS and isinstance(value, int | float) and not isinstance(value, bool):
+        # Amounts are in won, written as the customer 360 writes them (₩878,100).
+        return "₩" + number_format(round(value), force_grouping=True, use_l10n=True)
     if isinstance(value, float):
         return num(value, 1)
     if isinstance(value, int):
@@ -189,6 +192,7 @@ FACT_LABELS: dict[str, Any] = {
     "significant_drop": _("Significant drop"),
     "survey": _("Survey"),
 }
+MONEY_FACTS = frozenset({"revenue_12m"})
 # Shown elsewhere on the page (the response has its own panel), or ids and keys for machines.
 HIDDEN_FACTS = frozenset({"response", "fact", "run", "segment_kind", "segment_key", "period_start"})
 

@@ -261,6 +261,14 @@ def test_a_segment_change_shows_its_statistics_labelled_and_formatted(agent: Use
         assert hidden not in html, hidden
 
 
+def test_a_revenue_fact_is_written_in_won_as_on_the_customer_page(agent: User) -> None:
+    task = FollowUpTaskFactory(
+        owner=agent, trigger={"facts": {"nps": 2, "revenue_12m": 878100}}, checklist=[]
+    )
+    html = _get(agent, _url(task)).content.decode()
+    assert "₩878,100" in html
+
+
 def test_the_activity_log_names_people_not_usernames(manager: User) -> None:
     UserFactory(username="store02", name="장지우 점장")
     task = FollowUpTaskFactory(owner=UserFactory(username="cs01", name="배송팀 김하나"))
