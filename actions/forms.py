@@ -314,7 +314,6 @@ class RuleForm(forms.Form):
         is shown on that row, numbered as the admin sees it (empty rows are skipped, so the
         definition's own numbering could name another row)."""
         conditions = []
-        self.rows_refused = False
         for index in range(self.rows):
             field = data.get(f"c{index}_field") or ""
             op = data.get(f"c{index}_op") or ""
@@ -328,7 +327,6 @@ class RuleForm(forms.Form):
                         else _("choose the field this comparison is for.")
                     )
                     self.add_error(f"c{index}_field", condition_error(index + 1, str(missing)))
-                    self.rows_refused = True
                 continue
             condition = {
                 "field": field,
@@ -339,7 +337,6 @@ class RuleForm(forms.Form):
             if problem is not None:
                 part, message = problem
                 self.add_error(f"c{index}_{part}", condition_error(index + 1, message))
-                self.rows_refused = True
                 continue
             conditions.append(condition)
         return {"match": data.get("match") or "all", "conditions": conditions}
@@ -381,7 +378,7 @@ class RuleForm(forms.Form):
         else:
             definition = self._aggregate_definition(data)
         errors = validate_definition(self.kind, definition)
-        if getattr(self, "rows_refused", False) and not definition["conditions"]:
+        if definition.get("conditions") == [] and self.condition_errors:
             errors = []  # the refused rows say what to fix; "add a condition" would contradict
         for error in errors:
             self.add_error(None, error)
