@@ -538,7 +538,7 @@ class MedianHours:
     low: float | None
     high: float | None
     n: int
-    method: str = "order statistics (binomial)"
+    method: str
 
 
 def median_hours(seconds: list[float] | None) -> MedianHours:
@@ -547,7 +547,8 @@ def median_hours(seconds: list[float] | None) -> MedianHours:
     def hours(value: float) -> float | None:
         return None if math.isnan(value) else value / 3600
 
-    return MedianHours(hours(estimate.value), hours(estimate.low), hours(estimate.high), estimate.n)
+    low, high = hours(estimate.low), hours(estimate.high)
+    return MedianHours(hours(estimate.value), low, high, estimate.n, estimate.method)
 
 
 @dataclass(frozen=True)
