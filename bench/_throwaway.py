@@ -34,3 +34,21 @@ def throwaway_database(server_url: str, label: str) -> Iterator[str]:
         if settings.configured:
             connections.close_all()
         _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_django(label: str) -> Iterator[str]:
+    """A throwaway database on DATABASE_URL's server, with Django set up on it and every
+    migration applied; yields its URL. Raises SystemExit(2) when DATABASE_URL is not set."""
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url:
+        raise SystemExit("DATABASE_URL is not set")
+    with throwaway_database(server_url, label) as url:
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield url

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _throwaway import throwaway_database  # bench/ is on sys.path when run as a script
+from _throwaway import migrated_django  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -330,19 +330,8 @@ def queries_per_batch(filters: Any) -> int:
 
 
 def main() -> int:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url:
-        say("DATABASE_URL is not set")
-        return 2
     t_start = time.perf_counter()
-    with throwaway_database(server_url, "response_export") as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
+    with migrated_django("response_export"):
         load(RESPONSES)
         from xdata.selectors import ExplorerFilters
 
