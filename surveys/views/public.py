@@ -69,7 +69,7 @@ from xdata.services.responses import (
 STATE_MAX_AGE = 24 * 60 * 60
 
 
-def _language(request: HttpRequest, preferred: str = "") -> str:
+def customer_language(request: HttpRequest, preferred: str = "") -> str:
     """The customer's choice (language switch cookie) over `preferred` over the browser's."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     for candidate in (chosen, preferred, translation.get_language() or ""):
@@ -302,10 +302,10 @@ def _thanks_frame(language: str, test: bool) -> tuple[str, str]:
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_for_token(token=token)
-        language = _language(request, invitation.language)
+        language = customer_language(request, invitation.language)
         version = answering_version(invitation=invitation)
     except LinkProblem as problem:
-        _language(request, problem.language)
+        customer_language(request, problem.language)
         if problem.kind == LinkProblem.ANSWERED and request.method == "POST":
             return _thanks(request)  # a double submit of the last step
         if problem.kind == LinkProblem.NOT_FOUND:
@@ -409,7 +409,7 @@ def _open_first_page(
 @never_cache
 @allow_methods("GET", "POST")
 def open_link(request: HttpRequest, code: str) -> HttpResponse:
-    language = _language(request)
+    language = customer_language(request)
     address = client_address(request)
     views = (f"open-view:{address}", settings.CXM_OPEN_LINK_VIEWS_PER_MINUTE, ratelimit.MINUTE)
     # The form's state is signed for this link: a POST that carries valid state comes from a
