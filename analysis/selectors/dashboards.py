@@ -144,10 +144,7 @@ def overview(run: AnalysisRun, where: CellFilter, *, metric: str, period: str) -
         add_counts(total, row)
         add_counts(by_period.setdefault(row["period"], zero_counts()), row)
         by_cell[(row["key"], row["period"])] = row
-    changes = _tile_changes(run, where)
-    tiles = [
-        Tile(m, str(METRICS[m].label), Value.of(m, total), changes.get(m)) for m in TILE_METRICS
-    ]
+    tiles = _tiles(run, where, total)
     periods = (
         starts_between(where.date_from, where.date_to, period)
         if where.date_from and where.date_to
@@ -180,6 +177,22 @@ def overview(run: AnalysisRun, where: CellFilter, *, metric: str, period: str) -
         window=where,
         change_period=latest_complete(as_of, "month") if as_of else None,
     )
+
+
+def headline_tiles(run: AnalysisRun, where: CellFilter) -> list[Tile]:
+    """The overview's tiles alone (its figures over `where`, with their month-on-month change
+    markers), for pages that show the scores at a glance; two queries."""
+    total = zero_counts()
+    for row in summed_counts(run_id=run.pk, where=where, kind="all"):
+        add_counts(total, row)
+    return _tiles(run, where, total)
+
+
+def _tiles(run: AnalysisRun, where: CellFilter, total: dict[str, int]) -> list[Tile]:
+    changes = _tile_changes(run, where)
+    return [
+        Tile(m, str(METRICS[m].label), Value.of(m, total), changes.get(m)) for m in TILE_METRICS
+    ]
 
 
 def _tile_changes(run: AnalysisRun, where: CellFilter) -> dict[str, Change]:
