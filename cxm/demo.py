@@ -71,6 +71,7 @@ DEMO_STEPS: list[str] = [
     "odata.demo.seed_odata",
     "surveys.demo.seed_surveys",
     "xdata.demo.seed_responses",
+    "xdata.demo_feedback.seed_feedback",
     "analysis.demo.run_demo_analysis",
     # After the analysis run: its aggregate rule is evaluated against the run's segments.
     "actions.demo.seed_actions",

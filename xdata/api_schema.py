@@ -9,7 +9,7 @@ from odata.api_schema import TOO_MANY
 from xdata.services.feedback import FEEDBACK_SCHEMA
 
 EXAMPLE = {
-    "channel": "naver-review",
+    "channel": "naver_review",
     "external_id": "R-20240105-0001",
     "customer_id": "C000123",
     "store_id": "S001",
