@@ -3,6 +3,7 @@ import runs that bring them in, and the journey milestones other apps consume.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -147,6 +148,14 @@ class Order(models.Model):
         return self.external_id
 
 
+def days_late(promised: datetime, delivered: datetime) -> int:
+    """Whole days a delivery came after its promise, a started day counting (0 when on time)."""
+    if delivered <= promised:
+        return 0
+    late = delivered - promised
+    return late.days + (1 if late.seconds else 0)
+
+
 class Delivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -175,11 +184,9 @@ class Delivery(models.Model):
     @property
     def days_late(self) -> int:
         """Whole days after the promise (0 when on time or not yet delivered)."""
-        if self.delivered_at is None or self.delivered_at <= self.promised_at:
+        if self.delivered_at is None:
             return 0
-        return (self.delivered_at - self.promised_at).days + (
-            1 if (self.delivered_at - self.promised_at).seconds else 0
-        )
+        return days_late(self.promised_at, self.delivered_at)
 
 
 class ServiceRecord(models.Model):

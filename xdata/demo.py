@@ -46,6 +46,7 @@ from odata.models import (
     Order,
     ServiceRecord,
     Store,
+    days_late,
 )
 from odata.services.milestones import mark_processed
 from surveys.answering import asked_questions, missing_or_invalid
@@ -296,14 +297,6 @@ def _comment(rng: random.Random, pool: str, language: str, **values: Any) -> str
     return rng.choice(texts).format(**values)
 
 
-def _days_late(promised: datetime, delivered: datetime) -> int:
-    """As `Delivery.days_late`: whole days after the promise, a started day counts."""
-    if delivered <= promised:
-        return 0
-    late = delivered - promised
-    return late.days + (1 if late.seconds else 0)
-
-
 def _surveys() -> dict[str, Survey] | None:
     names = {template: name for _p, _d, _m, template, name, _s, _o in DEMO_SURVEYS}
     found = {
@@ -418,7 +411,7 @@ class _Seeder:
             if self.rng.random() > DELIVERY_INVITE_SHARE:
                 handled.append(events.get(pk))  # passed over, like a suppressed milestone
                 continue
-            late = _days_late(promised, delivered)
+            late = days_late(promised, delivered)
             planned.append(
                 _Planned(
                     survey=survey,

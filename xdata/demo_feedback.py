@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from odata.demo import SCALE
-from odata.models import Customer, Delivery, Order, ServiceRecord, Store
+from odata.models import Customer, Delivery, Order, ServiceRecord, Store, days_late
 from surveys.services.invitations import daypart_of
 from xdata.demo import DECLINING_STORE, decline_start
 from xdata.models import Feedback
@@ -237,14 +237,6 @@ def _pick(rng: random.Random, pool: dict[str, list[str]], language: str, **value
     return rng.choice(pool[language]).format(**values)
 
 
-def _days_late(promised: datetime, delivered: datetime) -> int:
-    """As `Delivery.days_late`: whole days after the promise, a started day counts."""
-    if delivered <= promised:
-        return 0
-    late = delivered - promised
-    return late.days + (1 if late.seconds else 0)
-
-
 @dataclass
 class _Feedback:
     rng: random.Random
@@ -313,7 +305,7 @@ class _Feedback:
         )  # fmt: skip
         for pk, promised, delivered, order_id, customer_id, store_id in rows:
             assert delivered is not None  # noqa: S101  # filtered above; for the type checker
-            late = _days_late(promised, delivered)
+            late = days_late(promised, delivered)
             written = delivered + timedelta(minutes=rng.randint(60, 5 * 24 * 60))
             if rng.random() > (LATE_REVIEW_SHARE if late else ONLINE_REVIEW_SHARE):
                 continue
@@ -371,7 +363,7 @@ class _Feedback:
     def call_notes(self) -> None:
         rng = self.rng
         late_by_order = {
-            order_id: _days_late(promised, delivered)
+            order_id: days_late(promised, delivered)
             for order_id, promised, delivered in Delivery.objects.filter(
                 delivered_at__gt=F("promised_at")
             ).values_list("order_id", "promised_at", "delivered_at")
