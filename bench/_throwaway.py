@@ -4,6 +4,7 @@ files starting with "_")."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
@@ -39,10 +40,15 @@ def throwaway_database(server_url: str, label: str) -> Iterator[str]:
 @contextmanager
 def migrated_django(label: str) -> Iterator[str]:
     """A throwaway database on DATABASE_URL's server, with Django set up on it and every
-    migration applied; yields its URL. Raises SystemExit(2) when DATABASE_URL is not set."""
+    migration applied; yields its URL. Exits with status 2 when DATABASE_URL is not set.
+
+    Settings are read when Django is set up here: a bench sets the environment it needs
+    (DEBUG, rate limits, MEDIA_ROOT, ...) before entering. Processes the bench starts inherit
+    DATABASE_URL pointed at the throwaway database."""
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url:
-        raise SystemExit("DATABASE_URL is not set")
+        print(f"{label}: DATABASE_URL is not set", file=sys.stderr)
+        raise SystemExit(2)
     with throwaway_database(server_url, label) as url:
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _throwaway import throwaway_database  # bench/ is on sys.path when run as a script
+from _throwaway import migrated_django  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -214,19 +214,8 @@ def measure() -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url:
-        say("DATABASE_URL is not set")
-        return 2
     t_start = time.perf_counter()
-    with throwaway_database(server_url, "customer_search") as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
+    with migrated_django("customer_search"):
         load_customers(CUSTOMERS)
         results = measure()
     value = statistics.median(r["ms"] for r in results)

@@ -17,8 +17,10 @@ Targets (O-Data issue): import >= 0.4 x raw COPY rows/s and >= 5 x bulk_create r
 of the importing process at 10^6 rows <= 1.5 x at 10^5; the 1%-bad file <= 1.2 x the clean
 file's time. The last line of output is the JSON summary (see docs in ARCHITECTURE.md).
 
-Run by `make bench` (throwaway servers, nothing migrated) or by hand with DATABASE_URL and
-REDIS_URL pointing at a database you can empty: it truncates orders and import runs.
+Run by `make bench` or by hand with DATABASE_URL naming a PostgreSQL server where databases
+can be created (the bench migrates a throwaway database of its own there and drops it at the
+end) and REDIS_URL. BENCH_ORDERS (default 1000000, a multiple of 100) sets the big file's row
+count, the small one being a tenth of it; smaller runs are quicker and say less.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BIG = 1_000_000
-SMALL = 100_000
+from bench._throwaway import migrated_django  # noqa: E402 -- after the path fix above
+
+BIG = int(os.environ.get("BENCH_ORDERS", "1000000"))
+SMALL = BIG // 10
 CUSTOMERS = 100_000
 STORES = 50
 BAD_EVERY = 100  # one bad row in a hundred: 1%
@@ -78,7 +82,7 @@ STATUS_FORMS = {
 }
 
 
-def setup_django() -> None:
+def bench_environment() -> None:
     # make bench provides these; by hand, only DATABASE_URL and REDIS_URL are needed.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
@@ -86,9 +90,6 @@ def setup_django() -> None:
     os.environ.setdefault("LOG_FORMAT", "text")
     # Measure production settings: with DEBUG on, Django keeps the SQL of every query.
     os.environ["DEBUG"] = "0"
-    import django
-
-    django.setup()
 
 
 def emit(**figure: Any) -> None:
@@ -304,7 +305,10 @@ def import_in_child(path: Path, mode: str, workdir: Path) -> dict[str, Any]:
 
 def child_import(source: Path, mode: str) -> None:
     """In the child: start_import + run_import, timed; statement timings; JSON last line."""
-    setup_django()
+    bench_environment()  # DATABASE_URL, inherited, names the parent's throwaway database
+    import django
+
+    django.setup()
     import resource
 
     from django.db import connection
@@ -469,18 +473,16 @@ def check(result: dict[str, Any], *, rows_in: int, rows_ok: int, name: str) -> N
 
 def main() -> int:
     t_start = time.perf_counter()
-    setup_django()
-    from django.conf import settings
-    from django.core.management import call_command
+    bench_environment()
+    with migrated_django("import_orders"):
+        from django.conf import settings
 
-    call_command("migrate", verbosity=0)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-import-orders-", dir=_media_root(settings)))
-    try:
-        return _measure(workdir, t_start)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(Path(settings.MEDIA_ROOT) / "imports", ignore_errors=True)
-        reset_orders()
+        workdir = Path(tempfile.mkdtemp(prefix="bench-import-orders-", dir=_media_root(settings)))
+        try:
+            return _measure(workdir, t_start)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(Path(settings.MEDIA_ROOT) / "imports", ignore_errors=True)
 
 
 def _media_root(settings: Any) -> Path:

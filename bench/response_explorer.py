@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _throwaway import throwaway_database  # bench/ is on sys.path when run as a script
+from _throwaway import migrated_django  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -222,20 +222,10 @@ def measure() -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url:
-        say("DATABASE_URL is not set")
-        return 2
     t_start = time.perf_counter()
-    with throwaway_database(server_url, "response_explorer") as url:
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
-        import django
-        from django.core.management import call_command
+    with migrated_django("response_explorer"):
         from django.db import connection
 
-        django.setup()
-        call_command("migrate", verbosity=0)
         # Load without the comment index (faster), search once without it, then build it.
         with connection.cursor() as cursor:
             cursor.execute("DROP INDEX IF EXISTS response_comment_trgm")

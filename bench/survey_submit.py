@@ -20,8 +20,11 @@ machine took away during it; figures from a run with much steal say little.
 Targets (Surveys issue): submit throughput >= 0.3 x the trivial view's; p99 <= 250 ms at 70%
 of the maximum. Last line: one JSON object as ARCHITECTURE.md describes.
 
-Run by `make bench` (throwaway servers) or by hand with DATABASE_URL / REDIS_URL pointing at
-servers you can write to (it migrates, adds a survey and responses).
+Run by `make bench` (throwaway servers) or by hand with DATABASE_URL naming a PostgreSQL
+server where databases can be created (the bench migrates a throwaway database of its own
+there and drops it at the end) and REDIS_URL a Redis it may write to.
+BENCH_DURATION (seconds per phase, default 8) shortens a run; the figures of a short run say
+little.
 """
 
 from __future__ import annotations
@@ -44,18 +47,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from _throwaway import migrated_django  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CONCURRENCY = 8
-DURATION = 8.0
+DURATION = float(os.environ.get("BENCH_DURATION", "8"))
 LOAD_SHARE = 0.7
 TARGET_RATIO = 0.3
 TARGET_P99_MS = 250.0
 
 
-def setup_django() -> None:
+def bench_environment() -> None:
+    """Settings for this bench, before Django is set up (they reach gunicorn too)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
     os.environ.setdefault("EMAIL_URL", "locmem:")
@@ -65,16 +71,12 @@ def setup_django() -> None:
     os.environ["CXM_OPEN_LINK_SUBMITS_PER_HOUR"] = "100000000"
     os.environ["CXM_OPEN_LINK_VIEWS_PER_MINUTE"] = "100000000"
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    import django
-
-    django.setup()
 
 
 def make_survey() -> str:
     """A published one-page survey with an open link; returns its open code."""
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     from surveys.models import Survey, SurveyVersion, Touchpoint
 
@@ -311,19 +313,20 @@ def forget_evaluations(code: str) -> None:
 
 
 def main() -> int:
-    setup_django()
-    code = make_survey()
-    from xdata.models import Response
+    bench_environment()
+    with migrated_django("survey_submit"):
+        code = make_survey()
+        from xdata.models import Response
 
-    port = free_port()
-    with gunicorn(port):
-        trivial = closed_loop(trivial_call(port), 302)
-        submit = submit_template(port, code)
-        before = Response.objects.count()
-        maximum = closed_loop(submit, 200)
-        loaded = open_loop(submit, 200, LOAD_SHARE * maximum["rps"])
-        recorded = Response.objects.count() - before
-    forget_evaluations(code)
+        port = free_port()
+        with gunicorn(port):
+            trivial = closed_loop(trivial_call(port), 302)
+            submit = submit_template(port, code)
+            before = Response.objects.count()
+            maximum = closed_loop(submit, 200)
+            loaded = open_loop(submit, 200, LOAD_SHARE * maximum["rps"])
+            recorded = Response.objects.count() - before
+        forget_evaluations(code)
     ratio = maximum["rps"] / trivial["rps"] if trivial["rps"] else 0.0
     ok_ratio = ratio >= TARGET_RATIO
     ok_p99 = loaded["p99_ms"] <= TARGET_P99_MS
