@@ -1,5 +1,11 @@
 """A database of its own for a benchmark, on the server DATABASE_URL names (make bench skips
-files starting with "_")."""
+files starting with "_").
+
+BENCH_TEMPLATE_DATABASE, when set, names a database on that server to copy instead of
+starting empty (`CREATE DATABASE … TEMPLATE`): an already migrated copy leaves migrate little
+to do, which saves seconds when many benches run in a row at a tiny size. Nothing may be
+connected to the template while a copy is made.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,11 @@ def _admin_execute(url: str, sql: str) -> None:
 def throwaway_database(server_url: str, label: str) -> Iterator[str]:
     """Create `cxm_bench_<label>_<pid>`, yield its URL, drop it afterwards (also on error)."""
     name = f"cxm_bench_{label}_{os.getpid()}"
-    _admin_execute(server_url, f'CREATE DATABASE "{name}"')
+    template = os.environ.get("BENCH_TEMPLATE_DATABASE", "")
+    if template and not template.replace("_", "").isalnum():
+        raise SystemExit(f"BENCH_TEMPLATE_DATABASE: {template!r} is not a plain database name")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _admin_execute(server_url, f'CREATE DATABASE "{name}"{copy}')
     try:
         yield _with_database(server_url, name)
     finally:

@@ -20,7 +20,8 @@ file's time. The last line of output is the JSON summary (see docs in ARCHITECTU
 Run by `make bench` or by hand with DATABASE_URL naming a PostgreSQL server where databases
 can be created (the bench migrates a throwaway database of its own there and drops it at the
 end) and REDIS_URL. BENCH_ORDERS (default 1000000, a multiple of 100) sets the big file's row
-count, the small one being a tenth of it; smaller runs are quicker and say less.
+count, the small one and the customers (at most 100,000) being a tenth of it; smaller runs are
+quicker and say less.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from bench._throwaway import migrated_django  # noqa: E402 -- after the path fix
 
 BIG = int(os.environ.get("BENCH_ORDERS", "1000000"))
 SMALL = BIG // 10
-CUSTOMERS = 100_000
+CUSTOMERS = min(100_000, BIG // 10)
 STORES = 50
 BAD_EVERY = 100  # one bad row in a hundred: 1%
 BULK_CHUNK = 50_000
