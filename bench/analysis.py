@@ -23,6 +23,9 @@ Targets: peak memory <= 1 GB; NPS step <= 1.5 x baseline; overview p95 <= 300 ms
 object.
 
     python bench/analysis.py          # BENCH_RESPONSES=200000 for a quicker run
+
+BENCH_ORDERS (default: as many as responses) and BENCH_PAGE_RUNS (requests per page timed,
+default 40) shorten a run further; the figures of a short run say little.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ COMMENT_EN = [
     "Good value for the price, will order again.",
 ]
 STORES = 40
-PAGE_RUNS = 40
+PAGE_RUNS = int(os.environ.get("BENCH_PAGE_RUNS", "40"))  # requests per page timed
 STEP_RUNS = 3
 MEMORY_TARGET_MB = 1024.0
 STEP_TARGET_RATIO = 1.5

@@ -100,7 +100,7 @@ def emit(**figure: Any) -> None:
 # -- data ----------------------------------------------------------------------------------
 
 
-def seed_customers_and_stores() -> None:
+def seed_customers_and_stores(customers: int = CUSTOMERS) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -116,7 +116,7 @@ def seed_customers_and_stores() -> None:
             "SELECT 'C' || lpad(n::text, 6, '0'), gen_random_uuid(), '고객' || n, "
             "'c' || n || '@example.com', '010' || lpad(n::text, 8, '0'), 'ko', '', true, "
             "now(), now() FROM generate_series(1, %s) n ON CONFLICT (external_id) DO NOTHING",
-            [CUSTOMERS],
+            [customers],
         )
         cursor.execute("ANALYZE odata_store")
         cursor.execute("ANALYZE odata_customer")
@@ -150,7 +150,7 @@ def _amount_text(rng: random.Random, won: int) -> str:
     return f"{won}.50"
 
 
-def order_rows(n: int, prefix: str, seed: int) -> Iterator[list[str]]:
+def order_rows(n: int, prefix: str, seed: int, customers: int = CUSTOMERS) -> Iterator[list[str]]:
     rng = random.Random(seed)
     start = datetime(2023, 1, 1, 9, 0, tzinfo=_SEOUL)
     channels = list(CHANNEL_FORMS)
@@ -162,7 +162,7 @@ def order_rows(n: int, prefix: str, seed: int) -> Iterator[list[str]]:
         status = rng.choices(statuses, weights=(60, 25, 10, 5))[0]
         yield [
             f"{prefix}{i:08d}",
-            f"C{rng.randint(1, CUSTOMERS):06d}",
+            f"C{rng.randint(1, customers):06d}",
             f"S{rng.randint(1, STORES):03d}" if has_store else "",
             rng.choice(CHANNEL_FORMS[channel]),
             _timestamp_text(rng, when),

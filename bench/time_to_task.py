@@ -57,6 +57,7 @@ DURATION = float(os.environ.get("BENCH_DURATION", "60"))
 NOOP_EVERY_S = 1.0
 POLL_S = 0.01
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+CUSTOMERS = min(100_000, IMPORT_ROWS // 10)  # the orders' customers, as import_orders seeds
 TARGET_EXTRA_S = 1.0
 TARGET_P99_S = 5.0
 TARGET_IMPORT_P99_S = 60.0
@@ -127,12 +128,12 @@ def write_orders(directory: Path) -> Path:
     """Customers and stores the orders refer to, and the IMPORT_ROWS-row orders file."""
     from bench.import_orders import HEADER, SEED, order_rows, seed_customers_and_stores
 
-    seed_customers_and_stores()
+    seed_customers_and_stores(CUSTOMERS)
     path = directory / "orders_1m.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        writer.writerows(order_rows(IMPORT_ROWS, "ORD", SEED))
+        writer.writerows(order_rows(IMPORT_ROWS, "ORD", SEED, CUSTOMERS))
     return path
 
 
