@@ -24,7 +24,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Upper
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from cxm.models import User
@@ -388,6 +388,22 @@ def intent_label(value: str) -> str:
 def language_name(code: str) -> str:
     """The name of a language code in the viewer's language ("en" -> English / 영어)."""
     return str(dict(settings.LANGUAGES).get(code, code))
+
+
+# Feedback channels named in the docs and the demo; any other name is shown as the sender gave it.
+FEEDBACK_CHANNELS = {
+    "naver_review": gettext_lazy("Naver review"),
+    "kakao_review": gettext_lazy("Kakao Map review"),
+    "google_review": gettext_lazy("Google review"),
+    "instagram": gettext_lazy("Instagram"),
+    "call_centre": gettext_lazy("Call centre"),
+    "call_center": gettext_lazy("Call centre"),
+}
+
+
+def feedback_channel_label(value: str) -> str:
+    """A feedback channel's name for people ("naver_review" -> Naver review / 네이버 리뷰)."""
+    return str(FEEDBACK_CHANNELS.get(value, value))
 
 
 def purchase_channel_label(value: str) -> str:

@@ -213,3 +213,17 @@ def test_language_and_purchase_channel_show_their_names(manager: User) -> None:
     assert "<dd>Korean</dd>" in html and "<dd>qr_table</dd>" in html
     feedback = make_feedback(language="en")
     assert "<dd>영어</dd>" in in_language(manager, "ko").get(url(feedback)).content.decode()
+
+
+def test_known_feedback_channels_are_named_for_people_and_others_shown_as_sent(
+    manager: User,
+) -> None:
+    review = make_feedback(channel="naver_review", rating=2)
+    own = make_feedback(channel="kiosk-7")
+    english = in_language(manager, "en")
+    assert '<span class="badge">Naver review</span>' in english.get(url(review)).content.decode()
+    korean = in_language(manager, "ko")
+    assert '<span class="badge">네이버 리뷰</span>' in korean.get(url(review)).content.decode()
+    assert '<span class="badge">kiosk-7</span>' in korean.get(url(own)).content.decode()
+    explorer = korean.get("/xdata/responses/?source=feedback").content.decode()
+    assert '<span class="badge">네이버 리뷰</span>' in explorer
