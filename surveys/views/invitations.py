@@ -9,18 +9,21 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxm.methods import allow_methods
 from cxm.models import User
+from odata.masking import may_see_contact
 from odata.models import Customer, Order, Store
-from odata.selectors import access_customer
+from odata.selectors import access_customer, search_customers
 from surveys.models import Invitation, Suppression, Survey
 from surveys.services.contact_policy import reason_at_send, suppression_log
 from surveys.services.invitations import (
@@ -173,7 +176,14 @@ def bulk_invite(request: HttpRequest, code: UUID) -> HttpResponse:
 @permission_required(MANAGE, raise_exception=True)
 @allow_methods("GET", "POST")
 def invitation_new(request: HttpRequest) -> HttpResponse:
-    """Send a survey to the customer named by `?customer=<code>` (from the customer 360)."""
+    """Send a survey to the customer named by `?customer=<code>` (from the customer 360).
+
+    Without `?customer=` (a bookmarked or typed address) the page offers the customer search;
+    its results link back here with the customer chosen."""
+    if not request.GET.get("customer"):
+        if request.method == "POST":
+            raise Http404  # nobody to send to
+        return _choose_customer(request)
     customer = access_customer(_user(request), _uuid_or_404(request.GET.get("customer", "")))
     form = ManualInviteForm(request.POST or None, customer=customer)
     if request.method == "GET" or not form.is_valid():
@@ -196,6 +206,31 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
             _("Not sent: %(reason)s.") % {"reason": outcome.suppression.get_reason_display()},
         )
     return redirect("odata:customer-detail", code=customer.code)
+
+
+def _choose_customer(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm("odata.view_customer"):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:100]
+    result = search_customers(
+        query=query,
+        after=_uuid_or_none(request.GET.get("after", "")),
+        reveal_contact=may_see_contact(user),
+    )
+    next_url = ""
+    if result.next_after is not None:
+        params = {"q": query} if query else {}
+        next_url = "?" + urlencode({**params, "after": str(result.next_after)})
+    context = {"result": result, "q": query, "next_url": next_url}
+    return render(request, "surveys/invitations/choose_customer.html", context)
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 def _uuid_or_404(value: str) -> UUID:
