@@ -182,6 +182,14 @@ class Delivery(models.Model):
         return self.external_id
 
     @property
+    def awaited(self) -> bool:
+        """Still on its way: not delivered, and neither failed nor returned."""
+        return self.delivered_at is None and self.status in (
+            self.Status.PENDING,
+            self.Status.SHIPPED,
+        )
+
+    @property
     def days_late(self) -> int:
         """Whole days after the promise (0 when on time or not yet delivered)."""
         if self.delivered_at is None:

@@ -368,11 +368,14 @@ def delivery_alert(delivery: Delivery, *, now: datetime) -> str:
 def _delivery_entries(
     customer: Customer, *, before: TimelineCursor | None, limit: int, now: datetime
 ) -> list[TimelineEntry]:
-    # A delivery sits on the timeline when it arrived, or at its promise while it has not.
+    # A delivery sits on the timeline when it arrived, or, while it has not, when its order
+    # was placed (a delivery records no time of its own for being sent). Never at its promise:
+    # that may lie in the future and would put a parcel in transit above everything that has
+    # happened since. The entry tells the promise in words instead.
     deliveries = (
         Delivery.objects.filter(order__customer=customer)
         .select_related("order")
-        .annotate(timeline_at=Coalesce("delivered_at", "promised_at"))
+        .annotate(timeline_at=Coalesce("delivered_at", "order__placed_at"))
         .alias(timeline_key=Collate("external_id", _KEY_COLLATION))
     )
     if before is not None:
