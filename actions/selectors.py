@@ -48,6 +48,7 @@ from actions.event_wording import (
 from actions.models import OPEN_STATUSES, FollowUpTask, RootCause, TaskEvent, TaskStatus
 from analysis.stats import median_interval, wilson
 from analysis.templatetags.insight_format import num, pvalue
+from cxm.api_time import api_instant
 from cxm.models import User
 from cxm.selectors import user_labels
 from odata.masking import Contact, contact_for, may_see_contact
@@ -803,10 +804,6 @@ def api_tasks(query: ApiQuery) -> ApiPage:
     return ApiPage(tasks=shown, next_cursor=next_cursor)
 
 
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def task_as_json(task: FollowUpTask) -> dict[str, Any]:
     """A task as the API shows it (owner, customer, store, rule and root cause selected)."""
     return {
@@ -820,16 +817,16 @@ def task_as_json(task: FollowUpTask) -> dict[str, Any]:
             "username": task.owner.username,
             "name": task.owner.display_name,
         },
-        "due_at": _instant(task.due_at),
+        "due_at": api_instant(task.due_at),
         "customer_id": task.customer.external_id if task.customer else None,
         "store_id": task.store.external_id if task.store else None,
         "rule": task.rule.name,
         "trigger_count": task.trigger_count,
-        "created_at": _instant(task.created_at),
-        "updated_at": _instant(task.updated_at),
-        "first_action_at": _instant(task.first_action_at),
-        "resolved_at": _instant(task.resolved_at),
-        "closed_at": _instant(task.closed_at),
+        "created_at": api_instant(task.created_at),
+        "updated_at": api_instant(task.updated_at),
+        "first_action_at": api_instant(task.first_action_at),
+        "resolved_at": api_instant(task.resolved_at),
+        "closed_at": api_instant(task.closed_at),
         "root_cause": task.root_cause.key if task.root_cause else None,
         "verdict": task.verdict or None,
     }

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from cxm.api_time import api_instant
 from cxm.models import WorkerHeartbeat
 
 QUEUES = ("realtime", "default", "bulk")
@@ -73,7 +74,7 @@ def check_worker(*, database_ok: bool, now: datetime | None = None) -> Check:
         ok = ok and fresh
         queues[queue] = {
             "ok": fresh,
-            "last_heartbeat": beat.beat_at.isoformat(),
+            "last_heartbeat": api_instant(beat.beat_at),
             "age_seconds": round(age),
         }
     return Check(

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from actions.models import FollowUpTask, Notification, TaskEvent, WebhookDelivery, WebhookEndpoint
 from actions.webhook_guard import GuardedHTTPHandler, GuardedHTTPSHandler
+from cxm.api_time import api_instant
 from cxm.mail import send_templated_email
 from cxm.models import User
 
@@ -231,7 +232,7 @@ def webhook_body(notification: Notification, task: FollowUpTask) -> bytes:
     document = {
         "delivery": str(notification.code),
         "event": base_event(notification),
-        "occurred_at": notification.created_at.isoformat(),
+        "occurred_at": api_instant(notification.created_at),
         "task": {
             "code": str(task.code),
             "title": task.title,
@@ -243,8 +244,8 @@ def webhook_body(notification: Notification, task: FollowUpTask) -> bytes:
                 "username": task.owner.username,
                 "name": task.owner.display_name,
             },
-            "created_at": task.created_at.isoformat(),
-            "due_at": task.due_at.isoformat(),
+            "created_at": api_instant(task.created_at),
+            "due_at": api_instant(task.due_at),
             "trigger_count": task.trigger_count,
             "url": task_link(task),
         },
