@@ -85,9 +85,10 @@ class MappingForm(forms.Form):
         )
         # Every field that may take one value has its select; the page shows those the matching
         # leaves missing (the proposed one, then the submitted one) and those given a value.
-        self.one_value_names = [f.name for f in required.one_value_fields(self.spec)]
+        one_value = required.one_value_fields(self.spec)
+        self.one_value_names = [f.name for f in one_value]
         self.shown_values = {f.name for f in self.missing.takes_one_value}
-        for f in required.one_value_fields(self.spec):
+        for f in one_value:
             # Checked in clean by check_constants, as the command and the service check it.
             self.fields[f"value_{f.name}"] = forms.CharField(
                 label=str(f.label),
