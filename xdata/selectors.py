@@ -30,7 +30,9 @@ from django.utils.translation import gettext as _
 from cxm.models import User
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Channel, Store
+from surveys.answering import asked_questions
 from surveys.models import Survey, Touchpoint
+from surveys.questions import SCALES
 from xdata.csat import response_csat_expression
 from xdata.models import Feedback, Response
 
@@ -434,13 +436,33 @@ def answer_value(question: dict[str, Any], answer: Any, language: str) -> str:
     return str(answer.text)
 
 
+def stored_value(question: dict[str, Any], answer: Any) -> Any:
+    """The answer value an Answer row holds, as the answer pages gave it (None: none)."""
+    if answer is None:
+        return None
+    qtype = question.get("type", "")
+    if qtype in SCALES:
+        return answer.number
+    if qtype == "multiple":
+        return list(answer.selected) or None
+    if qtype in ("single", "intent"):
+        return answer.selected[0] if answer.selected else answer.text or None
+    return answer.text or None
+
+
 def response_detail(response: Response, *, viewer: User) -> ResponseDetail:
-    """Every question of the response's version in order, with its answer (one query)."""
+    """The questions of the response's version the customer was asked, in order, with their
+    answers (one query). A question its display condition hid (a branch the customer's answers
+    skipped) is left out; an asked optional question left blank is shown with no value."""
     language = (get_language() or "ko")[:2]
     answers = {a.question_key: a for a in response.answers.all()}
     questions = response.version.questions if isinstance(response.version.questions, list) else []
+    values = {
+        str(q.get("key", "")): stored_value(q, answers.get(str(q.get("key", ""))))
+        for q in questions
+    }
     lines = []
-    for question in questions:
+    for question in asked_questions(questions, values):
         key = str(question.get("key", ""))
         answer = answers.pop(key, None)
         lines.append(
