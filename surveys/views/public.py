@@ -89,9 +89,36 @@ def _use_language(request: HttpRequest, language: str) -> str:
 
 
 def _language_switch(request: HttpRequest) -> str | None:
-    """The language an open link's in-form language button asks for, if it was pressed."""
+    """The language the answer form's language button asks for, if it was pressed."""
     language = request.POST.get("switch_language", "")
     return language if language in _language_codes() else None
+
+
+def _switched_language_page(
+    request: HttpRequest,
+    language: str,
+    *,
+    questions: list[dict[str, Any]],
+    answers: dict[str, Any],
+    **page: Any,
+) -> HttpResponse:
+    """The same step again in `language`, remembered for the customer's next pages.
+
+    The language button is a button of the survey's form, so what was typed or picked on the
+    step comes back as it was, unchecked (the step is checked when it is sent), and nothing is
+    recorded or saved."""
+    current = next_page(questions, answers)
+    typed = parse_page(current, request.POST, answers=answers).raw
+    response = _page(
+        request,
+        questions=questions,
+        answers=answers,
+        step=Step(answers=answers, errors={}, raw=typed, page=current),
+        language=_use_language(request, language),
+        **page,
+    )
+    remember_language(response, language)
+    return response
 
 
 # End labels of each scale.
@@ -235,10 +262,9 @@ def _page(
     preview: bool = False,
     about_order: bool = False,
     test: bool = False,
-    language_in_form: bool = False,
 ) -> HttpResponse:
-    """One page of questions. `language_in_form`: the language switch is a button of the
-    survey's form (an open link, whose answers travel in the form)."""
+    """One page of questions. A customer's language switch is a button of the survey's form
+    (the staff preview keeps the staff shell's own switch)."""
     page = step.page if step is not None else next_page(questions, answers)
     errors = step.errors if step is not None else {}
     done, total = progress(questions, answers)
@@ -255,7 +281,7 @@ def _page(
         "preview": preview,
         "about_order": about_order,
         "test": test,
-        "language_in_form": language_in_form,
+        "language_in_form": not preview,
     }
     status = 400 if errors else 200
     return render(request, "surveys/public/answer.html", context, status=status)
@@ -316,6 +342,9 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     questions, answers = version.questions, saved_answers(invitation=invitation)
     if request.method == "GET":
         return _page(request, questions=questions, answers=answers, language=language)
+    switch_to = _language_switch(request)
+    if switch_to is not None:
+        return _switched_language_page(request, switch_to, questions=questions, answers=answers)
     step = submit_page(
         questions, answers, page_keys=request.POST.get("page", ""), data=request.POST
     )
@@ -402,7 +431,6 @@ def _open_first_page(
         hidden=hidden,
         about_order=order is not None,
         test=signed is not None and signed.is_test,
-        language_in_form=True,
     )
 
 
@@ -437,28 +465,20 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
     test = signed is not None and signed.is_test
     switch_to = _language_switch(request)
     if switch_to is not None:
-        # The open link's answers live in the form's signed state, so its language switch is
-        # a button of the form: the survey comes back at the same step, in the other language.
+        # The language switch is a button of the form (the open link's answers live in its
+        # signed state): the survey comes back at the same step, in the other language.
         wait = ratelimit.retry_after(views)
         if wait:
             return _too_many(request, wait)
-        # What was typed or picked on this step comes back as it was, unchecked: the step is
-        # checked when it is sent.
-        current = next_page(version.questions, state["a"])
-        typed = parse_page(current, request.POST, answers=state["a"]).raw
-        response = _page(
+        return _switched_language_page(
             request,
+            switch_to,
             questions=version.questions,
             answers=state["a"],
-            step=Step(answers=state["a"], errors={}, raw=typed, page=current),
-            language=_use_language(request, switch_to),
-            language_in_form=True,
             hidden={"state": signing.dumps(state, salt=salt), "submission_key": str(key)},
             about_order=signed is not None and not test,
             test=test,
         )
-        remember_language(response, switch_to)
-        return response
     step = submit_page(
         version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
     )
@@ -479,7 +499,6 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
             hidden=hidden,
             about_order=signed is not None and not test,
             test=test,
-            language_in_form=True,
         )
     return _open_last_step(
         request,
