@@ -203,6 +203,80 @@ def progress(questions: list[dict[str, Any]], answers: Mapping[str, Any]) -> tup
     return done, total
 
 
+def answered_steps(
+    questions: list[dict[str, Any]], answers: Mapping[str, Any], *, size: int = PAGE_SIZE
+) -> list[list[dict[str, Any]]]:
+    """The steps `answers` has answered, in order (`next_page` replayed from no answers)."""
+    steps: list[list[dict[str, Any]]] = []
+    so_far: dict[str, Any] = {}
+    while True:
+        page = next_page(questions, so_far, size=size)
+        if not page or any(q["key"] not in answers for q in page):
+            return steps
+        steps.append(page)
+        so_far.update((q["key"], answers[q["key"]]) for q in page)
+
+
+def most_steps(questions: list[dict[str, Any]], *, size: int = PAGE_SIZE) -> int:
+    """How many steps the survey takes when every conditional question is asked: the most a
+    customer can be shown (a branch that skips questions can only shorten the way)."""
+    steps = 0
+    on_page: set[str] = set()
+    for question in questions:
+        condition = question.get("show_if") or {}
+        if not on_page or condition.get("question") in on_page or len(on_page) >= size:
+            steps += 1
+            on_page = set()
+        on_page.add(question["key"])
+    return steps
+
+
+def raw_values(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Answers as the answer form sends them, to show them in its fields again."""
+    raw: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        if value is None:
+            raw[key] = []
+        elif isinstance(value, list):
+            raw[key] = [str(v) for v in value]
+        else:
+            raw[key] = [str(value)]
+    return raw
+
+
+def step_back(
+    questions: list[dict[str, Any]],
+    answers: Mapping[str, Any],
+    *,
+    page_keys: str,
+    data: FormData,
+    typed: Mapping[str, list[str]],
+    size: int = PAGE_SIZE,
+) -> tuple[dict[str, Any], dict[str, list[str]]] | None:
+    """Go back one step from the current one: (the answers of the steps before the previous
+    one, the values to show in the fields from now on). None when the form was for another
+    step than the current one (a repeated press), so a double press goes back only once.
+
+    Nothing is checked: what was typed on the current step is kept as it was, beside the
+    previous step's answers, in `typed` (values to show, never answers). The previous step's
+    answers leave `answers`, so the steps after it follow whatever is answered there now, and
+    an answer to a question that a changed answer no longer asks is not recorded."""
+    current = next_page(questions, answers, size=size)
+    if page_keys != ",".join(q["key"] for q in current):
+        return None
+    now_typed = parse_page(current, data, answers=answers).raw
+    steps = answered_steps(questions, answers, size=size)
+    earlier = {q["key"] for page in steps[:-1] for q in page}
+    kept = {k: v for k, v in answers.items() if k in earlier}
+    undone = {k: v for k, v in answers.items() if k not in earlier}
+    return kept, {**typed, **raw_values(undone), **now_typed}
+
+
+def typed_left(typed: Mapping[str, list[str]], answers: Mapping[str, Any]) -> dict:
+    """`typed` without the questions `answers` answers (what a step sent replaces)."""
+    return {k: v for k, v in typed.items() if k not in answers}
+
+
 def parse_page(
     page: list[dict[str, Any]], data: FormData, *, answers: Mapping[str, Any]
 ) -> ParsedPage:

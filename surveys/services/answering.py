@@ -19,6 +19,8 @@ from surveys.tokens import token_matches
 # Invitations a customer can still answer (a scheduled one whose link is already out, too).
 ANSWERABLE = (Invitation.Status.SCHEDULED, Invitation.Status.SENT)
 VERSION_KEY = "_version"
+# Values shown in fields, not answers: a step the customer went back from, or left by going back.
+TYPED_KEY = "_typed"
 CHANNEL_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
@@ -94,12 +96,26 @@ def saved_answers(*, invitation: Invitation) -> dict[str, Any]:
     return question_answers(invitation.partial_answers)
 
 
-def save_partial_answers(*, invitation: Invitation, answers: dict[str, Any]) -> bool:
-    """Keep the answers given so far (question keys) beside the pinned version, for resuming.
+def saved_typed(*, invitation: Invitation) -> dict[str, list[str]]:
+    """What the customer typed or picked on steps they went back from, to show in the fields."""
+    typed = invitation.partial_answers.get(TYPED_KEY)
+    return typed if isinstance(typed, dict) else {}
+
+
+def save_partial_answers(
+    *,
+    invitation: Invitation,
+    answers: dict[str, Any],
+    typed: dict[str, list[str]] | None = None,
+) -> bool:
+    """Keep the answers given so far (question keys) beside the pinned version, for resuming,
+    and `typed`, the field values of steps the customer went back from (none when empty).
 
     Conditional on the invitation still being answerable; False when it no longer is.
     """
     partial = {**answers, VERSION_KEY: invitation.partial_answers.get(VERSION_KEY)}
+    if typed:
+        partial[TYPED_KEY] = typed
     saved = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
         partial_answers=partial
     )

@@ -28,12 +28,16 @@ from cxm.views.language import remember_language
 from odata.models import Order
 from surveys.answering import (
     Step,
+    answered_steps,
+    most_steps,
     next_page,
     option_text,
     parse_page,
     progress,
     question_text,
+    step_back,
     submit_page,
+    typed_left,
 )
 from surveys.models import Survey, SurveyVersion
 from surveys.open_links import (
@@ -54,6 +58,7 @@ from surveys.services.answering import (
     order_for_open_link,
     save_partial_answers,
     saved_answers,
+    saved_typed,
     store_for_open_link,
     survey_for_open_code,
 )
@@ -86,6 +91,11 @@ def _use_language(request: HttpRequest, language: str) -> str:
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language
+
+
+def _going_back(request: HttpRequest) -> bool:
+    """Whether the answer form's "Previous" button was pressed."""
+    return "previous" in request.POST
 
 
 def _language_switch(request: HttpRequest) -> str | None:
@@ -258,25 +268,39 @@ def _page(
     answers: dict[str, Any],
     language: str,
     step: Step | None = None,
+    typed: dict[str, list[str]] | None = None,
     hidden: dict[str, str] | None = None,
     preview: bool = False,
     about_order: bool = False,
     test: bool = False,
 ) -> HttpResponse:
-    """One page of questions. A customer's language switch is a button of the survey's form
-    (the staff preview keeps the staff shell's own switch)."""
+    """One page of questions, its fields showing `typed` (values kept from steps the customer
+    went back from) under what the step itself sent. A customer's language switch is a button
+    of the survey's form (the staff preview keeps the staff shell's own switch).
+
+    Progress is told in steps, against the most the survey can take (every branch asked): a
+    total that stays put while a branch skips questions, and stays true ("of up to"), since
+    skipping only ends the survey sooner."""
     page = step.page if step is not None else next_page(questions, answers)
     errors = step.errors if step is not None else {}
     done, total = progress(questions, answers)
+    number = len(answered_steps(questions, answers)) + 1
+    last = done + len(page) >= total
+    most = number if last else max(number, most_steps(questions))
     context = {
         "questions": question_views(
-            page, language=language, errors=errors, raw=step.raw if step else {}
+            page,
+            language=language,
+            errors=errors,
+            raw={**(typed or {}), **(step.raw if step else {})},
         ),
         "page_keys": ",".join(q["key"] for q in page),
         "errors": bool(errors),
-        "done": done,
-        "total": total,
-        "last": done + len(page) >= total,
+        "step": number,
+        "most": most,
+        # "of up to": a branch may still skip a step; on the last step the count is exact.
+        "exact": last or not any(q.get("show_if") for q in questions),
+        "last": last,
         "hidden": hidden or {},
         "preview": preview,
         "about_order": about_order,
@@ -340,20 +364,31 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
                 return _too_many(request, wait)
         return _problem(request, problem.kind)
     questions, answers = version.questions, saved_answers(invitation=invitation)
+    typed = saved_typed(invitation=invitation)
     if request.method == "GET":
-        return _page(request, questions=questions, answers=answers, language=language)
+        return _page(request, questions=questions, answers=answers, language=language, typed=typed)
     switch_to = _language_switch(request)
     if switch_to is not None:
-        return _switched_language_page(request, switch_to, questions=questions, answers=answers)
-    step = submit_page(
-        questions, answers, page_keys=request.POST.get("page", ""), data=request.POST
-    )
+        return _switched_language_page(
+            request, switch_to, questions=questions, answers=answers, typed=typed
+        )
+    page_keys = request.POST.get("page", "")
+    if _going_back(request):
+        back = step_back(questions, answers, page_keys=page_keys, data=request.POST, typed=typed)
+        if back is not None:  # None: a repeated press, already gone back
+            save_partial_answers(invitation=invitation, answers=back[0], typed=back[1])
+        return redirect(request.path)
+    step = submit_page(questions, answers, page_keys=page_keys, data=request.POST)
     if step.stale:
         return redirect(request.path)
     if step.errors:
-        return _page(request, questions=questions, answers=answers, language=language, step=step)
+        return _page(
+            request, questions=questions, answers=answers, language=language, step=step, typed=typed
+        )
     if not step.finished:
-        save_partial_answers(invitation=invitation, answers=step.answers)
+        save_partial_answers(
+            invitation=invitation, answers=step.answers, typed=typed_left(typed, step.answers)
+        )
         return redirect(request.path)  # 302 after POST: the browser GETs the next step
     try:
         response = record_response(version=version, answers=step.answers, invitation=invitation)
@@ -463,25 +498,50 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         return _problem(request, problem.kind)
     signed = state_signed_order(state.get("o"))
     test = signed is not None and signed.is_test
+    typed: dict[str, list[str]] = state.get("t") or {}
+
+    def step_page(step: Step | None = None) -> HttpResponse:
+        """The step `state` leads to (its answers and typed values travel in the form)."""
+        return _page(
+            request,
+            questions=version.questions,
+            answers=state["a"],
+            language=language,
+            step=step,
+            typed=typed,
+            hidden={"state": signing.dumps(state, salt=salt), "submission_key": str(key)},
+            about_order=signed is not None and not test,
+            test=test,
+        )
+
     switch_to = _language_switch(request)
-    if switch_to is not None:
-        # The language switch is a button of the form (the open link's answers live in its
-        # signed state): the survey comes back at the same step, in the other language.
+    if switch_to is not None or _going_back(request):
+        # The language switch and "Previous" are buttons of the form (the open link's answers
+        # live in its signed state): each shows a step again and records nothing.
         wait = ratelimit.retry_after(views)
         if wait:
             return _too_many(request, wait)
+    if switch_to is not None:
         return _switched_language_page(
             request,
             switch_to,
             questions=version.questions,
             answers=state["a"],
+            typed=typed,
             hidden={"state": signing.dumps(state, salt=salt), "submission_key": str(key)},
             about_order=signed is not None and not test,
             test=test,
         )
-    step = submit_page(
-        version.questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
-    )
+    page_keys = request.POST.get("page", "")
+    if _going_back(request):
+        back = step_back(
+            version.questions, state["a"], page_keys=page_keys, data=request.POST, typed=typed
+        )
+        if back is not None:  # None: a repeated press; the current step is shown again
+            state["a"], typed = back
+            state["t"] = typed
+        return step_page()
+    step = submit_page(version.questions, state["a"], page_keys=page_keys, data=request.POST)
     submits = (f"open-submit:{address}", settings.CXM_OPEN_LINK_SUBMITS_PER_HOUR, ratelimit.HOUR)
     # A test link's last step records nothing: it counts as a view, not as an answer.
     wait = ratelimit.retry_after(*([views, submits] if step.finished and not test else [views]))
@@ -489,17 +549,8 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
         return _too_many(request, wait)
     if not step.finished:
         state["a"] = step.answers
-        hidden = {"state": signing.dumps(state, salt=salt), "submission_key": str(key)}
-        return _page(
-            request,
-            questions=version.questions,
-            answers=step.answers,
-            language=language,
-            step=step if step.errors else None,
-            hidden=hidden,
-            about_order=signed is not None and not test,
-            test=test,
-        )
+        typed = state["t"] = typed_left(typed, step.answers)
+        return step_page(step if step.errors else None)
     return _open_last_step(
         request,
         survey,
@@ -568,26 +619,38 @@ def preview(request: HttpRequest, code: UUID) -> HttpResponse:
     salt = f"surveys.preview:{survey.code}"
     questions: list[dict[str, Any]] = survey.draft
     answers: dict[str, Any] = {}
+    typed: dict[str, list[str]] = {}
     step = None
     if request.method == "POST":
         state = _open_state(request, salt)
         if state is None:
             return redirect("surveys:preview", code=survey.code)
-        step = submit_page(
-            questions, state["a"], page_keys=request.POST.get("page", ""), data=request.POST
-        )
-        if step.finished:
-            return _thanks(
-                request, questions=questions, answers=step.answers, language=language, preview=True
+        answers, typed = state["a"], state.get("t") or {}
+        page_keys = request.POST.get("page", "")
+        if _going_back(request):
+            back = step_back(
+                questions, answers, page_keys=page_keys, data=request.POST, typed=typed
             )
-        answers = step.answers
-    hidden = {"state": signing.dumps({"a": answers}, salt=salt)}
+            answers, typed = back if back is not None else (answers, typed)
+        else:
+            step = submit_page(questions, answers, page_keys=page_keys, data=request.POST)
+            if step.finished:
+                return _thanks(
+                    request,
+                    questions=questions,
+                    answers=step.answers,
+                    language=language,
+                    preview=True,
+                )
+            answers, typed = step.answers, typed_left(typed, step.answers)
+    hidden = {"state": signing.dumps({"a": answers, "t": typed}, salt=salt)}
     return _page(
         request,
         questions=questions,
         answers=answers,
         language=language,
         step=step if step is not None and step.errors else None,
+        typed=typed,
         hidden=hidden,
         preview=True,
     )

@@ -1,5 +1,5 @@
-"""A customer answers a personal link on a phone: a low NPS brings the follow-up question, and
-the last step reaches the thank-you page."""
+"""A customer answers a personal link on a phone: a low NPS brings the follow-up question, a
+step back keeps what was given, and the last step reaches the thank-you page."""
 
 from __future__ import annotations
 
@@ -48,6 +48,13 @@ def test_customer_answers_on_a_phone(live_site, phone: Page) -> None:  # type: i
         "radio", name="2", exact=True
     ).check()
     screenshot(phone, "answer-followup-phone")
+    # Back to the score and on again: the score is filled in, the follow-up kept as typed.
+    phone.get_by_role("button", name="Previous").click()
+    expect(phone.get_by_role("radio", name="3", exact=True)).to_be_checked()
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_label("What went wrong?")).to_have_value(
+        "The coffee was cold and the line was long."
+    )
     phone.get_by_role("button", name="Next").click()
 
     # The last step: skip it once to see the error, then answer.
