@@ -72,7 +72,7 @@ def test_customer_switches_language_mid_survey_and_keeps_the_answers(
     # The same step, in Korean, with the first answer and what was typed kept, and the
     # receipt still attached.
     expect(phone.get_by_role("textbox", name="이유는?")).to_have_value("계산 줄이 길었어요")
-    expect(phone.get_by_text("2개 질문 중 1개 답변")).to_be_visible()
+    expect(phone.get_by_text("2단계 중 2단계")).to_be_visible()
     screenshot(phone, "receipt-switched-language-phone")
     phone.get_by_role("button", name="답변 보내기").click()
     expect(phone.get_by_role("heading", name="감사합니다. 답변을 잘 받았습니다")).to_be_visible()
