@@ -29,6 +29,8 @@ from cxm.methods import allow_methods
 from cxm.models import User
 
 DELIVERIES_PER_PAGE = 50
+# The session key naming the endpoint whose secret is still to be shown.
+NEW_ENDPOINT_KEY = "cxm-new-webhook"
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,8 +55,23 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "actions/admin/webhook_form.html", {"form": form}, status=400)
     endpoint = create_webhook(**form.cleaned_data)
-    # Rendered, not redirected: the secret must not travel through the session or a URL.
-    return render(request, "actions/admin/webhook_created.html", {"endpoint": endpoint})
+    # Post/redirect/get, so a reload cannot add a second endpoint. The session remembers only
+    # which endpoint's secret is still to be shown (the secret stays in its row).
+    request.session[NEW_ENDPOINT_KEY] = str(endpoint.code)
+    return redirect("actions:webhook-created", code=endpoint.code)
+
+
+@allow_methods("GET")
+@login_required
+@never_cache
+def webhook_created(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The signing secret of a just-added endpoint, once; later visits say it was shown."""
+    endpoint = access_webhook(_user(request), code, write=True)
+    show_secret = request.session.get(NEW_ENDPOINT_KEY) == str(endpoint.code)
+    if show_secret:
+        del request.session[NEW_ENDPOINT_KEY]
+    context = {"endpoint": endpoint, "show_secret": show_secret}
+    return render(request, "actions/admin/webhook_created.html", context)
 
 
 @login_required
@@ -98,6 +115,7 @@ def webhook_log(request: HttpRequest, code: UUID) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("manage/webhooks/", webhooks, name="webhooks"),
     path("manage/webhooks/new/", webhook_new, name="webhook-new"),
+    path("manage/webhooks/<uuid:code>/created/", webhook_created, name="webhook-created"),
     path("manage/webhooks/<uuid:code>/", webhook_edit, name="webhook-edit"),
     path("manage/webhooks/<uuid:code>/deactivate/", webhook_deactivate, name="webhook-deactivate"),
     path("manage/webhooks/<uuid:code>/deliveries/", webhook_log, name="webhook-log"),

@@ -13,6 +13,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -50,12 +51,28 @@ def integration_token_list() -> QuerySet[IntegrationToken]:
     return IntegrationToken.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
+class TokenNameTaken(Exception):
+    """An active token already has this name; revoke it first or choose another name."""
+
+
 def create_integration_token(*, name: str, created_by: User | None) -> tuple[IntegrationToken, str]:
-    """Create a token; returns the row and the raw token, which is never stored nor retrievable."""
+    """Create a token; returns the row and the raw token, which is never stored nor retrievable.
+
+    Raises TokenNameTaken when an active token already has `name`: two live tokens with one
+    name cannot be told apart when one must be revoked. Revoked tokens keep their names.
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = IntegrationToken.objects.create(
-        name=name, prefix=raw[:PREFIX_LENGTH], token_hash=hash_token(raw), created_by=created_by
-    )
+    with transaction.atomic():
+        # Serialise creations of one name, so two concurrent posts cannot both pass the check.
+        # A partial unique index would also do it, but installations may already hold
+        # duplicate active names, which such a migration would fail on.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cxm-token:{name}"])
+        if IntegrationToken.objects.filter(name=name, revoked_at=None).exists():
+            raise TokenNameTaken(name)
+        token = IntegrationToken.objects.create(
+            name=name, prefix=raw[:PREFIX_LENGTH], token_hash=hash_token(raw), created_by=created_by
+        )
     return token, raw
 
 

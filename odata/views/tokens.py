@@ -19,6 +19,7 @@ from cxm.methods import allow_methods
 from cxm.models import User
 from odata.services.tokens import (
     PERMISSION,
+    TokenNameTaken,
     access_integration_token,
     create_integration_token,
     integration_token_list,
@@ -58,8 +59,33 @@ def token_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _list_page(request, form, status=400)
     user: User = request.user  # type: ignore[assignment]
-    token, raw = create_integration_token(name=form.cleaned_data["name"], created_by=user)
-    # Rendered, not redirected: the raw token must not travel through the session or a URL.
+    try:
+        token, raw = create_integration_token(name=form.cleaned_data["name"], created_by=user)
+    except TokenNameTaken:
+        message = _(
+            "An active token is already called “%(name)s”. "
+            "Choose another name, or revoke that token first."
+        )
+        form.add_error("name", message % {"name": form.cleaned_data["name"]})
+        return _list_page(request, form, status=400)
+    # Post/redirect/get, so a reload cannot create a second token. The raw token waits in the
+    # server-side session (never in a URL) and is removed from it when the page shows it.
+    request.session[_session_key(token.code)] = raw
+    return redirect("odata:token-detail", code=token.code)
+
+
+def _session_key(code: UUID) -> str:
+    return f"cxm-new-token:{code}"
+
+
+@allow_methods("GET")
+@login_required
+@never_cache
+def token_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The token's details; right after creation (once only) also the raw token."""
+    user: User = request.user  # type: ignore[assignment]
+    token = access_integration_token(user, code)
+    raw = request.session.pop(_session_key(token.code), None)
     return render(request, "odata/token_created.html", {"token": token, "raw": raw})
 
 
@@ -78,5 +104,6 @@ def token_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("integrations/", tokens, name="tokens"),
     path("integrations/new/", token_new, name="token-new"),
+    path("integrations/<uuid:code>/", token_detail, name="token-detail"),
     path("integrations/<uuid:code>/revoke/", token_revoke, name="token-revoke"),
 ]

@@ -83,6 +83,7 @@ def test_webhook_pages_refuse_everyone_but_admins(
         )
         assert client.post(f"{LIST}{endpoint.code}/deactivate/").status_code == 403
         assert client.get(f"{LIST}{endpoint.code}/deliveries/").status_code == 403
+        assert client.get(f"{LIST}{endpoint.code}/created/").status_code == 403
     endpoint.refresh_from_db()
     assert (endpoint.name, endpoint.is_active) == ("CRM", True)
     assert WebhookEndpoint.objects.count() == 1
@@ -90,12 +91,14 @@ def test_webhook_pages_refuse_everyone_but_admins(
 
 def test_a_new_endpoint_gets_a_secret_shown_once(admin: User) -> None:
     client = client_for(admin)
-    response = client.post(
-        f"{LIST}new/", {"name": "  CRM  ", "url": "https://crm.example.com/hook"}
-    )
+    posted = client.post(f"{LIST}new/", {"name": "  CRM  ", "url": "https://crm.example.com/hook"})
+    endpoint = WebhookEndpoint.objects.get()
+    # Post/redirect/get: the secret is on the page the POST redirects to.
+    assert posted.status_code == 302
+    assert posted["Location"] == f"{LIST}{endpoint.code}/created/"
+    response = client.get(posted["Location"])
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.name, endpoint.url, endpoint.is_active) == (
         "CRM",
         "https://crm.example.com/hook",
@@ -107,7 +110,7 @@ def test_a_new_endpoint_gets_a_secret_shown_once(admin: User) -> None:
     for page in (LIST, f"{LIST}{endpoint.code}/", f"{LIST}{endpoint.code}/deliveries/"):
         assert endpoint.secret not in client.get(page).content.decode()
     other = client.post(f"{LIST}new/", {"name": "Chat", "url": "https://chat.example.com/hook"})
-    assert other.status_code == 200
+    assert other.status_code == 302
     assert len(set(WebhookEndpoint.objects.values_list("secret", flat=True))) == 2
 
 

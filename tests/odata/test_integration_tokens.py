@@ -37,6 +37,7 @@ def test_token_pages_refuse_outsider_and_manager(outsider: User, manager: User) 
         assert client.get(LIST).status_code == 403
         assert client.post(NEW, {"name": "CRM"}).status_code == 403
         assert client.post(f"{LIST}{token.code}/revoke/").status_code == 403
+        assert client.get(f"{LIST}{token.code}/").status_code == 403
     assert IntegrationToken.objects.count() == 1
     token.refresh_from_db()
     assert token.revoked_at is None
@@ -60,11 +61,15 @@ def test_mutating_token_views_refuse_get(admin: User) -> None:
 
 def test_admin_creates_a_token_shown_once_and_stored_only_as_a_hash(admin: User) -> None:
     client = client_for(admin)
-    response = client.post(NEW, {"name": "  ERP orders  "})
+    posted = client.post(NEW, {"name": "  ERP orders  "})
+    token = IntegrationToken.objects.get()
+    # Post/redirect/get: the raw token is on the page the POST redirects to.
+    assert posted.status_code == 302
+    assert posted["Location"] == f"{LIST}{token.code}/"
+    response = client.get(posted["Location"])
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     raw = _raw_token_in(response.content.decode())
-    token = IntegrationToken.objects.get()
     assert token.name == "ERP orders"
     assert token.created_by == admin
     assert token.prefix == raw[:12]
