@@ -57,7 +57,7 @@ CONDITION_SENTENCES: dict[str, str | Promise] = {
     "is": _("%(field)s is %(value)s"),
 }
 
-INTENT_CHOICES = (("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure")))
+INTENT_CHOICES = (("yes", _("Yes")), ("no", _("No")), ("unsure", _("Unsure")))
 
 FIELDS: dict[str, Field] = {
     "nps": Field(_("NPS answer (0-10)"), "int", ("lte", "gte", "eq"), 0, 10),

@@ -520,9 +520,9 @@ SAID_ORDER = {
     "stars_4_5": 8,
 }
 SAID_LABELS: dict[str, str | Promise] = {
-    "yes": _("said yes"),
-    "unsure": _("said unsure"),
-    "no": _("said no"),
+    "yes": _("answered “yes”"),
+    "unsure": _("answered “not sure”"),
+    "no": _("answered “no”"),
     "promoter": _("promoters (9-10)"),
     "passive": _("passives (7-8)"),
     "detractor": _("detractors (0-6)"),
