@@ -28,6 +28,7 @@ from cxm.forms import UserChoiceField
 from cxm.models import User
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
+from surveys.questions import intent_value
 
 # Without JavaScript the form shows this many empty condition rows beyond the saved ones;
 # "Add a condition" re-renders the form with one more.
@@ -70,6 +71,8 @@ def _parse_value(field: str, raw: str) -> Any:
             return int(digits)
         except ValueError:
             return text or None
+    if field == "intent":
+        return intent_value(text) or text
     if spec.type == "choice":
         folded = text.casefold()
         for key, label in spec.choices:

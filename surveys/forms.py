@@ -23,6 +23,7 @@ from surveys.questions import (
     SCALES,
     TYPE_LABELS,
     condition_values,
+    intent_value,
 )
 from surveys.survey_templates import TEMPLATES
 
@@ -235,8 +236,8 @@ class QuestionForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_(
-            "A score (e.g. 6), an option value, or yes / no / unsure; for “is one of”, "
-            "several separated by commas."
+            "A score (e.g. 6), an option value, or yes, no or not sure for an intent question; "
+            "for “is one of”, several separated by commas."
         ),
     )
 
@@ -296,6 +297,7 @@ class QuestionForm(forms.Form):
             self.add_error("show_if_value", _("Give the value the condition compares with."))
             return None
         is_scale = self.earlier[key].get("type") in SCALES
+        is_intent = self.earlier[key].get("type") == "intent"
         items = [item.strip() for item in raw.split(",") if item.strip()] if op == "in" else [raw]
         values: list[Any] = []
         for item in items:
@@ -307,6 +309,15 @@ class QuestionForm(forms.Form):
                         "show_if_value", _("“%(value)s” is not a whole number.") % {"value": item}
                     )
                     return None
+            elif is_intent:
+                value = intent_value(item)
+                if value is None:
+                    self.add_error(
+                        "show_if_value",
+                        _("“%(value)s” is not one of yes, no or not sure.") % {"value": item},
+                    )
+                    return None
+                values.append(value)
             else:
                 values.append(item)
         return {"question": key, "op": op, "value": values if op == "in" else values[0]}

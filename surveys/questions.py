@@ -68,6 +68,24 @@ OP_LABELS = {
     "eq": gettext_lazy("is"),
     "in": gettext_lazy("is one of"),
 }
+# The words that name an intent answer where staff type one (rule conditions, display
+# conditions), in either language and in the customer's and the staff's wording.
+INTENT_WORDS = {
+    "yes": ("yes", "y", "예", "네"),
+    "no": ("no", "n", "아니요", "아니오"),
+    "unsure": ("unsure", "not sure", "잘 모르겠음", "잘 모르겠어요", "모름"),
+}
+
+
+def intent_value(text: str) -> str | None:
+    """The intent answer ("yes", "no", "unsure") a typed word names, or None."""
+    folded = " ".join(text.casefold().split())
+    for value, words in INTENT_WORDS.items():
+        if folded in words:
+            return value
+    return None
+
+
 INTENT_LABELS = {
     "yes": gettext_lazy("Yes"),
     "no": gettext_lazy("No"),
