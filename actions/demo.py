@@ -179,7 +179,7 @@ def _set_up(demo: Demo, *, admin: User, manager: User, now: datetime) -> Setup:
     # or the invitation that triggered the task would hold it back for a month.
     recovery_stage = create_touchpoint(
         name=RECOVERY_TOUCHPOINT,
-        description="후속 조치를 마친 고객에게 회복 여부를 묻는 단계 (recovery)",
+        description="후속 조치를 마친 고객에게 회복 여부를 묻는 단계",
         owner_user=manager,
         contact_interval_days=0,
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 DEMO_SURVEYS: tuple[tuple[str, str, str, str, str, bool, bool], ...] = (
     (
         "배송 완료",
-        "주문한 상품이 고객에게 도착한 때 (delivery delivered)",
+        "주문한 상품이 고객에게 도착한 때",
         Milestone.DELIVERY_DELIVERED,
         "delivery_csat",
         "배송 만족도 (CSAT)",
@@ -32,7 +32,7 @@ DEMO_SURVEYS: tuple[tuple[str, str, str, str, str, bool, bool], ...] = (
     ),
     (
         "A/S 종료",
-        "서비스 요청이 종료된 때 (service closed)",
+        "서비스 요청이 종료된 때",
         Milestone.SERVICE_CLOSED,
         "service_ces",
         "A/S 고객 노력 (CES)",
@@ -41,7 +41,7 @@ DEMO_SURVEYS: tuple[tuple[str, str, str, str, str, bool, bool], ...] = (
     ),
     (
         "매장 구매",
-        "매장에서 구매를 마친 때 (store order completed), 영수증 QR 코드",
+        "매장에서 구매를 마친 때, 영수증 QR 코드",
         Milestone.STORE_ORDER_COMPLETED,
         "store_revisit",
         "매장 재방문 의향",
@@ -50,7 +50,7 @@ DEMO_SURVEYS: tuple[tuple[str, str, str, str, str, bool, bool], ...] = (
     ),
     (
         "관계",
-        "반기마다 묻는 브랜드 추천 의향 (relationship)",
+        "반기마다 묻는 브랜드 추천 의향",
         "",
         "relationship_nps",
         "관계 NPS",
