@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -187,6 +187,29 @@ def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:
         if question.get("key") == key:
             return index, question
     raise Http404
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing `survey`'s draft would do: the version it makes, the one it replaces
+    for new invitations (None for a first publication), and the other published surveys of
+    the same touchpoint (names), which would keep sending alongside it."""
+
+    number: int
+    replaces: int | None
+    same_touchpoint: list[str]
+
+
+def publish_preview(survey: Survey) -> PublishPreview:
+    last = survey.versions.aggregate(n=Max("number"))["n"]
+    current = survey.current_version.number if survey.current_version else None
+    others = (
+        Survey.objects.filter(touchpoint_id=survey.touchpoint_id, status=Survey.Status.PUBLISHED)
+        .exclude(pk=survey.pk)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return PublishPreview(number=(last or 0) + 1, replaces=current, same_touchpoint=list(others))
 
 
 EXAMPLE_VALID_DAYS = 30

@@ -27,6 +27,7 @@ from surveys.selectors import (
     draft_question,
     has_unpublished_changes,
     open_link_example,
+    publish_preview,
     question_rows,
     survey_list,
     survey_rows,
@@ -180,6 +181,15 @@ def survey_settings(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "surveys/builder/survey_settings.html", context)
 
 
+@allow_methods("GET")
+@login_required
+def survey_publish_confirm(request: HttpRequest, code: UUID) -> HttpResponse:
+    """What publishing would do, with the button that does it (a POST to survey_publish)."""
+    survey = access_survey(_user(request), code, write=True)
+    context = {"survey": survey, "preview": publish_preview(survey)}
+    return render(request, "surveys/builder/publish_confirm.html", context)
+
+
 @allow_methods("POST")
 @login_required
 def survey_publish(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -283,6 +293,17 @@ def question_edit(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
     return _question_page(request, survey, form, key=key)
 
 
+@allow_methods("GET")
+@login_required
+def question_delete_confirm(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
+    """What deleting the question would do, with the button that does it."""
+    survey = access_survey(_user(request), code, write=True)
+    draft_question(survey, key)  # 404 for a question the draft does not have
+    row = next(row for row in question_rows(survey.draft) if row.key == key)
+    context = {"survey": survey, "row": row, "published": survey.current_version is not None}
+    return render(request, "surveys/builder/question_delete_confirm.html", context)
+
+
 @allow_methods("POST")
 @login_required
 def question_delete(request: HttpRequest, code: UUID, key: str) -> HttpResponse:
@@ -328,11 +349,17 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:code>/", survey_detail, name="survey-detail"),
     path("<uuid:code>/settings/", survey_settings, name="survey-settings"),
     path("<uuid:code>/publish/", survey_publish, name="survey-publish"),
+    path("<uuid:code>/publish/confirm/", survey_publish_confirm, name="survey-publish-confirm"),
     path("<uuid:code>/archive/", survey_archive, name="survey-archive"),
     path("<uuid:code>/open-link/", survey_open_link, name="survey-open-link"),
     path("<uuid:code>/open-link/rotate/", survey_open_link_rotate, name="survey-open-link-rotate"),
     path("<uuid:code>/questions/new/", question_add, name="question-add"),
     path("<uuid:code>/questions/<slug:key>/", question_edit, name="question-edit"),
     path("<uuid:code>/questions/<slug:key>/delete/", question_delete, name="question-delete"),
+    path(
+        "<uuid:code>/questions/<slug:key>/delete/confirm/",
+        question_delete_confirm,
+        name="question-delete-confirm",
+    ),
     path("<uuid:code>/questions/<slug:key>/move/", question_move, name="question-move"),
 ]

@@ -63,6 +63,9 @@ def test_admin_builds_and_publishes_a_survey(page: Page, live_site, admin: User)
     expect(page.locator("#questions > li.question").nth(2)).to_have_id("question-q4")
     expect(page).to_have_url(f"{base}/surveys/{survey.code}/")
 
+    # Publishing asks first, on a page that says what it will do.
+    page.locator("a[href$='/publish/confirm/']").click()
+    expect(page.locator("h1")).to_contain_text("1")
     page.locator("form[action$='/publish/'] button").click()
     expect(page.locator("table.table tbody tr").first).to_contain_text("v1")
     expect(page.locator(".publish-box.has-changes")).to_have_count(0)
