@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from actions.task_titles import task_title
 from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Feedback, Response
@@ -323,7 +324,13 @@ class FollowUpTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language: an aggregate task's is worded from its trigger's
+        figures (`actions.task_titles`), any other's is the stored `title`."""
+        return task_title(title=self.title, trigger=self.trigger)
 
     @property
     def is_open(self) -> bool:

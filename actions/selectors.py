@@ -195,7 +195,9 @@ FACT_LABELS: dict[str, Any] = {
 }
 MONEY_FACTS = frozenset({"revenue_12m"})
 # Shown elsewhere on the page (the response has its own panel), or ids and keys for machines.
-HIDDEN_FACTS = frozenset({"response", "fact", "run", "segment_kind", "segment_key", "period_start"})
+HIDDEN_FACTS = frozenset(
+    {"response", "fact", "run", "segment_kind", "segment_key", "period_start", "rule_name"}
+)
 
 
 def trigger_facts(task: FollowUpTask) -> list[Fact]:
@@ -275,7 +277,7 @@ def next_open_task(user: User, *, after: FollowUpTask) -> FollowUpTask | None:
     """The open task at the top of `user`'s My tasks, other than `after`: where to go next once
     `after` is closed."""
     mine = FollowUpTask.objects.filter(owner=user, status__in=OPEN_STATUSES).exclude(pk=after.pk)
-    return _open_first(mine).only("code", "title").first()
+    return _open_first(mine).only("code", "title", "trigger").first()
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
-from actions.conditions import METRICS
 from actions.models import FollowUpTask, Holdout, TriggerRule
 from actions.services.tasks import Trigger, fire
+from actions.task_titles import aggregate_title
 from analysis.models import SegmentChange
 from analysis.selectors import latest_segment_changes
 from cxm import queues
@@ -115,8 +114,11 @@ def _number(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _facts(change: SegmentChange) -> dict[str, Any]:
+def _facts(rule: TriggerRule, change: SegmentChange) -> dict[str, Any]:
+    """The segment's figures, and the rule's name as the task opened: what the task's title is
+    worded from whenever it is read (`actions.task_titles`)."""
     return {
+        "rule_name": rule.name,
         "metric": change.metric,
         "segment_kind": change.segment_kind,
         "segment_key": change.segment_key,
@@ -137,47 +139,11 @@ def _facts(change: SegmentChange) -> dict[str, Any]:
     }
 
 
-def _title(rule: TriggerRule, change: SegmentChange) -> str:
-    # Titles are stored: written in the site's language, like the rest of a task's data.
+def _title(rule: TriggerRule, facts: dict[str, Any]) -> str:
+    # The stored title is in the site's language (the API, webhooks and search read it); pages
+    # and e-mails word it again in their reader's language from the facts (`task_title`).
     with translation.override(settings.LANGUAGE_CODE):
-        value = "-" if change.current_value is None else f"{change.current_value:.1f}"
-        figures = {
-            "metric": METRICS.get(change.metric, change.metric),
-            "value": value,
-            "n": change.current_n,
-        }
-        # The interval goes in the title (and so the e-mail subject): a segment's figure
-        # rests on a few dozen answers, and "2.9" alone reads as more certain than it is.
-        # It adds about 15 characters; the facts list it again with the previous period.
-        if change.current_low is not None and change.current_high is not None:
-            what = gettext("%(metric)s %(value)s (95%% CI %(low)s–%(high)s, n=%(n)d)") % {  # noqa: RUF001  # a range's en dash
-                **figures,
-                "low": f"{change.current_low:.1f}",
-                "high": f"{change.current_high:.1f}",
-            }
-        else:
-            what = gettext("%(metric)s %(value)s (n=%(n)d)") % figures
-        name, segment = _fit(rule.name, change.segment_label, TITLE_MAX - len(what) - 2 * len(SEP))
-        return SEP.join((name, segment, what))
-
-
-SEP = " · "
-TITLE_MAX = FollowUpTask._meta.get_field("title").max_length or 300
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def _fit(name: str, segment: str, room: int) -> tuple[str, str]:
-    """The rule name and segment label shortened to `room` characters together, so the figures
-    after them are never cut: the longer one gives way first, neither below half the room
-    while the other needs less."""
-    if len(name) + len(segment) <= room:
-        return name, segment
-    room = max(room, 2)
-    name_room = min(len(name), max(room // 2, room - len(segment)))
-    return _shorten(name, name_room), _shorten(segment, room - name_room)
+        return aggregate_title(rule_name=rule.name, facts=facts)
 
 
 def _segment_objects(change: SegmentChange) -> tuple[Store | None, Touchpoint | None]:
@@ -217,15 +183,16 @@ def evaluate_aggregate_rules(*, run_id: int) -> int:
                 if done:
                     continue
                 store, touchpoint = _segment_objects(change)
+                facts = _facts(rule, change)
                 fire(
                     Trigger(
                         rule=rule,
                         subject_key=key,
-                        title=_title(rule, change),
+                        title=_title(rule, facts),
                         at=timezone.now(),
                         store=store,
                         touchpoint=touchpoint or rule.touchpoint,
-                        facts=_facts(change),
+                        facts=facts,
                     )
                 )
                 opened += 1

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from actions.models import FollowUpTask, Notification, TaskEvent, WebhookDelivery, WebhookEndpoint
 from actions.webhook_guard import GuardedHTTPHandler, GuardedHTTPSHandler
@@ -189,7 +190,9 @@ def email_context(notification: Notification, task: FollowUpTask) -> dict[str, A
     return {
         "event": base_event(notification),
         "recipient_name": recipient.display_name if recipient is not None else "",
-        "title": task.title,
+        # Worded when the message is rendered, in the recipient's language (an aggregate
+        # task's title is made from its figures when read).
+        "title": lazy(lambda: task.shown_title, str)(),
         "plan_title": task.plan.title,
         "instructions": task.plan.instructions,
         "owner_name": task.owner.display_name,
