@@ -15,6 +15,7 @@ from cxm.dates import in_range
 from cxm.models import Language, User
 from cxm.roles import Role
 from cxm.selectors import user_labels
+from odata.models import Store
 
 
 class _UserChoices(ModelChoiceIterator):
@@ -64,6 +65,19 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].validators.append(MaxLengthValidator(max_length))
 
 
+class ManagedStoresField(forms.ModelMultipleChoiceField):
+    """Stores by name and code; one managed by someone else than `user` says by whom."""
+
+    user: User | None = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        label = f"{obj.name} ({obj.external_id})"
+        manager = obj.manager
+        if manager is None or (self.user is not None and manager.pk == self.user.pk):
+            return label
+        return _("%(store)s · managed by %(name)s") % {"store": label, "name": manager.display_name}
+
+
 class UserForm(forms.Form):
     # The model's own rules, checked here so a bad value is a form error, not a server error:
     # letters, digits and @.+-_ in a username; an address that fits the column.
@@ -78,10 +92,25 @@ class UserForm(forms.Form):
         choices=[("", _("Browser's language")), *Language.choices],
         required=False,
     )
+    stores = ManagedStoresField(
+        label=_("Stores managed"),
+        queryset=Store.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "A store has one manager: choosing a store here takes it from its current manager. "
+            "New tasks routed to a store's manager go to this person, who also sees the "
+            "store's tasks. Tasks already open keep their owner."
+        ),
+    )
 
     def __init__(self, *args: Any, instance: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
+        stores: Any = self.fields["stores"]
+        stores.queryset = Store.objects.select_related("manager").order_by("name", "external_id")
+        stores.user = instance
         if instance is not None:
             # The username is the login name; renaming it would surprise its owner.
             self.fields["username"].disabled = True

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.models import StoredEmail, User
 from cxm.roles import Role
+from odata.models import Store
 
 K = TypeVar("K", bound=Hashable)
 
@@ -57,7 +58,8 @@ def user_list(*, query: str = "", role: str = "") -> QuerySet[User]:
     from django.db.models import Q
 
     users = User.objects.prefetch_related(
-        Prefetch("groups", queryset=Group.objects.filter(name__in=Role.values))
+        Prefetch("groups", queryset=Group.objects.filter(name__in=Role.values)),
+        Prefetch("managed_stores", queryset=Store.objects.order_by("name", "external_id")),
     ).order_by("username")
     if query:
         users = users.filter(

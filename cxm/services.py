@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
@@ -17,6 +18,8 @@ from django.utils import timezone
 from cxm.mail import send_templated_email
 from cxm.models import Language, User, WorkerHeartbeat
 from cxm.roles import ROLE_PERMISSIONS, Role
+from odata.models import Store
+from odata.services.stores import set_managed_stores
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +81,9 @@ def create_user(
     language: str = "",
     password: str | None = None,
     send_invitation: bool = True,
+    stores: Sequence[Store] = (),
 ) -> User:
-    """Create a staff account with its role.
+    """Create a staff account with its role, managing `stores` (taken from their managers).
 
     Without a password the account cannot log in until the person sets one through the
     invitation e-mail, which is sent by a `realtime` job after the transaction commits.
@@ -93,6 +97,8 @@ def create_user(
         user.full_clean()
         user.save()
         set_user_role(user=user, role=role)
+        if stores:
+            set_managed_stores(manager=user, stores=stores)
         if send_invitation and email:
             user_id = user.pk
             queue = django_rq.get_queue("realtime")
@@ -104,8 +110,17 @@ def create_user(
 
 
 def update_user(
-    *, user: User, name: str, email: str, role: Role, language: str, is_active: bool
+    *,
+    user: User,
+    name: str,
+    email: str,
+    role: Role,
+    language: str,
+    is_active: bool,
+    stores: Sequence[Store] | None = None,
 ) -> User:
+    """Save an account's details and role; with `stores`, the user manages exactly those (each
+    taken from its manager, the others given up). None leaves the stores as they are."""
     with transaction.atomic():
         user.name = name
         user.email = email
@@ -114,6 +129,8 @@ def update_user(
         user.full_clean()
         user.save(update_fields=["name", "email", "language", "is_active"])
         set_user_role(user=user, role=role)
+        if stores is not None:
+            set_managed_stores(manager=user, stores=stores)
     return user
 
 

@@ -59,6 +59,7 @@ def user_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "role": role.value if role else Role.STAFF.value,
         "language": user.language,
         "is_active": user.is_active,
+        "stores": list(user.managed_stores.all()),
     }
     form = EditUserForm(request.POST or None, initial=initial, instance=user)
     if request.method == "POST":
@@ -79,6 +80,7 @@ def user_detail(request: HttpRequest, code: UUID) -> HttpResponse:
             role=data["role"],
             language=data["language"],
             is_active=data["is_active"],
+            stores=data["stores"],
         )
         messages.success(request, _("Saved."))
         return redirect("cxm:users")
