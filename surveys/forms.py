@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cxm.forms import UserChoiceField
 from cxm.models import User
 from cxm.roles import Role
-from odata.models import Milestone
+from odata.models import Milestone, Store
 from surveys.models import Touchpoint
 from surveys.questions import (
     CHOICE_TYPES,
@@ -25,6 +25,7 @@ from surveys.questions import (
     condition_values,
     intent_value,
 )
+from surveys.services.answering import CHANNEL_PATTERN
 from surveys.survey_templates import TEMPLATES
 
 Question = dict[str, Any]
@@ -337,3 +338,29 @@ class QuestionForm(forms.Form):
             "show_if": self._condition(data),
         }
         return data
+
+
+class OpenLinkPlaceForm(forms.Form):
+    """Where a printed open-link code hangs: its store and channel, both optional."""
+
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.filter(is_active=True).order_by("name", "external_id"),
+        to_field_name="external_id",
+        required=False,
+        empty_label=_("Any store"),
+    )
+    channel = forms.CharField(
+        label=_("Channel"),
+        required=False,
+        max_length=16,
+        help_text=_("A short word, such as qr_table or receipt: letters, digits, _ and -."),
+    )
+
+    def clean_channel(self) -> str:
+        channel: str = self.cleaned_data["channel"]
+        if channel and not CHANNEL_PATTERN.fullmatch(channel):
+            raise forms.ValidationError(
+                _("Use at most 16 letters, digits, _ or -, such as qr_table.")
+            )
+        return channel

@@ -5,21 +5,30 @@ Plain forms that work without JavaScript; htmx only moves questions in place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cxm.methods import allow_methods
 from cxm.models import User
-from surveys.forms import NewSurveyForm, QuestionForm, SurveySettingsForm, TouchpointForm
+from surveys.forms import (
+    NewSurveyForm,
+    OpenLinkPlaceForm,
+    QuestionForm,
+    SurveySettingsForm,
+    TouchpointForm,
+)
 from surveys.models import Survey, Touchpoint
+from surveys.qr_codes import placed_link, qr_page_image, qr_png, qr_svg
 from surveys.selectors import (
     MANAGE,
     access_survey,
@@ -218,14 +227,62 @@ def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
     """The open link, its signing secret and a worked example of a signed order link."""
     survey = access_survey(_user(request), code)
     open_url = _open_url(request, survey)
+    place = OpenLinkPlaceForm(request.GET or None)
+    where = _place(place)
+    qr_link = placed_link(open_url, **where) if open_url else ""
     context = {
         "survey": survey,
         "open_url": open_url,
+        "place": place,
+        "qr_link": qr_link,
+        "qr_image": qr_page_image(qr_link) if qr_link else "",
+        "qr_query": urlencode({name: value for name, value in where.items() if value}),
         "example": open_link_example(survey, link=open_url)
         if open_url and survey.open_link_secret
         else None,
     }
     return render(request, "surveys/builder/open_link.html", context)
+
+
+def _place(form: OpenLinkPlaceForm) -> dict[str, str]:
+    """The `store` and `channel` values of a valid place form; none for an empty or bad one."""
+    if not form.is_bound or not form.is_valid():
+        return {"store": "", "channel": ""}
+    store = form.cleaned_data["store"]
+    return {"store": store.external_id if store else "", "channel": form.cleaned_data["channel"]}
+
+
+QR_CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+# A code must follow its link at once: when the open link is switched off and on again, the old
+# code must not come back from a browser or proxy cache.
+@never_cache
+@allow_methods("GET")
+@login_required
+def survey_open_link_qr(request: HttpRequest, code: UUID, kind: str) -> HttpResponse:
+    """The open link's QR code as a file to print (SVG or PNG), for one place if asked."""
+    survey = access_survey(_user(request), code)
+    open_url = _open_url(request, survey)
+    if not open_url:
+        raise Http404
+    place = OpenLinkPlaceForm(request.GET)
+    if not place.is_valid():
+        return HttpResponse(
+            place.errors.as_text(), status=400, content_type="text/plain; charset=utf-8"
+        )
+    where = _place(place)
+    link = placed_link(open_url, **where)
+    body = qr_svg(link) if kind == "svg" else qr_png(link)
+    stem = "-".join(
+        slugify(part, allow_unicode=True) for part in (survey.name, *where.values()) if part
+    )
+    response = HttpResponse(body, content_type=QR_CONTENT_TYPES[kind])
+    # content_disposition_header returns None only for an inline file without a name.
+    response["Content-Disposition"] = cast(
+        str, content_disposition_header(True, f"{stem or 'survey'}-qr.{kind}")
+    )
+    return response
 
 
 @allow_methods("POST")
@@ -353,6 +410,18 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:code>/archive/", survey_archive, name="survey-archive"),
     path("<uuid:code>/open-link/", survey_open_link, name="survey-open-link"),
     path("<uuid:code>/open-link/rotate/", survey_open_link_rotate, name="survey-open-link-rotate"),
+    path(
+        "<uuid:code>/open-link/qr.svg",
+        survey_open_link_qr,
+        {"kind": "svg"},
+        name="survey-open-link-qr-svg",
+    ),
+    path(
+        "<uuid:code>/open-link/qr.png",
+        survey_open_link_qr,
+        {"kind": "png"},
+        name="survey-open-link-qr-png",
+    ),
     path("<uuid:code>/questions/new/", question_add, name="question-add"),
     path("<uuid:code>/questions/<slug:key>/", question_edit, name="question-edit"),
     path("<uuid:code>/questions/<slug:key>/delete/", question_delete, name="question-delete"),
