@@ -474,6 +474,9 @@ def ensure_chromium(ctx: Ctx) -> Path:
     if shutil.which("xgettext") is None:
         # The catalogue test extracts the marked strings (makemessages needs GNU gettext).
         packages.append("gettext")
+    if shutil.which("zbarimg") is None:
+        # The QR-code tests read the printed open-link codes back with a real decoder.
+        packages.append("zbar-tools")
     if packages and apt_usable():
         try:
             ctx.apt.install(packages)

@@ -1,15 +1,18 @@
 """The open-link page shows the link's QR code and offers it as SVG and PNG files to print.
 
-No QR decoder is installed, so the tests check that each image is segno's rendering of exactly
-the expected link (segno is the field-standard encoder; what it draws for a link is its job).
+Each image is checked to be segno's rendering of exactly the expected link, and the PNG is read
+back with zbar's decoder (zbarimg, installed by `make test` as root) where it is on PATH.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import shutil
 import struct
+import subprocess
 from html import unescape
+from pathlib import Path
 
 import pytest
 import segno
@@ -202,3 +205,23 @@ def test_issuing_a_new_signing_secret_keeps_the_code(admin: User) -> None:
     survey.refresh_from_db()
     assert survey.open_link_secret
     assert client.get(f"/surveys/{survey.code}/open-link/qr.png").content == before
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="needs zbarimg (zbar-tools)")
+def test_the_printed_png_decodes_back_to_the_link(admin: User, tmp_path: Path) -> None:
+    survey = make_survey(SHORT, open_code="R1")
+    StoreFactory(external_id="S-001", name="강남점")
+    client = client_for(admin)
+    for query, link in (
+        ("", "http://testserver/o/R1/"),
+        ("?store=S-001&channel=qr_table", "http://testserver/o/R1/?store=S-001&channel=qr_table"),
+    ):
+        png = tmp_path / "code.png"
+        png.write_bytes(client.get(f"/surveys/{survey.code}/open-link/qr.png{query}").content)
+        decoded = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", str(png)],  # noqa: S607 -- zbarimg from PATH
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert decoded.stdout.strip() == link
