@@ -226,8 +226,13 @@ def survey_archive(request: HttpRequest, code: UUID) -> HttpResponse:
 def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
     """The open link, its signing secret and a worked example of a signed order link."""
     survey = access_survey(_user(request), code)
+    return _open_link_page(request, survey, OpenLinkPlaceForm(request.GET or None))
+
+
+def _open_link_page(
+    request: HttpRequest, survey: Survey, place: OpenLinkPlaceForm, *, status: int = 200
+) -> HttpResponse:
     open_url = _open_url(request, survey)
-    place = OpenLinkPlaceForm(request.GET or None)
     where = _place(place)
     qr_link = placed_link(open_url, **where) if open_url else ""
     context = {
@@ -241,7 +246,7 @@ def survey_open_link(request: HttpRequest, code: UUID) -> HttpResponse:
         if open_url and survey.open_link_secret
         else None,
     }
-    return render(request, "surveys/builder/open_link.html", context)
+    return render(request, "surveys/builder/open_link.html", context, status=status)
 
 
 def _place(form: OpenLinkPlaceForm) -> dict[str, str]:
@@ -267,10 +272,8 @@ def survey_open_link_qr(request: HttpRequest, code: UUID, kind: str) -> HttpResp
     if not open_url:
         raise Http404
     place = OpenLinkPlaceForm(request.GET)
-    if not place.is_valid():
-        return HttpResponse(
-            place.errors.as_text(), status=400, content_type="text/plain; charset=utf-8"
-        )
+    if not place.is_valid():  # a hand-edited address: the page says what is wrong
+        return _open_link_page(request, survey, place, status=400)
     where = _place(place)
     link = placed_link(open_url, **where)
     body = qr_svg(link) if kind == "svg" else qr_png(link)

@@ -144,6 +144,8 @@ def test_a_bad_channel_is_refused_and_the_page_keeps_the_plain_link(admin: User)
     assert _download_links(html)[0] == f"/surveys/{survey.code}/open-link/qr.svg"
     download = client.get(f"/surveys/{survey.code}/open-link/qr.svg?channel=not+a+word")
     assert download.status_code == 400
+    assert download["Content-Type"] == "text/html; charset=utf-8"
+    assert "Use at most 16 letters, digits, _ or -, such as qr_table." in download.content.decode()
     unknown_store = client.get(f"/surveys/{survey.code}/open-link/qr.png?store=NOPE")
     assert unknown_store.status_code == 400
 
