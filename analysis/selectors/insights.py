@@ -39,6 +39,11 @@ M = TypeVar("M", bound=Model)
 
 # Below this many answers a group's interval is shown but its test is not run.
 MIN_N = 30
+# Relative importance splits a model's R² among its drivers. When the drivers together explain
+# less than this share of the score's variance, the split is a split of noise (R² = 0.005 can
+# hand one driver 80 % of almost nothing) and reads as "the main driver"; the shares are then
+# not shown and the page says how little the drivers explain.
+IMPORTANCE_MIN_R2 = 0.02
 STREAM_CHUNK = 5000
 
 
@@ -119,9 +124,38 @@ class Driver:
     difference: stats.Comparison | None
     q_value: float | None  # Benjamini-Hochberg across this page's drivers
     rho: stats.Estimate | None  # None for unordered drivers (channel, daypart)
-    importance: float | None  # share of the explained variance, None if not in the model
+    importance: float | None  # share of its model's explained variance; None: see the note
     # Every group against the rest, for drivers with many groups (store); else empty.
     against_rest: list[GroupAgainstRest] = field(default_factory=list)
+    # Why an ordered driver has no importance (empty when it has one, or is unordered).
+    importance_note: str | Promise = ""
+    importance_model: str = ""  # the key of the ImportanceModel its share comes from
+
+
+@dataclass(frozen=True)
+class ImportanceModel:
+    """One relative-importance model: the drivers in it, the answers complete in all of them,
+    its R² and each driver's share of that R² (shares kept only when `shown`)."""
+
+    key: str  # "all": every answer; "subset": answers where the left-out drivers are known
+    drivers: list[str]
+    n: int
+    r2: float | None
+    shares: dict[str, float]
+    left: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.shares) and self.r2 is not None and self.r2 >= IMPORTANCE_MIN_R2
+
+    @property
+    def driver_labels(self) -> str:
+        return ", ".join(str(DRIVER_LABELS[name]) for name in self.drivers)
+
+    @property
+    def left_labels(self) -> str:
+        """The drivers this model was fitted for: those the model over every answer lacks."""
+        return ", ".join(str(DRIVER_LABELS[name]) for name in self.left)
 
 
 @dataclass(frozen=True)
@@ -133,6 +167,9 @@ class DriversReport:
     importance_n: int  # rows complete in every modelled driver
     modelled: list[str]  # the ordered drivers in the relative-importance model
     importance_r2: float | None
+    # The model over every answer and, when drivers most answers lack were left out of it, a
+    # model over the answers that have them (days late: answers with a delivery).
+    importance_models: list[ImportanceModel]
     value_edges: list[float]  # order-value quartile edges used for its buckets
     difference_method: str
 
@@ -377,14 +414,9 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
         float(v)
         for v in frame["order_value"].dropna().quantile([0.25, 0.5, 0.75]).to_numpy()
     ] if frame["order_value"].notna().any() else []  # fmt: skip
-    # Relative importance needs every driver on each row (listwise). A driver most answers
-    # lack (days late for relationship NPS: no delivery) would shrink the model to that
-    # minority, so only drivers known for at least half of the answers enter it.
-    modelled = [
-        name for name in ORDERED_DRIVERS if len(frame) and frame[name].notna().mean() >= 0.5
-    ]
-    importance = stats.relative_importance(frame, "score", modelled) if modelled else {}
-    complete = frame[["score", *modelled]].dropna()
+    models = importance_models(frame)
+    full = models[0]
+    importance, notes, model_of = _importance_by_driver(models)
 
     def comparison(mask_a: pd.Series, mask_b: pd.Series) -> stats.Comparison:
         return _difference(scores[mask_a.to_numpy()], scores[mask_b.to_numpy()], measure)
@@ -423,13 +455,15 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
             "days_late", DRIVER_LABELS["days_late"], _("late (1+ days) minus on time"),
             _ranged_buckets(late, scores, DAYS_LATE_BUCKETS, measure),
             comparison(late >= 1, late == 0), None, rho("days_late"),
-            importance.get("days_late"),
+            importance.get("days_late"), [], notes.get("days_late", ""),
+            model_of.get("days_late", ""),
         ),
         Driver(
             "contacts_30d", DRIVER_LABELS["contacts_30d"], _("2+ contacts minus 0-1"),
             _ranged_buckets(contacts, scores, CONTACT_BUCKETS, measure),
             comparison(contacts >= 2, contacts <= 1), None, rho("contacts_30d"),
-            importance.get("contacts_30d"),
+            importance.get("contacts_30d"), [], notes.get("contacts_30d", ""),
+            model_of.get("contacts_30d", ""),
         ),
         Driver(
             "complaint_30d", DRIVER_LABELS["complaint_30d"], _("complaint minus none"),
@@ -437,12 +471,14 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
                 frame["complaint_30d"], scores, {0.0: _("no"), 1.0: _("yes")}, measure
             ),
             comparison(frame["complaint_30d"] == 1, frame["complaint_30d"] == 0), None,
-            rho("complaint_30d"), importance.get("complaint_30d"),
+            rho("complaint_30d"), importance.get("complaint_30d"), [],
+            notes.get("complaint_30d", ""), model_of.get("complaint_30d", ""),
         ),
         Driver(
             "order_value", DRIVER_LABELS["order_value"], _("above the median minus below"),
             value_buckets, comparison(value > median, value <= median), None,
-            rho("order_value"), importance.get("order_value"),
+            rho("order_value"), importance.get("order_value"), [],
+            notes.get("order_value", ""), model_of.get("order_value", ""),
         ),
         Driver(
             "repeat", DRIVER_LABELS["repeat"], _("repeat minus first order"),
@@ -450,7 +486,7 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
                 frame["repeat"], scores, {0.0: _("first order"), 1.0: _("repeat")}, measure
             ),
             comparison(frame["repeat"] == 1, frame["repeat"] == 0), None, rho("repeat"),
-            importance.get("repeat"),
+            importance.get("repeat"), [], notes.get("repeat", ""), model_of.get("repeat", ""),
         ),
         Driver(
             "channel", DRIVER_LABELS["channel"], channel_contrast,
@@ -465,22 +501,80 @@ def drivers_report(run: AnalysisRun, where: CellFilter, requested: str = "") -> 
         _store_driver(frame, scores, measure),
     ]  # fmt: skip
     drivers = _with_q_values(drivers)
-    r2 = None
-    if importance and len(complete) >= 3:
-        used = [name for name in ORDERED_DRIVERS if name in importance]
-        corr = np.corrcoef(complete[["score", *used]].to_numpy(dtype=float), rowvar=False)
-        r2 = _r_squared(corr, list(range(1, len(used) + 1)))
     return DriversReport(
         measure=measure,
         measures=[(MEASURES[key], counts[key]) for key in MEASURES],
         n=len(frame),
         drivers=drivers,
-        importance_n=len(complete),
-        modelled=modelled,
-        importance_r2=r2,
+        importance_n=full.n,
+        modelled=full.drivers,
+        importance_r2=full.r2,
+        importance_models=models,
         value_edges=edges,
         difference_method="nps-z" if measure.unit == "points" else "welch-t",
     )
+
+
+def _importance_model(
+    key: str, frame: pd.DataFrame, left: list[str] | None = None
+) -> ImportanceModel:
+    """Dominance analysis over the ordered drivers known for at least half of `frame`'s rows.
+
+    Relative importance needs every driver on each row (listwise). A driver most answers lack
+    (days late for relationship NPS: no delivery) would shrink the model to that minority, so
+    it stays out of this model and gets one of its own over the answers that have it.
+    """
+    drivers = [name for name in ORDERED_DRIVERS if len(frame) and frame[name].notna().mean() >= 0.5]
+    complete = frame[["score", *drivers]].dropna()
+    shares = stats.relative_importance(frame, "score", drivers) if drivers else {}
+    r2 = None
+    if shares and len(complete) >= 3:
+        used = [name for name in ORDERED_DRIVERS if name in shares]
+        corr = np.corrcoef(complete[["score", *used]].to_numpy(dtype=float), rowvar=False)
+        r2 = _r_squared(corr, list(range(1, len(used) + 1)))
+    elif drivers and len(complete) >= 3:
+        r2 = 0.0  # shares are empty when the drivers explain nothing
+    return ImportanceModel(key, drivers, len(complete), r2, shares, left or [])
+
+
+def importance_models(frame: pd.DataFrame) -> list[ImportanceModel]:
+    """The model over every answer, then (when it left drivers out that at least MIN_N answers
+    have) a model over the answers that have all of those drivers, so that the strongest
+    driver of delivered orders, days late, is weighed among the answers it applies to."""
+    full = _importance_model("all", frame)
+    left = [n for n in ORDERED_DRIVERS if n not in full.drivers and frame[n].notna().any()]
+    if not left:
+        return [full]
+    subset = frame[frame[left].notna().all(axis=1)]
+    if len(subset) < MIN_N:
+        return [full]
+    return [full, _importance_model("subset", subset, left)]
+
+
+def _importance_by_driver(
+    models: list[ImportanceModel],
+) -> tuple[dict[str, float], dict[str, str | Promise], dict[str, str]]:
+    """Each ordered driver's share from the first model that contains it, or why it has none."""
+    shares: dict[str, float] = {}
+    notes: dict[str, str | Promise] = {}
+    model_of: dict[str, str] = {}
+    for name in ORDERED_DRIVERS:
+        model = next((m for m in models if name in m.drivers), None)
+        if model is None:
+            notes[name] = _("not modelled: known for too few answers")
+            continue
+        model_of[name] = model.key
+        if model.shown and name in model.shares:
+            shares[name] = model.shares[name]
+        elif model.shown:
+            notes[name] = _("no variation in the model's answers")
+        elif model.r2 is None:
+            notes[name] = _("too few complete answers")
+        else:
+            notes[name] = _("not shown: the model explains only %(r2)s%%") % {
+                "r2": f"{100 * model.r2:.1f}"
+            }
+    return shares, notes, model_of
 
 
 def _r_squared(corr: np.ndarray, usable: list[int]) -> float | None:

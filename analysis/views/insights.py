@@ -270,13 +270,13 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
             % {"n": reads.MIN_N},
             _(
                 "Relative importance: general dominance analysis (the Shapley split of R²) "
-                "over the ordered drivers known for at least half of the answers (%(drivers)s), "
-                "on the %(n)s answers that have all of them."
+                "over the ordered drivers known for at least half of the answers, on the "
+                "answers that have all of them; a driver most answers lack (days late: only "
+                "delivered orders have it) is weighed in a second model over the answers that "
+                "have it. Shares are shown only when the model explains at least %(floor)s%% of "
+                "the variation: below that they split noise."
             )
-            % {
-                "n": report.importance_n,
-                "drivers": ", ".join(str(reads.DRIVER_LABELS[d]) for d in report.modelled) or "-",
-            },
+            % {"floor": f"{100 * reads.IMPORTANCE_MIN_R2:g}"},
             _(
                 "Stores: each store's answers against the answers of all the other stores under "
                 "the filter, by the same test, when both sides have at least %(n)s answers; "
@@ -351,10 +351,17 @@ def drivers_csv(request: HttpRequest) -> HttpResponse:
         if driver.importance is not None:
             rows.append(
                 [report.measure.key, driver.key, "relative_importance", "",
-                 _number(driver.importance, 4), "", "", report.importance_n, "", "", "dominance"]
+                 _number(driver.importance, 4), "", "", _model_n(report, driver), "", "",
+                 "dominance"]
             )  # fmt: skip
     header = ["measure", "driver", "row", "group", "value", "low", "high", "n", "p", "q", "method"]
     return _csv(f"drivers-{report.measure.key}", header, rows)
+
+
+def _model_n(report: reads.DriversReport, driver: reads.Driver) -> int:
+    """The number of answers in the relative-importance model a driver's share comes from."""
+    model = next(m for m in report.importance_models if m.key == driver.importance_model)
+    return model.n
 
 
 # -- Say-do ----------------------------------------------------------------------------------
