@@ -19,7 +19,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,12 +61,15 @@ _ENGLISH_STOPWORD_TEXT = """
 ENGLISH_STOPWORDS = frozenset(_ENGLISH_STOPWORD_TEXT.split())
 
 # Korean content morphemes that carry no theme on their own: bound-ish nouns Kiwi tags NNG,
-# and the light verbs/adjectives that form most predicates (하다, 되다, 있다 ...). 없다 is kept
-# on purpose: "재고 없다" (out of stock) is a theme.
+# the light verbs/adjectives that form most predicates (하다, 되다, 있다 ...), and the verbs of
+# postposition-like phrases (가격에 비해, 배송에 대해, 위해, 통해, 인해, 따라), which Kiwi tags
+# VV but which only link two nouns. 없다 is kept on purpose: "재고 없다" (out of stock) is a
+# theme; 어렵다 too: "사용이 어렵다" is one.
 _KOREAN_STOPWORD_TEXT = """
     것 거 수 등 때 중 번 데 곳 측 경우 정도 부분 이번 다음 하나 제 저희 우리 뭐 진짜 정말
     하다 되다 있다 같다 이다 아니다 보다 주다 받다 가다 오다 이렇다 그렇다 저렇다 어떻다
     싶다 말다 드리다 나다
+    비하다 대하다 위하다 통하다 인하다 관하다 의하다 따르다
 """
 KOREAN_STOPWORDS = frozenset(_KOREAN_STOPWORD_TEXT.split())
 
@@ -233,6 +236,42 @@ class Theme:
     share: float  # count / number of comments
     z: float | None  # log-odds z against the comparison group; None for plain frequency
     examples: tuple[str, ...]  # up to three comments that mention it, in input order
+    variants: tuple[str, ...] = ()  # terms found in exactly the same comments, merged into it
+
+
+def _informativeness(term: str, counts: Mapping[str, int]) -> tuple[int, int, int]:
+    """How well a term names the comments it shares with its variants: a phrase before a word,
+    then the phrase with fewer Korean predicates (배송 지연 before 추천 어렵다: a noun names the
+    subject), then the phrase whose words are the most common elsewhere (its words name a theme
+    many comments share)."""
+    words = term.split(" ")
+    predicates = sum(1 for word in words if _HANGUL.search(word) and word.endswith("다"))
+    return (len(words), -predicates, sum(counts.get(word, 0) for word in words))
+
+
+def merge_variants(
+    ranked: Sequence[tuple[str, int, Hashable]], counts: Mapping[str, int] | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Terms that occur in exactly the same comments, merged into one theme.
+
+    ``ranked``: (term, count, key of its set of comments), most mentioned first; ``counts``:
+    comment counts of the words, to choose the name (defaults to ``ranked``'s counts). One
+    sentence repeated 76 times yields 배송, 지연, 잦다, 추천, 어렵다 and four phrases, all with
+    76 comments: one theme, not nine. A word that always comes inside one phrase ("지연" only
+    in "배송 지연") has that phrase's comments too (a comment with a phrase has its words), so
+    it merges the same way; a word that also occurs elsewhere keeps its own row. Each group is
+    named by its most informative member (:func:`_informativeness`, ties alphabetical); the
+    others are returned as its variants. Groups keep the rank of their first member.
+    """
+    counts = counts if counts is not None else {term: n for term, n, _key in ranked}
+    groups: dict[Hashable, list[str]] = {}
+    for term, count, key in ranked:
+        groups.setdefault((count, key), []).append(term)
+    merged = []
+    for members in groups.values():
+        head = min(members, key=lambda t: (tuple(-v for v in _informativeness(t, counts)), t))
+        merged.append((head, tuple(sorted(m for m in members if m != head))))
+    return merged
 
 
 def _examples(term: str, texts: Sequence[str], doc_terms: list[set[str]]) -> tuple[str, ...]:
@@ -245,13 +284,20 @@ def top_terms(texts: Sequence[str], limit: int = 30, language: str | None = None
     texts = [t for t in texts if t and t.strip()]
     doc_terms = document_terms(texts, language)
     counts: Counter[str] = Counter()
-    for terms in doc_terms:
+    documents: dict[str, set[int]] = {}
+    for index, terms in enumerate(doc_terms):
         counts.update(terms)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        for term in terms:
+            documents.setdefault(term, set()).add(index)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    merged = merge_variants([(t, n, frozenset(documents[t])) for t, n in ranked], counts)
     return [
-        Theme(term, count, count / len(texts), None, _examples(term, texts, doc_terms))
-        for term, count in ranked
-    ]
+        Theme(
+            term, counts[term], counts[term] / len(texts), None,
+            _examples(term, texts, doc_terms), variants,
+        )
+        for term, variants in merged[:limit]
+    ]  # fmt: skip
 
 
 def detractor_terms(

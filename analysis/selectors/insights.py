@@ -20,13 +20,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, F, Min, Model, Q, QuerySet, Sum
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import CharField, Count, F, Min, Model, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import MD5, Cast, Coalesce, Concat, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from analysis import stats
+from analysis import stats, text
 from analysis.models import AnalysisRun
 from analysis.models.insights import DriverFact, SayDoFact, ThemeTerm, ValuePoint
 from analysis.selectors.cells import CellFilter
@@ -1061,6 +1062,9 @@ TREND_TERMS = 6
 EXAMPLES = 3
 EXAMPLE_CANDIDATES = 20  # texts read per term to find EXAMPLES different ones
 MIN_UNHAPPY_COUNT = 2
+# Terms read per row shown: merging terms found in the same texts (one sentence gives five words
+# and four phrases) must still leave enough rows to fill the lists.
+TERM_CANDIDATES = 4
 
 
 @dataclass(frozen=True)
@@ -1071,6 +1075,7 @@ class TermRow:
     z: float | None = None  # log-odds z, unhappy vs happy
     count_happy: int | None = None
     examples: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()  # terms found in exactly the same texts, merged into it
 
 
 @dataclass(frozen=True)
@@ -1096,9 +1101,11 @@ def themes_report(run: AnalysisRun, where: CellFilter, language: str = "") -> Th
     texts = _doc_count(rows)
     unhappy_rows, happy_rows = rows.filter(tone="unhappy"), rows.filter(tone="happy")
     texts_unhappy, texts_happy = _doc_count(unhappy_rows), _doc_count(happy_rows)
-    top = [
-        TermRow(row["term"], row["n"], stats.wilson(row["n"], texts))
-        for row in rows.values("term").annotate(n=Count("id")).order_by("-n", "term")[:TOP_TERMS]
+    ranked = [
+        (str(row["term"]), int(row["n"]))
+        for row in rows.values("term")
+        .annotate(n=Count("id"))
+        .order_by("-n", "term")[: TOP_TERMS * TERM_CANDIDATES]
     ]
     by_tone: dict[str, dict[str, int]] = {"unhappy": {}, "happy": {}}
     for row in (
@@ -1111,23 +1118,76 @@ def themes_report(run: AnalysisRun, where: CellFilter, language: str = "") -> Th
     table = stats.log_odds_ratio(by_tone["unhappy"], by_tone["happy"])
     if len(table):
         table = table[(table["z"] > 0) & (table["count_a"] >= MIN_UNHAPPY_COUNT)].head(
-            DISTINCT_TERMS
+            DISTINCT_TERMS * TERM_CANDIDATES
         )
-    chosen = [str(t) for t in table["term"]] if len(table) else []
+    candidates = [str(t) for t in table["term"]] if len(table) else []
+    sets = _text_sets(rows, [term for term, _n in ranked] + candidates)
+    counts = sets.counts
+    top = [
+        TermRow(head, counts[head], stats.wilson(counts[head], texts), variants=variants)
+        for head, variants in text.merge_variants(
+            [(term, n, sets.keys[term]) for term, n in ranked], counts
+        )[:TOP_TERMS]
+    ]
+    # Terms with the same texts have the same counts among unhappy and happy texts, so the same
+    # z: merging them keeps the ranking.
+    rows_by_term = (
+        {str(row.term): row for row in table.itertuples(index=False)} if len(table) else {}
+    )
+    merged = text.merge_variants(
+        [(term, counts[term], sets.keys[term]) for term in candidates], counts
+    )[:DISTINCT_TERMS]
+    chosen = [head for head, _variants in merged]
     examples = theme_examples(unhappy_rows, chosen)
     distinct = [
         TermRow(
-            str(row.term),
-            int(row.count_a),
-            stats.wilson(int(row.count_a), texts_unhappy),
-            float(row.z),
-            int(row.count_b),
-            examples.get(str(row.term), ()),
+            head,
+            int(rows_by_term[head].count_a),
+            stats.wilson(int(rows_by_term[head].count_a), texts_unhappy),
+            float(rows_by_term[head].z),
+            int(rows_by_term[head].count_b),
+            examples.get(head, ()),
+            variants,
         )
-        for row in table.itertuples(index=False)
-    ] if len(table) else []  # fmt: skip
+        for head, variants in merged
+    ]
     months, trend = term_trend(rows, chosen[:TREND_TERMS])
     return ThemesReport(texts, texts_unhappy, texts_happy, top, distinct, months, trend)
+
+
+@dataclass(frozen=True)
+class TextSets:
+    keys: dict[str, str]  # term -> a digest of the set of texts it occurs in
+    counts: dict[str, int]  # texts per term, for the terms and the words of the phrases
+
+
+def _text_sets(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> TextSets:
+    """For each of `terms` (a bounded candidate list), the md5 of its sorted text keys, and the
+    text count of every term and of every word of the phrases among them: two queries."""
+    terms = list(dict.fromkeys(terms))
+    text_key = Concat(
+        Coalesce(Cast("response_id", CharField()), Value("")), Value(":"),
+        Coalesce(Cast("feedback_id", CharField()), Value("")), output_field=CharField(),
+    )  # fmt: skip
+    keys: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for row in (
+        rows.filter(term__in=terms)
+        .values("term")
+        .annotate(
+            n=Count("id"),
+            texts=MD5(StringAgg(text_key, Value(","), order_by=("response_id", "feedback_id"))),
+        )
+        .order_by()
+    ):
+        keys[row["term"]], counts[row["term"]] = row["texts"], int(row["n"])
+    words = {w for term in terms if " " in term for w in term.split(" ")} - set(counts)
+    if words:
+        counts.update(
+            (row["term"], int(row["n"]))
+            for row in rows.filter(term__in=words).values("term").annotate(n=Count("id")).order_by()
+        )
+    return TextSets(keys, counts)
 
 
 def term_trend(

@@ -662,16 +662,17 @@ def themes_csv(request: HttpRequest) -> HttpResponse:
     rows: list[list[Any]] = []
     for term in report.top:
         rows.append(["top", term.term, term.count, *_estimate_cells(term.share, 4)[:3],
-                     report.texts, "", "", ""])  # fmt: skip
+                     report.texts, "", "", "", " | ".join(term.variants)])  # fmt: skip
     for term in report.distinct:
         rows.append(["unhappy_vs_happy", term.term, term.count,
                      *_estimate_cells(term.share, 4)[:3], report.texts_unhappy,
-                     term.count_happy, _number(term.z, 3), " | ".join(term.examples)])  # fmt: skip
+                     term.count_happy, _number(term.z, 3), " | ".join(term.examples),
+                     " | ".join(term.variants)])  # fmt: skip
     for word, counts in report.trend:
         for month, count in zip(report.months, counts, strict=True):
-            rows.append(["month", word, count, "", "", "", "", "", "", month.isoformat()])
+            rows.append(["month", word, count, "", "", "", "", "", "", month.isoformat(), ""])
     header = ["row", "term", "texts", "share", "low", "high", "n", "texts_happy", "z",
-              "examples_or_month"]  # fmt: skip
+              "examples_or_month", "variants"]  # fmt: skip
     return _csv("themes", header, rows)
 
 
