@@ -31,6 +31,7 @@ from analysis.models import AnalysisRun, SegmentChange
 from analysis.periods import latest_complete, next_start, starts_between
 from analysis.selectors.cells import CellFilter, segment_keys, summed_counts
 from analysis.services.changes import FDR_Q, MIN_N
+from cxm.intervals import format_interval
 
 # The shrunk value is shown (and ranked) to two decimals in display units.
 SHRUNK_DECIMALS = 2
@@ -74,7 +75,11 @@ class Value:
     def interval_text(self) -> str:
         if self.low is None or self.high is None:
             return "—"
-        return f"{self.text(self.display_low)} - {self.text(self.display_high)}"
+        unit = METRICS[self.metric].unit
+        return format_interval(
+            self.display_low, self.display_high,
+            digits=2 if unit == "mean" else 1, unit="%" if unit == "share" else "",
+        )  # fmt: skip
 
     @property
     def display(self) -> float | None:

@@ -10,6 +10,8 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from cxm.intervals import format_interval
+
 register = template.Library()
 
 DASH = "\u2013"  # an en dash
@@ -35,9 +37,9 @@ def num(value: Any, digits: int = 2) -> str:
 
 @register.filter
 def interval(estimate: Any, digits: int = 2) -> str:
-    """The interval "low - high" of an estimate or comparison."""
-    low, high = _text(estimate.low, int(digits)), _text(estimate.high, int(digits))
-    return DASH if DASH in (low, high) else f"{low} {DASH} {high}"
+    """The interval of an estimate or comparison, written as `cxm.intervals` writes every
+    interval ("2.7 to 3.1", negative bounds with the minus sign U+2212)."""
+    return format_interval(estimate.low, estimate.high, digits=int(digits))
 
 
 @register.filter
@@ -49,9 +51,8 @@ def pct(value: Any, digits: int = 1) -> str:
 
 @register.filter
 def pct_interval(estimate: Any, digits: int = 1) -> str:
-    low = _text(estimate.low, int(digits), 100.0)
-    high = _text(estimate.high, int(digits), 100.0)
-    return DASH if DASH in (low, high) else f"{low}% {DASH} {high}%"
+    """A proportion's interval in percent ("8.9% to 14.5%")."""
+    return format_interval(estimate.low, estimate.high, digits=int(digits), unit="%", scale=100.0)
 
 
 @register.filter

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from analysis import stats
+from cxm.intervals import format_interval
 from cxm.models import User
 from tests.analysis.test_metrics_cells import finished_run
 from tests.conftest import client_for
@@ -55,7 +57,9 @@ def test_every_role_sees_the_tiles_with_n_and_interval(
         assert page.status_code == 200
         text = page.content.decode()
         assert f"{nps.value:.1f}" in text
-        assert f"{nps.low:.1f} - {nps.high:.1f}" in text
+        # Intervals are written as cxm.intervals writes them (a word, U+2212 for a minus).
+        with translation.override("en"):
+            assert format_interval(nps.low, nps.high) in text
         assert "n = 6" in text
         assert "How this is computed" in text
         assert 'data-figure="trend-figure"' in text and 'id="trend-figure"' in text

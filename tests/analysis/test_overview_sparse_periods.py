@@ -58,7 +58,7 @@ def test_every_plotted_point_lies_within_its_band(manager: User, run: None) -> N
     page = client_for(manager).get("/analysis/", QUERY, HTTP_ACCEPT_LANGUAGE="en")
     for _start, value in page.context["data"].trend:
         assert value.display_low <= value.display <= value.display_high
-    assert '100.0</td><td class="num">-48.5 - 100.0' in page.content.decode()
+    assert '100.0</td><td class="num">\u221248.5 to 100.0' in page.content.decode()
 
 
 def test_with_enough_answers_everywhere_there_is_no_legend(manager: User, run: None) -> None:
