@@ -17,7 +17,12 @@ The patterns the analysis dashboards should find:
   send, as a company checking on them would, so the group is large enough to see);
 - after-service CES: the more contacts a service request took, the harder it felt;
 - store revisit intent: morning buyers name waiting time and staff as the main reason, afternoon
-  buyers stock and price; and some who said "yes" never ordered again (the say-do gap).
+  buyers stock and price;
+- say-do: customers who will not order again within 60 days say "yes" to revisiting half as
+  often and give lower NPS (a latent loyalty behind both), so "yes" sayers and promoters buy
+  again more often than the others, and still some who said "yes" never ordered again (the
+  say-do gap). Orders are generated first, independent of answers; heavy buyers complain more
+  (complaints come with orders), which alone would make detractors look like better buyers.
 
 Demo history counts as evaluated (`evaluated_at` = `submitted_at`), so trigger rules added later
 do not open a flood of tasks for last year's answers.
@@ -100,6 +105,13 @@ CSAT_BY_LATENESS = (
 # NPS 0..10 weights: everyone, and customers with a complaint in the 30 days before.
 NPS_BASE = (1, 1, 2, 3, 4, 6, 8, 14, 21, 20, 20)
 NPS_AFTER_COMPLAINT = (6, 6, 8, 10, 11, 12, 12, 11, 10, 7, 7)
+# Customers who will not buy again within SAYDO_DAYS of answering are drifting away: they answer
+# NPS more like this, and say "yes" to revisiting a store only SAYDO_YES_IF_LAPSING as often.
+# A latent loyalty drives both what they say and what they do, so the say-do page finds that
+# promoters and "yes" sayers buy again more often, while some who said yes never come back.
+NPS_LAPSING = (4, 3, 5, 7, 9, 12, 13, 14, 13, 10, 10)
+SAYDO_DAYS = 60
+SAYDO_YES_IF_LAPSING = 0.5
 # CES 1..7 weights by contacts (1, 2, 3, 4+): more contacts, more effort.
 CES_BY_CONTACTS = (
     (1, 2, 4, 8, 20, 33, 32),
@@ -355,6 +367,7 @@ class _Seeder:
         self.decline_from = decline_start(now)
         self.customers: dict[int, tuple[str, bool]] = {}  # id: (language, can be invited)
         self.complaints: dict[int, list[datetime]] = defaultdict(list)
+        self.order_times: dict[int, list[datetime]] = defaultdict(list)  # not cancelled, sorted
         self.passed_over: list[int] = []
 
     def load(self) -> None:
@@ -368,6 +381,12 @@ class _Seeder:
             .order_by("opened_at")
         ):
             self.complaints[customer_id].append(opened)
+        for customer_id, placed in (
+            Order.objects.exclude(status=Order.Status.CANCELLED)
+            .values_list("customer_id", "placed_at")
+            .order_by("placed_at")
+        ):
+            self.order_times[customer_id].append(placed)
 
     def _language(self, customer_id: int) -> str:
         return self.customers[customer_id][0]
@@ -568,11 +587,19 @@ class _Seeder:
             times, moment - timedelta(days=30)
         )
 
+    def _buys_again(self, customer_id: int, moment: datetime) -> bool:
+        """Whether the customer orders again within SAYDO_DAYS after `moment` (the demo's
+        orders exist before its answers: what a customer says is drawn knowing what they do)."""
+        times = self.order_times.get(customer_id, [])
+        i = bisect.bisect_right(times, moment)
+        return i < len(times) and times[i] <= moment + timedelta(days=SAYDO_DAYS)
+
     def _nps_answers(self, customer_id: int) -> Callable[[str, datetime], dict[str, Any]]:
         def answers(language: str, at: datetime) -> dict[str, Any]:
             rng = self.rng
             recent = self._complained_before(customer_id, at)
-            nps = _weighted(rng, 0, NPS_AFTER_COMPLAINT if recent else NPS_BASE)
+            table = NPS_BASE if self._buys_again(customer_id, at) else NPS_LAPSING
+            nps = _weighted(rng, 0, NPS_AFTER_COMPLAINT if recent else table)
             result: dict[str, Any] = {"nps": nps}
             if nps <= 6:
                 result["what_went_wrong"] = (
@@ -699,13 +726,18 @@ class _Seeder:
                 language=language,
                 submitted_at=submitted,
             )
-            answers = self._visit_answers(daypart, self._declined(store_id, submitted), language)
+            answers = self._visit_answers(
+                daypart, self._declined(store_id, submitted), language,
+                returns=self._buys_again(customer_id, submitted),
+            )  # fmt: skip
             writer.respond(ctx, answers, invitation=None, key=_uuid(rng))
 
-    def _visit_answers(self, daypart: str, declined: bool, language: str) -> dict[str, Any]:
+    def _visit_answers(
+        self, daypart: str, declined: bool, language: str, *, returns: bool = True
+    ) -> dict[str, Any]:
         rng = self.rng
         rating = _weighted(rng, 1, (15, 20, 30, 25, 10) if declined else (2, 5, 15, 40, 38))
-        p_yes = (0.1, 0.25, 0.55, 0.85, 0.95)[rating - 1]
+        p_yes = (0.1, 0.25, 0.55, 0.85, 0.95)[rating - 1] * (1 if returns else SAYDO_YES_IF_LAPSING)
         revisit = "yes" if rng.random() < p_yes else rng.choice(("no", "unsure", "unsure"))
         result: dict[str, Any] = {"visit_rating": rating, "revisit": revisit, "comment": None}
         if revisit != "yes":

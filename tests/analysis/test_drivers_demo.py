@@ -64,6 +64,13 @@ def test_the_demo_patterns_are_found() -> None:
     assert reasons["stock"].difference.high < 0 and reasons["stock"].q_value < 0.05  # type: ignore[operator]
     said_yes = next(r for r in saydo.rows if r.group == "매장 재방문 의향" and r.said == "yes")
     assert said_yes.rates[-1].high < 1  # some who said yes did not come back within 90 days
+    # ...and yet saying predicts doing: "yes" sayers and promoters buy again more often within
+    # 60 days (the demo's latent loyalty), beyond the intervals.
+    said_no = next(r for r in saydo.rows if r.group == "매장 재방문 의향" and r.said == "no")
+    assert said_yes.rates[1].low > said_no.rates[1].high
+    promoters = next(r for r in saydo.rows if r.group == "NPS" and r.said == "promoter")
+    detractors = next(r for r in saydo.rows if r.group == "NPS" and r.said == "detractor")
+    assert promoters.rates[1].low > detractors.rates[1].high
     assert saydo.follow_up_total > 0
 
     value = value_report(run, everything)
