@@ -1,5 +1,5 @@
 """Task titles worded when they are read. An aggregate task's title ("Store CSAT below 3.5 ·
-Hongdae (S003) · CSAT 2.9 (95% CI 2.7 - 3.1, n=124)") is made from the rule's name and the
+Hongdae (S003) · CSAT 2.9 (95% CI 2.7 to 3.1, n=124)") is made from the rule's name and the
 segment's label, kept as typed, and the figures in `FollowUpTask.trigger`, so each reader sees
 the wording in their own language and each e-mail is in its recipient's. Other tasks, and
 aggregate tasks stored without the figures' wording data, show their stored title.
@@ -7,13 +7,12 @@ aggregate tasks stored without the figures' wording data, show their stored titl
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.utils.translation import gettext
 
 from actions.conditions import METRICS
-from analysis.templatetags.insight_format import interval
+from cxm.intervals import format_interval
 
 SEP = " · "
 # FollowUpTask.title's max_length: the stored title (the site's language) must fit it, and a
@@ -22,12 +21,12 @@ TITLE_MAX = 300
 
 
 def interval_text(low: float, high: float) -> str:
-    """A 95% interval's bounds as text; the one place task titles format an interval."""
-    return interval(SimpleNamespace(low=low, high=high), 1)
+    """A 95% interval's bounds as text, as every interval is written (`cxm.intervals`)."""
+    return format_interval(low, high, digits=1)
 
 
 def figures_text(facts: dict[str, Any]) -> str:
-    """ "CSAT 2.9 (95% CI 2.7 - 3.1, n=124)" in the active language, from a task's trigger facts.
+    """ "CSAT 2.9 (95% CI 2.7 to 3.1, n=124)" in the active language, from a task's trigger facts.
 
     The interval goes in the title (and so the e-mail subject): a segment's figure rests on a
     few dozen answers, and "2.9" alone reads as more certain than it is.

@@ -31,7 +31,7 @@ def test_the_title_carries_the_interval() -> None:
     make_rule(kind="aggregate", definition=CSAT_BELOW_3)
     assert evaluate_aggregate_rules(run_id=run.pk) == 1
     title = FollowUpTask.objects.get().title
-    assert title.endswith("2.9 (95% 신뢰구간 2.7 – 3.1, n=137)"), title  # noqa: RUF001  # a range's en dash
+    assert title.endswith("2.9 (95% 신뢰구간 2.7 ~ 3.1, n=137)"), title
 
 
 def test_without_an_interval_the_title_gives_n() -> None:
@@ -71,7 +71,7 @@ def test_a_long_rule_and_store_name_give_way_to_the_figures() -> None:
     assert len(title) <= 300
     assert title.startswith(f"{rule_name} · 가")  # the rule name whole, the store name cut
     assert "가…" in title
-    assert title.endswith("2.9 (95% 신뢰구간 2.7 – 3.1, n=137)"), title  # noqa: RUF001  # a range's en dash
+    assert title.endswith("2.9 (95% 신뢰구간 2.7 ~ 3.1, n=137)"), title
 
 
 def test_a_long_rule_name_gives_way_too() -> None:

@@ -22,8 +22,8 @@ from tests.factories import FollowUpTaskFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 CSAT_BELOW_3_5 = {"metric": "csat", "segment_kind": "store", "below": 3.5, "min_n": 30}
-FIGURES_EN = "CSAT 2.9 (95% CI 2.7 – 3.1, n=124)"  # noqa: RUF001  # a range's en dash
-FIGURES_KO = "CSAT 2.9 (95% 신뢰구간 2.7 – 3.1, n=124)"  # noqa: RUF001  # a range's en dash
+FIGURES_EN = "CSAT 2.9 (95% CI 2.7 to 3.1, n=124)"
+FIGURES_KO = "CSAT 2.9 (95% 신뢰구간 2.7 ~ 3.1, n=124)"
 
 
 def _aggregate_task(owner: User) -> FollowUpTask:

@@ -62,3 +62,9 @@ def test_template_tags(source: str, expected: str) -> None:
     )
     with translation.override("en"):
         assert Template(source).render(context) == expected
+
+
+def test_korean_joins_the_bounds_with_a_tilde() -> None:
+    with translation.override("ko"):
+        assert format_interval(-0.314, -0.186, digits=2) == f"{MINUS}0.31 ~ {MINUS}0.19"
+        assert format_interval(0.089, 0.145, unit="%", scale=100) == "8.9% ~ 14.5%"
