@@ -12,6 +12,7 @@ from actions.jobs import evaluate_operational_rules, judge_outcomes, reconcile, 
 from analysis.jobs import hourly_analysis
 from cxm.jobs import heartbeat
 from surveys.jobs import sweep_invitations
+from xdata.jobs import expire_exports, reconcile_exports
 
 HEARTBEAT_SECONDS = 30
 
@@ -67,4 +68,14 @@ cron.register(
 # hour is skipped.
 cron.register(
     hourly_analysis, "bulk", interval=3600, ttl=3600, result_ttl=0, name="analysis-hourly"
+)
+
+# Explorer exports: queue again the runs whose job was lost (a killed worker, Redis restarted),
+# and delete files older than a week. Both claim rows conditionally, so overlapping runs are
+# harmless.
+cron.register(
+    reconcile_exports, "default", interval=60, ttl=120, result_ttl=0, name="reconcile-exports"
+)
+cron.register(
+    expire_exports, "default", interval=3600, ttl=3600, result_ttl=0, name="expire-exports"
 )

@@ -9,8 +9,9 @@ reset themselves after a fork, so one client per URL serves a whole process.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import django_rq
 import redis
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +93,24 @@ def woken(name: str, flag: str) -> None:
     """Called by a job queued by `wake_on_commit` when it starts: commits from now on queue
     another one."""
     _queue_redis(name).delete(flag)
+
+
+# A job that started longer ago than its timeout plus this is taken for dead (killed worker).
+STARTED_GRACE = timedelta(seconds=60)
+
+
+def job_in_flight(queue: Queue, job_id: str) -> bool:
+    """A job with this id waits in Redis, or runs and is not past its timeout: what a
+    reconciler checks before queueing a job again."""
+    job = queue.fetch_job(job_id)
+    if job is None:
+        return False
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        return True
+    if status == JobStatus.STARTED and job.started_at is not None:
+        started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
+        default = cast(int, settings.RQ_QUEUES[queue.name]["DEFAULT_TIMEOUT"])
+        limit = timedelta(seconds=job.timeout or default)
+        return datetime.now(UTC) - started < limit + STARTED_GRACE
+    return False

@@ -8,14 +8,15 @@ star rating of feedback from another channel. Rows are read in keyset batches
 openpyxl's write-only mode into a temporary file.
 Every cell that came from a customer, an integration or a file passes through `safe_cell`,
 so a spreadsheet never runs it as a formula. Exports stop at `EXPORT_LIMIT` rows, and say so
-on their last row.
+on their last row. An XLSX is prepared by a `bulk` job (`xdata.services.exports`), which
+reports its progress; the CSV is fast enough to stream in the request.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
@@ -273,14 +274,32 @@ def _xlsx_value(value: Any, sheet: Any) -> Any:
     return value
 
 
-def xlsx_file(filters: ExplorerFilters) -> IO[bytes]:
-    """The export as an XLSX workbook in a temporary file, rewound (deleted when closed)."""
+# How often (in rows) `write_xlsx` reports its progress: an export run's page moves about
+# once a second at the speed the XLSX is written.
+PROGRESS_EVERY = 4000
+
+
+def write_xlsx(
+    filters: ExplorerFilters, handle: IO[bytes], *, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the export as an XLSX workbook to `handle`; returns the rows written (header and
+    note row not counted). `progress(rows)` is called every `PROGRESS_EVERY` rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Responses"))
+    written = -1  # the header
     for row in export_rows(filters):
         sheet.append([_xlsx_value(v, sheet) for v in row])
-    # Closed (and so deleted) by the FileResponse that sends it.
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+        written += 1
+        if progress is not None and written and written % PROGRESS_EVERY == 0:
+            progress(written)
     workbook.save(handle)
+    return min(written, EXPORT_LIMIT)
+
+
+def xlsx_file(filters: ExplorerFilters) -> IO[bytes]:
+    """The export as an XLSX workbook in a temporary file, rewound (deleted when closed)."""
+    # Closed (and so deleted) by the caller.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    write_xlsx(filters, handle)
     handle.seek(0)
     return handle

@@ -1,10 +1,11 @@
-"""Experience data: survey responses with one answer row per question, and feedback from
-other channels (reviews, social posts, call-centre notes)."""
+"""Experience data: survey responses with one answer row per question, feedback from
+other channels (reviews, social posts, call-centre notes), and the explorer's export runs."""
 
 from __future__ import annotations
 
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -160,3 +161,71 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class ExportRun(models.Model):
+    """One export of the explorer's filter prepared by a `bulk` job (an XLSX takes up to a
+    minute at the row limit): who asked, for which filter, how far the job is, and the file.
+
+    The file lives under MEDIA_ROOT and is served only to its owner; it is deleted after
+    `xdata.services.exports.KEEP_FILES` (the run stays, with `expired_at`). A run left queued
+    or running by a lost job is queued again by the reconciler (`attempts` counts the claims).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (.xlsx)")
+
+    code = models.UUIDField(default=uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_runs"
+    )
+    # The explorer's query string, filter fields only; the job validates it again.
+    query = models.CharField(max_length=2000, blank=True)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.XLSX)
+    # The language the person asked in: the sheet's name and the note row are written in it.
+    language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file_path = models.CharField(max_length=500, blank=True)
+    # Why a run failed, as a code of xdata.services.exports.MESSAGES, shown in the reader's
+    # language.
+    message_code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress step: a running run whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The owner's recent runs and the count of those in progress.
+            models.Index(fields=["created_by", "-created_at"], name="export_run_owner"),
+            # The reconciler and the expiry sweep look for runs by status.
+            models.Index(fields=["status", "heartbeat_at"], name="export_run_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.code}"
+
+    @property
+    def working(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the rows written (0-100)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -34,7 +34,7 @@ from surveys.answering import asked_questions
 from surveys.models import Survey, Touchpoint
 from surveys.questions import SCALES
 from xdata.csat import response_csat_expression
-from xdata.models import Feedback, Response
+from xdata.models import ExportRun, Feedback, Response
 
 PERMISSION = "xdata.view_responses"
 PAGE_SIZE = 50
@@ -340,6 +340,35 @@ def explore_all(
         if page.next_cursor is None:
             return
         after = page.next_cursor
+
+
+def count_export_rows(filters: ExplorerFilters) -> int:
+    """How many rows match `filters` (one count per source that can match)."""
+    total = 0
+    if filters.includes(RESPONSE):
+        total += matching_responses(filters).count()
+    if filters.includes(FEEDBACK):
+        total += matching_feedback(filters).count()
+    return total
+
+
+def access_export_run(user: User, code: UUID) -> ExportRun:
+    """The export run `code` for the person who asked for it; 404 for anyone else (and for its
+    owner once they may no longer explore), so a run's code reveals nothing."""
+    run = ExportRun.objects.filter(code=code, created_by=user).first()
+    if run is None or not user.has_perm(PERMISSION):
+        raise Http404
+    return run
+
+
+RECENT_EXPORTS = 10
+
+
+def recent_exports(user: User) -> list[ExportRun]:
+    """The user's last `RECENT_EXPORTS` export runs, newest first."""
+    return list(
+        ExportRun.objects.filter(created_by=user).order_by("-created_at", "-id")[:RECENT_EXPORTS]
+    )
 
 
 def filter_choices() -> dict[str, Any]:

@@ -10,18 +10,15 @@ job queued twice does its work once.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from rq import Queue
-from rq.job import JobStatus
 
 from actions.models import Notification
 from actions.services.evaluation import RECENT
-from cxm.queues import get_queue
+from cxm.queues import get_queue, job_in_flight
 from xdata.models import Response
 
 log = logging.getLogger(__name__)
@@ -34,8 +31,6 @@ EVALUATE_AFTER = RECENT
 SEND_AFTER = timedelta(minutes=1)
 # Per run and kind; a larger backlog drains over the next minutes without flooding the queue.
 BATCH = 500
-# A job that started longer ago than its timeout plus this is taken for dead (killed worker).
-STARTED_GRACE = timedelta(seconds=60)
 LAST_RUN_KEY = "actions:reconciler:last-run"
 
 EVALUATE_JOB = "actions.jobs.evaluate_response"
@@ -50,22 +45,6 @@ def evaluate_job_id(response_id: int) -> str:
 def send_job_id(notification_id: int) -> str:
     # The same id `notify` gives the first job, so a job still waiting is seen.
     return f"notification-{notification_id}"
-
-
-def _in_flight(queue: Queue, job_id: str) -> bool:
-    """A job with this id waits in Redis, or runs and is not past its timeout."""
-    job = queue.fetch_job(job_id)
-    if job is None:
-        return False
-    status = job.get_status(refresh=False)
-    if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-        return True
-    if status == JobStatus.STARTED and job.started_at is not None:
-        started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
-        default = cast(int, settings.RQ_QUEUES["realtime"]["DEFAULT_TIMEOUT"])
-        limit = timedelta(seconds=job.timeout or default)
-        return datetime.now(UTC) - started < limit + STARTED_GRACE
-    return False
 
 
 def unevaluated_responses(now: datetime) -> Any:
@@ -91,7 +70,7 @@ def reconcile(*, now: datetime | None = None) -> dict[str, Any]:
     )
     for response_id in response_ids:
         job_id = evaluate_job_id(response_id)
-        if _in_flight(queue, job_id):
+        if job_in_flight(queue, job_id):
             counts["already_queued"] += 1
             continue
         queue.enqueue(EVALUATE_JOB, response_id, job_id=job_id)
@@ -101,7 +80,7 @@ def reconcile(*, now: datetime | None = None) -> dict[str, Any]:
     )
     for notification_id in notification_ids:
         job_id = send_job_id(notification_id)
-        if _in_flight(queue, job_id):
+        if job_in_flight(queue, job_id):
             counts["already_queued"] += 1
             continue
         queue.enqueue(SEND_JOB, notification_id, job_id=job_id)

@@ -3,11 +3,8 @@ exports of the current filter. Filters live in the query string, so a view can b
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import (
     FileResponse,
@@ -17,128 +14,33 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext
 
-from cxm.forms import validate_filter_date
 from cxm.methods import allow_methods
 from cxm.models import User
-from odata.models import Store
-from surveys.models import Survey, Touchpoint
-from xdata.exports import EXPORT_LIMIT, csv_stream, xlsx_file
+from xdata.exports import EXPORT_LIMIT, csv_stream
+from xdata.forms import ExplorerFilterForm
 from xdata.selectors import (
     MIN_SEARCH_LENGTH,
     Cursor,
     ExplorerFilters,
-    Source,
+    access_export_run,
     access_feedback,
     access_response,
+    count_export_rows,
     explore,
     feedback_detail,
     filter_choices,
+    recent_exports,
     require_explorer,
     response_detail,
 )
-
-SOURCE_CHOICES = [
-    (Source.ALL, _("Surveys and other channels")),
-    (Source.SURVEYS, _("Surveys")),
-    (Source.FEEDBACK, _("Other channels")),
-]
-SCORE_CHOICES = [
-    ("", _("Any score")),
-    ("nps_promoter", _("NPS promoters (9-10)")),
-    ("nps_passive", _("NPS passives (7-8)")),
-    ("nps_detractor", _("NPS detractors (0-6)")),
-    ("csat_high", _("CSAT 4-5")),
-    ("csat_mid", _("CSAT 3")),
-    ("csat_low", _("CSAT 1-2")),
-    # The stars of feedback from other channels (reviews): survey responses have no such
-    # rating, a store-visit survey's rating counts as CSAT.
-    ("rating_high", _("Review rating 4-5")),
-    ("rating_mid", _("Review rating 3")),
-    ("rating_low", _("Review rating 1-2")),
-]
-COMMENT_CHOICES = [
-    ("", _("With or without")),
-    ("yes", _("With a comment")),
-    ("no", _("No comment")),
-]
-
-
-class ExplorerFilterForm(forms.Form):
-    """The explorer's query string; bad values are left out of the filter (and reported by
-    `ignored`), so a stale bookmark still opens. The fields' labels are the filter bar's, and
-    name the filters that were not applied."""
-
-    ignored: list[str]
-
-    source = forms.ChoiceField(label=_("Source"), choices=SOURCE_CHOICES, required=False)
-    survey = forms.UUIDField(label=_("Survey"), required=False)
-    touchpoint = forms.UUIDField(label=_("Touchpoint"), required=False)
-    store = forms.UUIDField(label=_("Store"), required=False)
-    date_from = forms.DateField(
-        label=_("Date from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        validators=[validate_filter_date],
-    )
-    date_to = forms.DateField(
-        label=_("Date to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        validators=[validate_filter_date],
-    )
-    score = forms.ChoiceField(label=_("Score"), choices=SCORE_CHOICES, required=False)
-    language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Any language")), *settings.LANGUAGES], required=False
-    )
-    has_comment = forms.ChoiceField(label=_("Comment"), choices=COMMENT_CHOICES, required=False)
-    q = forms.CharField(
-        label=_("Search comments"),
-        required=False,
-        max_length=100,
-        strip=True,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
-
-    def filters(self) -> ExplorerFilters:
-        """The valid fields as filters (one query per survey, touchpoint or store named).
-        Fields whose value is not valid, or names nothing, are left out and listed in
-        `ignored` (their labels), so the page can say so and an export can refuse."""
-        self.is_valid()
-        data: dict[str, Any] = {
-            name: value for name, value in self.cleaned_data.items() if name not in self.errors
-        }
-        self.ignored = [name for name in self.fields if name in self.errors]
-        named = {}
-        for name, model in (("survey", Survey), ("touchpoint", Touchpoint), ("store", Store)):
-            named[name] = _by_code(model, data.get(name))
-            if data.get(name) is not None and named[name] is None:
-                self.ignored.append(name)
-        self.ignored.sort(key=list(self.fields).index)
-        comment = data.get("has_comment") or ""
-        return ExplorerFilters(
-            source=data.get("source") or Source.ALL,
-            survey=named["survey"],
-            touchpoint=named["touchpoint"],
-            store=named["store"],
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            score=data.get("score") or "",
-            language=data.get("language") or "",
-            has_comment={"yes": True, "no": False}.get(comment),
-            q=data.get("q") or "",
-        )
-
-
-def _by_code(model: Any, code: UUID | None) -> Any:
-    return model.objects.filter(code=code).first() if code is not None else None
+from xdata.services.exports import ExportRefused, failure_message, start_export
 
 
 def _ignored_labels(form: ExplorerFilterForm) -> str:
@@ -236,16 +138,68 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-@allow_methods("GET")
+@allow_methods("GET", "POST")
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """GET: what the XLSX will hold, and a button to prepare it; POST: queue the export run and
+    follow it. The filter is the query string, on both."""
     filters = _export_filters(request)
     if isinstance(filters, HttpResponse):
         return filters
+    user: User = request.user  # type: ignore[assignment]
+    query = urlencode(_filter_params(request.GET))
+    problem = ""
+    if request.method == "POST":
+        try:
+            run = start_export(user=user, query=query, language=get_language() or "")
+        except ExportRefused as refused:
+            problem = refused.message
+        else:
+            return redirect("xdata:export-detail", code=run.code)
+    form = ExplorerFilterForm(request.GET)
+    form.filters()
+    context = {
+        "described": form.described(),
+        "rows": count_export_rows(filters),
+        "export_limit": EXPORT_LIMIT,
+        "query": query,
+        "problem": problem,
+        "recent": recent_exports(user),
+    }
+    return render(request, "xdata/export_prepare.html", context, status=429 if problem else 200)
+
+
+@allow_methods("GET")
+@login_required
+def export_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    run = access_export_run(user, code)
+    context = {"run": run, "problem": failure_message(run)}
+    if getattr(request, "htmx", None):
+        return render(request, "xdata/_export_status.html", context)
+    context["recent"] = recent_exports(user)
+    return render(request, "xdata/export_detail.html", context)
+
+
+@allow_methods("GET")
+@login_required
+def export_download(request: HttpRequest, code: UUID) -> HttpResponseBase:
+    """The run's file, to its owner; the run's page (410) once the file has expired."""
+    user: User = request.user  # type: ignore[assignment]
+    run = access_export_run(user, code)
+    if run.status != run.Status.DONE or run.expired_at is not None:
+        context = {"run": run, "problem": failure_message(run), "recent": recent_exports(user)}
+        return render(request, "xdata/export_detail.html", context, status=410)
+    try:
+        handle = open(run.file_path, "rb")  # noqa: SIM115  # closed by the FileResponse
+    except OSError:  # removed by hand before the sweep: as expired
+        context = {"run": run, "problem": "", "recent": recent_exports(user), "gone": True}
+        return render(request, "xdata/export_detail.html", context, status=410)
+    created = timezone.localtime(run.created_at)
     return FileResponse(
-        xlsx_file(filters),
+        handle,
         as_attachment=True,
-        filename=_export_name("xlsx"),
+        filename=f"responses-{created:%Y%m%d-%H%M}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -254,6 +208,8 @@ urlpatterns: list[URLPattern] = [
     path("responses/", responses, name="responses"),
     path("responses/export.csv", export_csv, name="responses-csv"),
     path("responses/export.xlsx", export_xlsx, name="responses-xlsx"),
+    path("exports/<uuid:code>/", export_detail, name="export-detail"),
+    path("exports/<uuid:code>/file", export_download, name="export-download"),
     path("responses/<uuid:code>/", response_detail_page, name="response-detail"),
     path("feedback/<uuid:code>/", feedback_detail_page, name="feedback-detail"),
 ]
