@@ -73,3 +73,30 @@ def test_staff_filter_the_explorer_and_open_a_response(
     expect(rows).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "explorer-phone")
+
+
+def test_staff_prepare_an_excel_export_and_see_it_reach_100_percent(
+    page: Page,
+    live_site,
+    agent: User,  # type: ignore[no-untyped-def]
+    settings,  # type: ignore[no-untyped-def]
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from xdata.jobs import export_responses
+    from xdata.models import ExportRun
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    for hours in range(3):
+        make_response(at=timezone.now() - timedelta(hours=hours + 1))
+    _sign_in(page, live_site.url, agent, "/xdata/responses/export.xlsx")
+    # By element: the page's Korean is merged into locale/ by the maintainer later.
+    page.locator("main button.primary[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/xdata/exports/[0-9a-f-]+/$"))
+    expect(page.locator("#export-status progress")).to_have_attribute("value", "0")
+    page.wait_for_load_state("load")
+    # The worker's part, run here: the page's polling picks up the finished run.
+    export_responses(ExportRun.objects.get().pk)
+    expect(page.locator("#export-status progress")).to_have_attribute("value", "100")
+    download = page.locator("#export-status a[download]")
+    expect(download).to_have_attribute("href", re.compile(r"/xdata/exports/.+/file$"))
+    screenshot(page, "explorer-export-ready")

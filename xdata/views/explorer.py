@@ -174,11 +174,13 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
 def export_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     run = access_export_run(user, code)
-    context = {"run": run, "problem": failure_message(run)}
-    if getattr(request, "htmx", None):
-        return render(request, "xdata/_export_status.html", context)
-    context["recent"] = recent_exports(user)
-    return render(request, "xdata/export_detail.html", context)
+    context = {"run": run, "problem": failure_message(run), "recent": recent_exports(user)}
+    htmx = getattr(request, "htmx", None)
+    fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    template = "xdata/_export_run.html" if fragment else "xdata/export_detail.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @allow_methods("GET")
