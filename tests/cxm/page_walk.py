@@ -24,7 +24,8 @@ from tests.factories import (
 from tests.odata.test_customer_360 import CustomerFactory, OrderFactory, StoreFactory
 from tests.surveys.test_answer_pages import make_invitation
 from tests.surveys.test_answer_pages import make_survey as make_answerable_survey
-from xdata.models import Feedback
+from xdata.jobs import export_responses
+from xdata.models import ExportRun, Feedback
 
 NOT_OURS = ("django-admin/", "api/")
 TOKEN = "sweep-token-0123456789abcdefghijklmnopqrstuvwx"
@@ -120,6 +121,8 @@ def world(admin: User, folder: Path) -> dict[str, str]:
         enqueue=False,
         user=admin,
     )
+    export = ExportRun.objects.create(created_by=admin)
+    export_responses(export.pk)  # a finished run with its file, under the caller's MEDIA_ROOT
     return {
         "manage/users/<uuid:code>": str(admin.code),
         "manage/sent-email/<uuid:code>": str(email.code),
@@ -135,6 +138,7 @@ def world(admin: User, folder: Path) -> dict[str, str]:
         "u/<str:token>": TOKEN,
         "xdata/responses/<uuid:code>": str(survey.responses.get().code),
         "xdata/feedback/<uuid:code>": str(feedback.code),
+        "xdata/exports/<uuid:code>": str(export.code),
         "analysis/runs/<uuid:code>": str(uuid4()),
         "actions/manage/rules/new/<slug:kind>": "response",
         "actions/manage/rules/<uuid:code>": str(rule.code),
