@@ -8,31 +8,16 @@ import math
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 
-from cxm.intervals import format_interval
+from cxm.intervals import DASH, format_interval, format_number
 
 register = template.Library()
-
-DASH = "\u2013"  # an en dash
-
-
-def _text(value: Any, digits: int, scale: float = 1.0) -> str:
-    try:
-        number = float(value) * scale
-    except (TypeError, ValueError):
-        return DASH
-    if not math.isfinite(number):
-        return DASH
-    return number_format(
-        round(number, digits), decimal_pos=digits, use_l10n=True, force_grouping=True
-    )
 
 
 @register.filter
 def num(value: Any, digits: int = 2) -> str:
     """An estimate's value (or a number) with `digits` decimals."""
-    return _text(getattr(value, "value", value), int(digits))
+    return format_number(getattr(value, "value", value), int(digits))
 
 
 @register.filter
@@ -45,7 +30,7 @@ def interval(estimate: Any, digits: int = 2) -> str:
 @register.filter
 def pct(value: Any, digits: int = 1) -> str:
     """A proportion (an estimate's value or a number in 0..1) as a percentage."""
-    text = _text(getattr(value, "value", value), int(digits), 100.0)
+    text = format_number(getattr(value, "value", value), int(digits), 100.0)
     return DASH if text == DASH else f"{text}%"
 
 
@@ -64,4 +49,4 @@ def pvalue(value: Any) -> str:
         return DASH
     if not math.isfinite(number):
         return DASH
-    return "< 0.001" if number < 0.001 else _text(number, 3)
+    return "< 0.001" if number < 0.001 else format_number(number, 3)

@@ -15,15 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxm.methods import allow_methods
 from cxm.models import User
-from odata.masking import may_see_contact
 from odata.models import Customer, Order, Store
-from odata.selectors import access_customer, search_customers
+from odata.selectors import access_customer
+from odata.views.customers import search_context
 from surveys.models import Invitation, Suppression, Survey
 from surveys.services.contact_policy import reason_at_send, suppression_log
 from surveys.services.invitations import (
@@ -212,25 +211,7 @@ def _choose_customer(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm("odata.view_customer"):
         raise PermissionDenied
-    query = request.GET.get("q", "").strip()[:100]
-    result = search_customers(
-        query=query,
-        after=_uuid_or_none(request.GET.get("after", "")),
-        reveal_contact=may_see_contact(user),
-    )
-    next_url = ""
-    if result.next_after is not None:
-        params = {"q": query} if query else {}
-        next_url = "?" + urlencode({**params, "after": str(result.next_after)})
-    context = {"result": result, "q": query, "next_url": next_url}
-    return render(request, "surveys/invitations/choose_customer.html", context)
-
-
-def _uuid_or_none(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
+    return render(request, "surveys/invitations/choose_customer.html", search_context(request))
 
 
 def _uuid_or_404(value: str) -> UUID:
