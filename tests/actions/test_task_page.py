@@ -205,7 +205,8 @@ def test_segment_task_without_customer_or_response(agent: User) -> None:
     )
     html = _get(agent, _url(task)).content.decode()
     assert "No customer" not in html  # the inbox wording; the page shows a dash
-    assert "Metric" in html and "-12.5" in html and "48" in html
+    # Negative figures carry the minus sign U+2212, as every figure and interval does.
+    assert "Metric" in html and "\u221212.5" in html and "48" in html
     assert "response-code-zz9" not in html  # the response has its own panel
     assert "This plan has no checklist." in html
     assert "Recent orders, deliveries and service" not in html
