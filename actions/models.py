@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from actions.task_titles import task_title
+from actions.task_titles import TITLE_MAX, task_title
 from odata.models import Customer, Region, Store
 from surveys.models import Survey, Touchpoint
 from xdata.models import Feedback, Response
@@ -250,7 +250,7 @@ class FollowUpTask(models.Model):
     plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="tasks")
     # "customer:<id>" for response and operational rules, "segment:<kind>:<key>" for aggregate.
     subject_key = models.CharField(max_length=120)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=TITLE_MAX)
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )

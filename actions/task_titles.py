@@ -12,11 +12,12 @@ from typing import Any
 from django.utils.translation import gettext
 
 from actions.conditions import METRICS
-from cxm.intervals import format_interval
+from cxm.intervals import format_interval, format_number
 
 SEP = " · "
-# FollowUpTask.title's max_length: the stored title (the site's language) must fit it, and a
-# read-time title is kept to the same length so lists and subjects look alike.
+# FollowUpTask.title's max_length (the model reads it from here): the stored title (the site's
+# language) must fit it, and a read-time title is kept to the same length so lists and subjects
+# look alike.
 TITLE_MAX = 300
 
 
@@ -34,7 +35,7 @@ def figures_text(facts: dict[str, Any]) -> str:
     value = facts.get("value")
     figures = {
         "metric": METRICS.get(facts.get("metric", ""), facts.get("metric", "")),
-        "value": "-" if value is None else f"{float(value):.1f}",
+        "value": format_number(value, 1),
         "n": int(facts.get("n") or 0),
     }
     low, high = facts.get("low"), facts.get("high")

@@ -111,7 +111,8 @@ def subject_key(change: SegmentChange) -> str:
 
 
 def _number(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    # Unrounded: the title rounds once when it is worded, so "below 3.5" never reads "3.5".
+    return None if value is None else float(value)
 
 
 def _facts(rule: TriggerRule, change: SegmentChange) -> dict[str, Any]:

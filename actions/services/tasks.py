@@ -36,6 +36,7 @@ from actions.models import (
     TriggerRule,
 )
 from actions.services import notifications
+from actions.task_titles import TITLE_MAX
 from cxm.models import User
 from odata.models import Customer, Store
 from odata.selectors import revenue_12m
@@ -248,7 +249,7 @@ def _open(trigger: Trigger) -> FollowUpTask:
         rule_version=trigger.rule.version,
         plan=plan,
         subject_key=trigger.subject_key,
-        title=trigger.title[:300],
+        title=trigger.title[:TITLE_MAX],
         customer=trigger.customer,
         store=trigger.store,
         response=trigger.response,

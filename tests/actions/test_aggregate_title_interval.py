@@ -45,6 +45,48 @@ def test_without_an_interval_the_title_gives_n() -> None:
     assert FollowUpTask.objects.get().title.endswith("2.5 (n=40)")
 
 
+def test_the_figure_is_rounded_once_so_below_three_and_a_half_never_reads_three_and_a_half() -> (
+    None
+):
+    s1, _s2, _s3 = _stores()
+    run = _run()
+    # 3.4497 rounded to 2 decimals first (3.45) would then read 3.5 under "below 3.5".
+    _change(
+        run,
+        s1,
+        metric="csat",
+        current_value=3.4497,
+        current_low=3.2449,
+        current_high=3.6549,
+        current_n=137,
+    )
+    make_rule(kind="aggregate", definition={**CSAT_BELOW_3, "below": 3.5})
+    assert evaluate_aggregate_rules(run_id=run.pk) == 1
+    title = FollowUpTask.objects.get().title
+    assert title.endswith("3.4 (95% 신뢰구간 3.2 ~ 3.7, n=137)"), title
+
+
+def test_a_negative_figure_and_its_interval_carry_the_same_minus_sign() -> None:
+    s1, _s2, _s3 = _stores()
+    run = _run()
+    _change(
+        run,
+        s1,
+        metric="nps",
+        current_value=-12.54,
+        current_low=-20.1,
+        current_high=-4.9,
+        current_n=140,
+    )
+    make_rule(
+        kind="aggregate",
+        definition={"metric": "nps", "segment_kind": "store", "below": 0, "min_n": 30},
+    )
+    assert evaluate_aggregate_rules(run_id=run.pk) == 1
+    title = FollowUpTask.objects.get().title
+    assert title.endswith("NPS \u221212.5 (95% 신뢰구간 \u221220.1 ~ \u22124.9, n=140)"), title
+
+
 def _label(store: Store) -> str:
     return f"{store.name} ({store.external_id})"[:200]  # as the analysis run stores it
 
