@@ -1,7 +1,8 @@
 """Aggregate tasks opened before their titles were worded when read: keep the rule's name as
 it stood in the stored title (`trigger["rule_name"]`), so the title follows the reader's
 language like a new task's. The name is taken from the stored title ("name · segment ·
-figures"), not from the rule, which may have been renamed since."""
+figures", the part before the segment's label), not from the rule, which may have been renamed
+since."""
 
 from __future__ import annotations
 
@@ -25,12 +26,18 @@ def fill_rule_name(apps: Any, schema_editor: Any) -> None:
         facts = task.trigger
         if not isinstance(facts, dict) or "metric" not in facts or "rule_name" in facts:
             continue
-        parts = task.title.rsplit(SEP, 2)
-        if len(parts) != 3:
-            continue  # not a title this migration knows how to read: it stays as stored
-        task.trigger = {**facts, "rule_name": parts[0]}
+        # The name is what precedes the segment's own label, which may itself hold " · ";
+        # a title without the whole label (shortened, or not of this form) stays as stored.
+        segment = facts.get("segment")
+        middle = f"{SEP}{segment}{SEP}" if isinstance(segment, str) and segment else ""
+        if not middle or middle not in task.title:
+            continue
+        task.trigger = {**facts, "rule_name": task.title.split(middle, 1)[0]}
         changed.append(task)
-    task_model.objects.bulk_update(changed, ["trigger"], batch_size=BATCH)
+        if len(changed) >= BATCH:
+            task_model.objects.bulk_update(changed, ["trigger"])
+            changed = []
+    task_model.objects.bulk_update(changed, ["trigger"])
 
 
 def drop_rule_name(apps: Any, schema_editor: Any) -> None:
@@ -40,7 +47,10 @@ def drop_rule_name(apps: Any, schema_editor: Any) -> None:
         if isinstance(task.trigger, dict) and "rule_name" in task.trigger:
             task.trigger = {k: v for k, v in task.trigger.items() if k != "rule_name"}
             changed.append(task)
-    task_model.objects.bulk_update(changed, ["trigger"], batch_size=BATCH)
+        if len(changed) >= BATCH:
+            task_model.objects.bulk_update(changed, ["trigger"])
+            changed = []
+    task_model.objects.bulk_update(changed, ["trigger"])
 
 
 class Migration(migrations.Migration):

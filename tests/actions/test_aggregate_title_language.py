@@ -108,3 +108,29 @@ def test_the_migration_gives_older_aggregate_tasks_their_rule_name() -> None:
         assert task.shown_title.startswith("옛 규칙 이름 · ") and task.shown_title.endswith(
             FIGURES_EN
         )
+
+
+def test_the_migration_reads_the_rule_name_before_a_segment_label_holding_the_separator() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("actions.migrations.0003_aggregate_task_rule_name")
+    task = _aggregate_task(UserFactory())
+    segment = "홍대 · 신촌점 (S001)"
+    older = {k: v for k, v in task.trigger.items() if k != "rule_name"} | {"segment": segment}
+    FollowUpTask.objects.filter(pk=task.pk).update(
+        trigger=older, title=f"옛 규칙 · 이름 · {segment} · {FIGURES_KO}"
+    )
+    shortened = FollowUpTaskFactory(
+        subject_key="segment:store:S9:2026-01-01",
+        title="옛 규칙 · 홍대… · CSAT 2.9 (n=3)",
+        trigger={**older, "segment": "홍대 신촌점 아주 긴 이름"},
+    )
+
+    migration.fill_rule_name(apps, None)
+
+    task.refresh_from_db()
+    shortened.refresh_from_db()
+    assert task.trigger["rule_name"] == "옛 규칙 · 이름"
+    assert "rule_name" not in shortened.trigger  # a label it cannot find: left as stored
