@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,10 +17,11 @@ from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Collate, Upper
 from django.http import Http404
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cxm.models import User
-from odata.masking import Contact, contact_for
+from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Customer, Delivery, Order
 
 SEARCH_PAGE_SIZE = 50
@@ -73,6 +74,23 @@ def phone_digits(query: str) -> str:
     if query.startswith("+82"):
         digits = "0" + digits[2:]
     return digits
+
+
+def customer_search_page(user: User, params: Mapping[str, str]) -> dict[str, Any]:
+    """A customer search page's context from its query string (`q`, and `after` for the next
+    page): the result (contacts masked unless `user` may see them), the query and the next
+    page's link. For every page that lets staff find a customer."""
+    query = params.get("q", "").strip()[:100]
+    try:
+        after = UUID(params.get("after", "")) if params.get("after") else None
+    except ValueError:
+        after = None
+    result = search_customers(query=query, after=after, reveal_contact=may_see_contact(user))
+    next_url = ""
+    if result.next_after is not None:
+        more = {"q": query} if query else {}
+        next_url = "?" + urlencode({**more, "after": str(result.next_after)})
+    return {"result": result, "q": query, "next_url": next_url}
 
 
 def search_customers(

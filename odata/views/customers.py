@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,14 +14,15 @@ from django.utils.http import urlencode
 from cxm.methods import allow_methods
 from cxm.models import User
 from odata.masking import may_see_contact
-from odata.selectors import TimelineCursor, access_customer, customer_360, search_customers
+from odata.selectors import TimelineCursor, access_customer, customer_360, customer_search_page
 
 
 @allow_methods("GET")
 @login_required
 @permission_required("odata.view_customer", raise_exception=True)
 def customers(request: HttpRequest) -> HttpResponse:
-    context = search_context(request)
+    user: User = request.user  # type: ignore[assignment]
+    context = customer_search_page(user, request.GET)
     template = "odata/_customer_results.html" if _fragment(request) else "odata/customers.html"
     return _varies_on_htmx(render(request, template, context))
 
@@ -60,23 +60,6 @@ def _varies_on_htmx(response: HttpResponse) -> HttpResponse:
     # One URL answers a fragment or a page: caches (the browser's too) must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
-
-
-def search_context(request: HttpRequest) -> dict[str, Any]:
-    """The customer search of `request`'s `q` (and `after` for the next page): the result, the
-    query and the next page's link, for any page that lets staff find a customer."""
-    user: User = request.user  # type: ignore[assignment]
-    query = request.GET.get("q", "").strip()[:100]
-    result = search_customers(
-        query=query,
-        after=_uuid_or_none(request.GET.get("after")),
-        reveal_contact=may_see_contact(user),
-    )
-    next_url = ""
-    if result.next_after is not None:
-        params = {"q": query} if query else {}
-        next_url = "?" + urlencode({**params, "after": str(result.next_after)})
-    return {"result": result, "q": query, "next_url": next_url}
 
 
 def _uuid_or_none(value: str | None) -> UUID | None:

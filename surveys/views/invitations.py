@@ -21,8 +21,7 @@ from django.utils.translation import gettext_lazy
 from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Customer, Order, Store
-from odata.selectors import access_customer
-from odata.views.customers import search_context
+from odata.selectors import access_customer, customer_search_page
 from surveys.models import Invitation, Suppression, Survey
 from surveys.services.contact_policy import reason_at_send, suppression_log
 from surveys.services.invitations import (
@@ -211,7 +210,9 @@ def _choose_customer(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm("odata.view_customer"):
         raise PermissionDenied
-    return render(request, "surveys/invitations/choose_customer.html", search_context(request))
+    return render(
+        request, "surveys/invitations/choose_customer.html", customer_search_page(user, request.GET)
+    )
 
 
 def _uuid_or_404(value: str) -> UUID:
