@@ -29,8 +29,7 @@ from actions.selectors import (
     board_scope,
     my_tasks,
 )
-from analysis.forms import DEFAULT_DAYS
-from analysis.selectors.cells import CellFilter
+from analysis.forms import DashboardFilters
 from analysis.selectors.dashboards import Tile, headline_tiles
 from analysis.selectors.runs import VIEW_PERMISSION, latest_finished_run
 from cxm.health import run_checks
@@ -57,12 +56,11 @@ def _scores(user: User) -> Scores | None:
         return None
     stores = list(user.managed_stores.filter(is_active=True)[:2])
     store = stores[0] if len(stores) == 1 else None
-    last_day = run.as_of - timedelta(days=1)
-    where = CellFilter(
-        date_from=last_day - timedelta(days=DEFAULT_DAYS - 1),
-        date_to=last_day,
-        store_id=store.pk if store is not None else None,
-    )
+    # The overview's own default window (its filter form without dates), for one store or all.
+    form = DashboardFilters({"store": str(store.code)} if store is not None else {})
+    if not form.is_valid():
+        return None
+    where = form.cell_filter(last_day=run.as_of - timedelta(days=1))
     url = reverse("analysis:overview")
     if store is not None:
         url += "?" + urlencode({"store": str(store.code)})
