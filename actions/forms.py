@@ -116,7 +116,11 @@ class RuleForm(forms.Form):
     fields, from which `clean` builds `definition`."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    plan = PlanChoiceField(label=_("Action plan"), queryset=ActionPlan.objects.none())
+    plan = PlanChoiceField(
+        label=_("Action plan"),
+        queryset=ActionPlan.objects.none(),
+        empty_label=_("Choose an action plan"),
+    )
     survey = forms.ModelChoiceField(
         label=_("Only for the survey"),
         queryset=Survey.objects.none(),
@@ -436,11 +440,13 @@ class PlanForm(forms.Form):
         label=_("Named owner"),
         queryset=User.objects.none(),
         required=False,
+        empty_label=_("No named owner"),
         help_text=_("Required when tasks go to a named user."),
     )
     fallback_owner = UserChoiceField(
         label=_("Fallback owner"),
         queryset=User.objects.none(),
+        empty_label=_("Choose a fallback owner"),
         help_text=_(
             "Gets the task when the routing finds nobody (a store without a manager, an "
             "empty team)."

@@ -69,13 +69,20 @@ class ManagedStoresField(forms.ModelMultipleChoiceField):
     """Stores by name and code; one managed by someone else than `user` says by whom."""
 
     user: User | None = None
+    # Each manager's name as the list shows it (namesakes with their username).
+    manager_labels: dict[int, str] | None = None
 
     def label_from_instance(self, obj: Any) -> str:
         label = f"{obj.name} ({obj.external_id})"
         manager = obj.manager
         if manager is None or (self.user is not None and manager.pk == self.user.pk):
             return label
-        return _("%(store)s · managed by %(name)s") % {"store": label, "name": manager.display_name}
+        if self.manager_labels is None:
+            stores = self.queryset if self.queryset is not None else Store.objects.none()
+            managers = {s.manager for s in stores if s.manager is not None}
+            self.manager_labels = user_labels((m.pk, m.name, m.username) for m in managers)
+        name = self.manager_labels.get(manager.pk, manager.display_name)
+        return _("%(store)s · managed by %(name)s") % {"store": label, "name": name}
 
 
 class UserForm(forms.Form):

@@ -31,7 +31,7 @@ from analysis.models import AnalysisRun, SegmentChange
 from analysis.periods import latest_complete, next_start, starts_between
 from analysis.selectors.cells import CellFilter, segment_keys, summed_counts
 from analysis.services.changes import FDR_Q, MIN_N
-from cxm.intervals import format_interval
+from cxm.intervals import format_interval, format_number
 
 # The shrunk value is shown (and ranked) to two decimals in display units.
 SHRUNK_DECIMALS = 2
@@ -65,7 +65,7 @@ class Value:
             return "—"
         unit = METRICS[self.metric].unit
         decimals = 2 if unit == "mean" else 1
-        return f"{number:.{decimals}f}" + ("%" if unit == "share" else "")
+        return format_number(number, decimals) + ("%" if unit == "share" else "")
 
     @property
     def value_text(self) -> str:

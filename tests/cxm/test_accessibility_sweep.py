@@ -2,7 +2,8 @@
 can make: the document names its language and has a title, one main landmark and an h1; ids are
 unique and every id an attribute points at exists; every form control has an accessible name;
 images have a text alternative; links and buttons say what they do; headings do not skip a
-level. The routes are the bad-input sweep's, filled with real objects."""
+level; no select offers Django's bare "---------" as its empty choice. The routes are the
+bad-input sweep's, filled with real objects."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class _Page(HTMLParser):
         self.headings: list[int] = []
         self.images_without_alt: list[str] = []
         self.nameless: list[str] = []  # links and buttons with no text or label
+        self.dashes: list[str] = []  # selects offering Django's bare "---------"
+        self._option: str | None = None  # the select whose option is open
         self._stack: list[tuple[str, dict[str, str]]] = []
         self._text: list[list[str]] = []  # text gathered for each open link or button
         self._in_title = False
@@ -78,6 +81,8 @@ class _Page(HTMLParser):
             self.nameless.append(f"<input type={a.get('type')}>")
         if tag == "img" and self._text and a.get("alt"):
             self._text[-1].append(a["alt"])
+        if tag == "select":
+            self._option = a.get("name", "?")
         if tag not in VOID:
             self._stack.append((tag, a))
             if tag in ("a", "button"):
@@ -103,6 +108,8 @@ class _Page(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
+        if self._option is not None and data.strip() == "---------":
+            self.dashes.append(self._option)
         if self._in_title:
             self.title += data
         for text in self._text:
@@ -146,6 +153,8 @@ def _problems(html: str, language: str) -> list[str]:
         found.append(f"<img src={src!r}> has no alt")
     for what in page.nameless:
         found.append(f"{what} has no text")
+    for name in page.dashes:
+        found.append(f"<select name={name!r}> offers a bare '---------' (give it an empty label)")
     return found
 
 

@@ -56,8 +56,12 @@ def test_home_lists_at_most_five_tasks_and_links_to_the_rest(agent: User) -> Non
 
 
 def test_an_empty_inbox_says_so(agent: User) -> None:
-    assert "Nothing is waiting for you." in home(agent)
-    assert "기다리는 할 일이 없습니다." in home(agent, "ko")
+    assert "Nothing is waiting for you: new tasks appear here and in" in home(agent)
+    assert (
+        "기다리는 할 일이 없습니다. "
+        '새 할 일은 여기와 <a href="/actions/tasks/">내 할 일</a>에 나타납니다.'
+        in home(agent, "ko")
+    )
 
 
 def test_managers_see_the_teams_open_and_overdue_tasks(manager: User) -> None:

@@ -112,3 +112,16 @@ def test_routing_and_the_staffs_view_follow_the_new_manager(admin: User) -> None
     store.refresh_from_db()
     assert route_owner(plan=plan, store=store, touchpoint=None) == person
     assert task in visible_tasks(person)
+
+
+def test_each_store_names_its_manager_as_a_store_manager_and_namesakes_by_username(
+    admin: User,
+) -> None:
+    first = UserFactory(username="store04", name="서시우 점장")
+    second = UserFactory(username="store11", name="서시우 점장")
+    StoreFactory(name="여의도점", external_id="S004", manager=first)
+    StoreFactory(name="서면점", external_id="S011", manager=second)
+    html = client_for(with_language(admin, "ko")).get("/manage/users/new/").content.decode()
+    assert "여의도점 (S004) · 현재 점장: 서시우 점장 (store04)" in html
+    assert "서면점 (S011) · 현재 점장: 서시우 점장 (store11)" in html
+    assert "현재 관리자" not in html  # 관리자 is the Administrator role's name
