@@ -1,5 +1,6 @@
 """On a phone (375 px) the board's reassign button stays on screen while the manager scrolls
-down the task cards and ticks the last one, and the bar counts the ticked tasks."""
+down the task cards and ticks the last one, and the bar counts the ticked tasks; until a task is
+ticked the bar keeps to one row."""
 
 from __future__ import annotations
 
@@ -29,7 +30,15 @@ def test_the_reassign_button_is_on_screen_at_the_last_card(
 
     boxes = page.locator('#board-list input[name="tasks"]')
     expect(boxes).to_have_count(20)
+    # Nothing ticked: the bar is one row (count and button); the owner fields come with a tick.
+    owner = page.get_by_label("New owner", exact=True)
+    expect(owner).to_be_hidden()
+    idle = page.locator(".bulk-bar-sticky").bounding_box()
     boxes.first.check()
+    expect(owner).to_be_visible()
+    ticked = page.locator(".bulk-bar-sticky").bounding_box()
+    assert idle is not None and ticked is not None
+    assert idle["height"] < 0.2 * 667 and idle["height"] < ticked["height"] - 40, (idle, ticked)
     last = boxes.last
     last.scroll_into_view_if_needed()
     last.check()
