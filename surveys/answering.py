@@ -277,6 +277,21 @@ def typed_left(typed: Mapping[str, list[str]], answers: Mapping[str, Any]) -> di
     return {k: v for k, v in typed.items() if k not in answers}
 
 
+# The longest value kept to show again for a question without a text limit (an option's value,
+# a number).
+SHOWN_VALUE_LIMIT = 100
+
+
+def shown_values(question: dict[str, Any], values: list[str]) -> list[str]:
+    """What a page keeps of sent values to show them again (never an answer; kept in the form
+    state or the invitation across a language switch or a step back): no more values than the
+    question can hold, each no longer than an answer may be, whatever a client sent."""
+    kind = question["type"]
+    most = max(len(question.get("options") or []), 1) if kind == "multiple" else 1
+    limit = TEXT_LIMITS.get(kind, SHOWN_VALUE_LIMIT)
+    return [value[:limit] for value in values[:most]]
+
+
 def parse_page(
     page: list[dict[str, Any]], data: FormData, *, answers: Mapping[str, Any]
 ) -> ParsedPage:
@@ -293,9 +308,10 @@ def parse_page(
         key = question["key"]
         if not is_visible(question, seen):
             continue
-        raw[key] = data.getlist(key)
+        sent = data.getlist(key)
+        raw[key] = shown_values(question, sent)
         try:
-            parsed[key] = clean_value(question, raw[key])
+            parsed[key] = clean_value(question, sent)
         except InvalidAnswer as problem:
             errors[key] = str(problem)
             parsed[key] = None

@@ -162,3 +162,17 @@ def test_the_staff_preview_goes_back_too(admin: User) -> None:
     # Enter in the preview (no language button in the form) sends the step forward too.
     first_button = re.search(r"<button [^>]*>", again.split('id="survey-form"')[1])
     assert first_button is not None and 'class="sr-only"' in first_button[0]
+
+
+def test_what_a_step_back_keeps_is_bounded_by_what_the_questions_can_hold() -> None:
+    invitation = make_invitation(make_survey())
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post(URL, {"page": "nps", "nps": "3"})
+    second = client.get(URL).content.decode()
+    # A client (not the browser, which keeps to maxlength) sends far more than fits.
+    _back(client, URL, second, wrong="x" * 20_000, reason=["price"] * 500, csat="9" * 1_000)
+    invitation.refresh_from_db()
+    typed = invitation.partial_answers["_typed"]
+    assert typed["wrong"] == ["x" * 5_000]  # a long text's limit
+    assert typed["reason"] == ["price"]  # one choice
+    assert typed["csat"] == ["9" * 100]
