@@ -140,7 +140,7 @@ def run_export(*, run_id: int) -> ExportRun | None:
         if filters is None:
             _fail(run, "filter_not_valid")
             return run
-        run.rows_total = min(count_export_rows(filters), EXPORT_LIMIT)
+        run.rows_total = min(count_export_rows(filters, limit=EXPORT_LIMIT), EXPORT_LIMIT)
         _claimed(run).update(rows_total=run.rows_total, heartbeat_at=timezone.now())
 
         def progress(rows: int) -> None:

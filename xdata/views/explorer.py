@@ -3,6 +3,7 @@ exports of the current filter. Filters live in the query string, so a view can b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
@@ -47,16 +48,23 @@ def _ignored_labels(form: ExplorerFilterForm) -> str:
     return ", ".join(str(form.fields[name].label) for name in form.ignored)
 
 
-def _export_filters(request: HttpRequest) -> ExplorerFilters | HttpResponse:
-    """The filters an export asks for, or the page refusing it: an export never falls back to
-    "any", as with a filter that is not valid it would hand out far more rows than the person
-    asked for."""
+@dataclass(frozen=True)
+class _ExportFilter:
+    filters: ExplorerFilters
+    # The filter in words, (label, value) per field that narrows it.
+    described: list[tuple[str, str]]
+
+
+def _export_filters(request: HttpRequest) -> _ExportFilter | HttpResponse:
+    """The filter an export asks for, parsed once, or the page refusing it: an export never
+    falls back to "any", as with a filter that is not valid it would hand out far more rows than
+    the person asked for."""
     user: User = request.user  # type: ignore[assignment]
     require_explorer(user)
     form = ExplorerFilterForm(request.GET)
     filters = form.filters()
     if not form.ignored:
-        return filters
+        return _ExportFilter(filters=filters, described=form.described())
     problem = gettext(
         "These filters have a value that is not valid or names nothing: %(ignored)s. The export "
         "would have held every row for them, so it was not made."
@@ -130,10 +138,12 @@ def _export_name(extension: str) -> str:
 @allow_methods("GET")
 @login_required
 def export_csv(request: HttpRequest) -> HttpResponseBase:
-    filters = _export_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
-    response = StreamingHttpResponse(csv_stream(filters), content_type="text/csv; charset=utf-8")
+    wanted = _export_filters(request)
+    if isinstance(wanted, HttpResponse):
+        return wanted
+    response = StreamingHttpResponse(
+        csv_stream(wanted.filters), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
 
@@ -143,9 +153,9 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """GET: what the XLSX will hold, and a button to prepare it; POST: queue the export run and
     follow it. The filter is the query string, on both."""
-    filters = _export_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
+    wanted = _export_filters(request)
+    if isinstance(wanted, HttpResponse):
+        return wanted
     user: User = request.user  # type: ignore[assignment]
     query = urlencode(_filter_params(request.GET))
     problem = ""
@@ -156,11 +166,10 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
             problem = refused.message
         else:
             return redirect("xdata:export-detail", code=run.code)
-    form = ExplorerFilterForm(request.GET)
-    form.filters()
     context = {
-        "described": form.described(),
-        "rows": count_export_rows(filters),
+        "described": wanted.described,
+        # Capped at the limit + 1: the page says "more than" the limit then.
+        "rows": count_export_rows(wanted.filters, limit=EXPORT_LIMIT),
         "export_limit": EXPORT_LIMIT,
         "query": query,
         "problem": problem,
