@@ -283,15 +283,26 @@ def write_xlsx(
     filters: ExplorerFilters, handle: IO[bytes], *, progress: Callable[[int], None] | None = None
 ) -> int:
     """Write the export as an XLSX workbook to `handle`; returns the rows written (header and
-    note row not counted). `progress(rows)` is called every `PROGRESS_EVERY` rows."""
+    note row not counted). `progress(rows)` is called every `PROGRESS_EVERY` rows and once more
+    before the workbook is saved (saving the limit's rows takes seconds: the caller's heartbeat
+    must not look lost meanwhile)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Responses"))
     written = -1  # the header
-    for row in export_rows(filters):
-        sheet.append([_xlsx_value(v, sheet) for v in row])
-        written += 1
-        if progress is not None and written and written % PROGRESS_EVERY == 0:
-            progress(written)
+    try:
+        for row in export_rows(filters):
+            sheet.append([_xlsx_value(v, sheet) for v in row])
+            written += 1
+            if progress is not None and written and written % PROGRESS_EVERY == 0:
+                progress(written)
+        if progress is not None:
+            progress(min(max(written, 0), EXPORT_LIMIT))
+    except BaseException:
+        # A stopped export (its run handed on, say) ends the sheet's stream and removes the
+        # temporary file openpyxl writes it to; a worker process would keep it until it exits.
+        sheet.close()
+        sheet._writer.cleanup()
+        raise
     workbook.save(handle)
     return min(written, EXPORT_LIMIT)
 

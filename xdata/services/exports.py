@@ -114,6 +114,11 @@ def start_export(*, user: User, query: str, language: str) -> ExportRun:
     return run
 
 
+class ClaimLost(Exception):
+    """The reconciler handed the run on (or failed it) while this attempt was writing: the
+    attempt stops and leaves the run to whoever holds it now."""
+
+
 def _claimed(run: ExportRun) -> QuerySet[ExportRun]:
     """The run as long as this attempt holds it (the reconciler may have handed it on)."""
     return ExportRun.objects.filter(
@@ -121,9 +126,23 @@ def _claimed(run: ExportRun) -> QuerySet[ExportRun]:
     )
 
 
+def _hold(run: ExportRun, **fields: object) -> None:
+    """Write a heartbeat (and `fields`) while this attempt holds the run; ClaimLost otherwise."""
+    if not _claimed(run).update(heartbeat_at=timezone.now(), **fields):
+        raise ClaimLost
+
+
+def attempt_path(run: ExportRun) -> Path:
+    """Where this attempt writes before the rename: one file per attempt, so an attempt the
+    reconciler gave up on while it still ran never writes into the next one's file."""
+    return export_path(run).with_name(f"{run.code.hex}.{run.attempts}.part")
+
+
 def run_export(*, run_id: int) -> ExportRun | None:
     """Write a queued run's file. Idempotent: only a queued run is claimed, so a second job for
-    the same run (or one for a run already done) returns None and writes nothing."""
+    the same run (or one for a run already done) returns None and writes nothing. An attempt
+    whose run was handed on meanwhile stops at its next heartbeat, returns None and leaves no
+    file."""
     now = timezone.now()
     claimed = ExportRun.objects.filter(pk=run_id, status=ExportRun.Status.QUEUED).update(
         status=ExportRun.Status.RUNNING,
@@ -135,43 +154,61 @@ def run_export(*, run_id: int) -> ExportRun | None:
     if not claimed:
         return None
     run = ExportRun.objects.get(pk=run_id)
-    with translation.override(run.language or settings.LANGUAGE_CODE):
-        filters = filters_from_query(run.query)
-        if filters is None:
-            _fail(run, "filter_not_valid")
-            return run
-        run.rows_total = min(count_export_rows(filters, limit=EXPORT_LIMIT), EXPORT_LIMIT)
-        _claimed(run).update(rows_total=run.rows_total, heartbeat_at=timezone.now())
+    partial = attempt_path(run)
+    try:
+        with translation.override(run.language or settings.LANGUAGE_CODE):
+            return _write(run, partial)
+    except ClaimLost:
+        log.info("export attempt lost its claim", extra={"run": run.code.hex})
+        partial.unlink(missing_ok=True)
+        return None
 
-        def progress(rows: int) -> None:
-            _claimed(run).update(rows_done=min(rows, run.rows_total), heartbeat_at=timezone.now())
 
-        target = export_path(run)
+def _write(run: ExportRun, partial: Path) -> ExportRun:
+    filters = filters_from_query(run.query)
+    if filters is None:
+        _fail(run, "filter_not_valid")
+        return run
+    # A heartbeat before the count too: validating the filter took queries of its own.
+    _hold(run)
+    run.rows_total = min(count_export_rows(filters, limit=EXPORT_LIMIT), EXPORT_LIMIT)
+    _hold(run, rows_total=run.rows_total)
+
+    def progress(rows: int) -> None:
+        _hold(run, rows_done=min(rows, run.rows_total))
+
+    target = export_path(run)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         # Written beside its place and renamed, so a file at `target` is always whole.
-        partial = target.with_suffix(".part")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as handle:
-                written = write_xlsx(filters, handle, progress=progress)
+        with partial.open("wb") as handle:
+            written = write_xlsx(filters, handle, progress=progress)
+        with transaction.atomic():
+            # The row lock taken by this conditional update keeps the reconciler from handing
+            # the run on between the check and the rename.
+            finished = _claimed(run).update(
+                status=ExportRun.Status.DONE,
+                # Rows added since the count are in the file: the total is what was written.
+                rows_done=written,
+                rows_total=written,
+                file_path=str(target),
+                finished_at=timezone.now(),
+            )
+            if not finished:
+                raise ClaimLost
             os.replace(partial, target)
-        except OSError:
-            log.exception("could not store an export file", extra={"run": run.code.hex})
-            partial.unlink(missing_ok=True)
-            _fail(run, "file_not_stored")
-            return run
-        except Exception:
-            log.exception("export failed", extra={"run": run.code.hex})
-            partial.unlink(missing_ok=True)
-            _fail(run, "internal_error")
+    except (ClaimLost, OSError) as problem:
+        partial.unlink(missing_ok=True)
+        if isinstance(problem, ClaimLost):
             raise
-    # Rows added since the count are in the file: the total is what was written.
-    _claimed(run).update(
-        status=ExportRun.Status.DONE,
-        rows_done=written,
-        rows_total=written,
-        file_path=str(target),
-        finished_at=timezone.now(),
-    )
+        log.exception("could not store an export file", extra={"run": run.code.hex})
+        _fail(run, "file_not_stored")
+        return run
+    except Exception:
+        log.exception("export failed", extra={"run": run.code.hex})
+        partial.unlink(missing_ok=True)
+        _fail(run, "internal_error")
+        raise
     run.refresh_from_db()
     return run
 
@@ -207,10 +244,11 @@ def reconcile_exports(*, now: datetime | None = None) -> dict[str, int]:
             pk=run.pk, status=ExportRun.Status.RUNNING, heartbeat_at=run.heartbeat_at
         )
         if run.attempts >= MAX_ATTEMPTS:
+            # Its `.part` stays: the attempt may still be alive and writing (its finish is
+            # conditional on the claim, so it ends nothing). The expiry sweep deletes it.
             if held.update(
                 status=ExportRun.Status.FAILED, message_code="worker_lost", finished_at=now
             ):
-                export_path(run).with_suffix(".part").unlink(missing_ok=True)
                 counts["failed"] += 1
             continue
         if held.update(status=ExportRun.Status.QUEUED):
