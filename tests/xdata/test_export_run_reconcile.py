@@ -82,3 +82,30 @@ def test_after_three_claims_the_run_fails_with_a_message(agent: User) -> None:
     assert bulk_jobs() == []
     page = client_for(with_language(agent, "en")).get(f"/xdata/exports/{run.code}/")
     assert "The export was interrupted several times" in page.content.decode()
+
+
+def test_a_run_no_worker_picks_up_within_an_hour_fails_with_a_message(agent: User) -> None:
+    run = ExportRun.objects.create(created_by=agent)
+    ExportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=59))
+    assert reconcile_exports()["failed"] == 0
+    ExportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=61))
+    assert reconcile_exports() == {"requeued": 0, "failed": 1, "already_queued": 0}
+    run.refresh_from_db()
+    assert (run.status, run.message_code) == (ExportRun.Status.FAILED, "no_worker")
+    assert run.finished_at is not None
+    # Its job, should a worker start after all, writes nothing.
+    assert export_responses(run.pk) is None
+    assert ExportRun.objects.get(pk=run.pk).status == ExportRun.Status.FAILED
+    english = client_for(with_language(agent, "en")).get(f"/xdata/exports/{run.code}/")
+    assert "No worker picked up the export within an hour" in english.content.decode()
+    assert "every 1s" not in english.content.decode()  # the page stops polling
+    korean = client_for(with_language(agent, "ko")).get(f"/xdata/exports/{run.code}/")
+    assert "한 시간" in korean.content.decode()
+
+
+def test_an_hour_counts_from_when_a_lost_run_was_handed_on(agent: User) -> None:
+    run = stuck_running(agent)
+    ExportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert reconcile_exports()["requeued"] == 1
+    assert reconcile_exports()["failed"] == 0
+    assert ExportRun.objects.get(pk=run.pk).status == ExportRun.Status.QUEUED

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,9 @@ KEEP_FILES = timedelta(days=7)
 # A run queued this long without a job in Redis, or running this long without a progress step
 # (one every `xdata.exports.PROGRESS_EVERY` rows, about a second), lost its job.
 STALE = timedelta(minutes=2)
+# A run still queued this long found no worker (none runs for `bulk`): it is failed with a
+# message, so its page stops waiting and it no longer counts against `MAX_ACTIVE`.
+QUEUE_TIMEOUT = timedelta(hours=1)
 # Claims of one run before the reconciler gives up on it (a file that kills its worker).
 MAX_ATTEMPTS = 3
 
@@ -55,6 +59,10 @@ MESSAGES = {
     "worker_lost": _(
         "The export was interrupted several times and was stopped. Try a narrower filter; "
         "if it happens again, tell your administrator."
+    ),
+    "no_worker": _(
+        "No worker picked up the export within an hour, so it was stopped. Try again later; "
+        "if it happens again, tell your administrator that the bulk worker may not be running."
     ),
     "internal_error": _(
         "The export failed. Try again; if it happens again, tell your administrator."
@@ -232,11 +240,18 @@ def reconcile_exports(*, now: datetime | None = None) -> dict[str, int]:
 
     A run running without a progress step for `STALE` lost its worker: it is put back to
     queued and queued again, or failed after `MAX_ATTEMPTS` claims. A run queued for `STALE`
-    whose job is not in Redis (restarted, or the enqueue failed) is queued again."""
+    whose job is not in Redis (restarted, or the enqueue failed) is queued again. A run queued
+    for `QUEUE_TIMEOUT` (since it was made or last handed on) is failed: no worker takes it."""
     now = now or timezone.now()
     stale = now - STALE
     queue = get_queue("bulk", commit_mode="auto")
     counts = {"requeued": 0, "failed": 0, "already_queued": 0}
+    # A requeued run's heartbeat is the time it was handed on (see below).
+    counts["failed"] += (
+        ExportRun.objects.annotate(queued_since=Coalesce("heartbeat_at", "created_at"))
+        .filter(status=ExportRun.Status.QUEUED, queued_since__lt=now - QUEUE_TIMEOUT)
+        .update(status=ExportRun.Status.FAILED, message_code="no_worker", finished_at=now)
+    )
     requeued: list[int] = []
     for run in ExportRun.objects.filter(status=ExportRun.Status.RUNNING, heartbeat_at__lt=stale):
         # Conditional on the heartbeat read: a run that moved meanwhile is left alone.
@@ -251,7 +266,7 @@ def reconcile_exports(*, now: datetime | None = None) -> dict[str, int]:
             ):
                 counts["failed"] += 1
             continue
-        if held.update(status=ExportRun.Status.QUEUED):
+        if held.update(status=ExportRun.Status.QUEUED, heartbeat_at=now):
             # The lost job may still be marked started in Redis: queue regardless.
             queue.enqueue(JOB, run.pk, job_id=export_job_id(run.pk))
             requeued.append(run.pk)
