@@ -17,5 +17,5 @@ def reconcile_exports() -> dict[str, int]:
 
 
 def expire_exports() -> int:
-    """Hourly (cxm/cron.py): delete export files older than a week."""
+    """Hourly (cxm/cron.py): delete export files older than a week, and those no run serves."""
     return exports.expire_exports()

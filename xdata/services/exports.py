@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +38,8 @@ JOB = "xdata.jobs.export_responses"
 # Exports one person may have waiting or running at once.
 MAX_ACTIVE = 3
 KEEP_FILES = timedelta(days=7)
+# An attempt's `.part` untouched this long is left from a dead attempt (one writes for minutes).
+KEEP_PARTS = timedelta(days=1)
 # A run queued this long without a job in Redis, or running this long without a progress step
 # (one every `xdata.exports.PROGRESS_EVERY` rows, about a second), lost its job.
 STALE = timedelta(minutes=2)
@@ -285,16 +288,59 @@ def reconcile_exports(*, now: datetime | None = None) -> dict[str, int]:
 
 def expire_exports(*, now: datetime | None = None) -> int:
     """Delete the files of runs finished more than `KEEP_FILES` ago; the runs stay, marked
-    expired. Returns how many; idempotent."""
+    expired. Returns how many; idempotent. Then `sweep_export_files` removes what else is
+    left in the folder."""
     now = now or timezone.now()
     expired = 0
     old = ExportRun.objects.filter(
         status=ExportRun.Status.DONE, expired_at=None, finished_at__lt=now - KEEP_FILES
     )
-    for run in old.only("pk", "code", "format", "file_path"):
-        if run.file_path:
-            Path(run.file_path).unlink(missing_ok=True)
+    for run in old.only("pk", "code", "format"):
+        export_path(run).unlink(missing_ok=True)
         expired += ExportRun.objects.filter(pk=run.pk, expired_at=None).update(
             expired_at=now, file_path=""
         )
+    sweep_export_files(now=now)
     return expired
+
+
+def sweep_export_files(*, now: datetime | None = None) -> int:
+    """Delete the files in `MEDIA_ROOT/exports/` that nothing will serve: those of failed runs,
+    those of no run (its owner was deleted, say), and attempts' `.part` files older than
+    `KEEP_PARTS`. Returns how many; idempotent.
+
+    A part younger than that may belong to an attempt still writing; one the reconciler gave
+    up on may still be written too, which is harmless once deleted, as its attempt cannot
+    finish a run it no longer holds."""
+    now = now or timezone.now()
+    folder = Path(settings.MEDIA_ROOT) / "exports"
+    if not folder.is_dir():
+        return 0
+    files: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        if path.is_file():
+            files.setdefault(path.name.split(".", 1)[0], []).append(path)
+    codes = []
+    for name in files:
+        try:
+            codes.append(UUID(hex=name))
+        except ValueError:  # not an export's name: no run
+            continue
+    status = {
+        code.hex: state
+        for code, state in ExportRun.objects.filter(code__in=codes).values_list("code", "status")
+    }
+    deleted = 0
+    for name, paths in files.items():
+        state = status.get(name)
+        for path in paths:
+            gone = state in (None, ExportRun.Status.FAILED)
+            if not gone and path.suffix == ".part":
+                modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+                gone = modified < now - KEEP_PARTS
+            if gone:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    if deleted:
+        log.info("deleted export files no run serves", extra={"files": deleted})
+    return deleted
