@@ -90,6 +90,17 @@ def export_path(run: ExportRun) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / f"{run.code.hex}.{run.format}"
 
 
+def stored_file(run: ExportRun) -> Path | None:
+    """The run's file as the download serves it: its place by code, never the stored path,
+    and only while it resolves inside MEDIA_ROOT (a link planted in the folder is refused).
+    None when the file is not there."""
+    media = Path(settings.MEDIA_ROOT).resolve()
+    path = export_path(run).resolve()
+    if not path.is_relative_to(media) or not path.is_file():
+        return None
+    return path
+
+
 def filters_from_query(query: str) -> ExplorerFilters | None:
     """The filters of an explorer query string, or None when a field is not valid or names
     nothing (an export never widens a filter it cannot apply)."""

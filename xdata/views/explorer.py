@@ -41,7 +41,7 @@ from xdata.selectors import (
     require_explorer,
     response_detail,
 )
-from xdata.services.exports import ExportRefused, failure_message, start_export
+from xdata.services.exports import ExportRefused, failure_message, start_export, stored_file
 
 
 def _ignored_labels(form: ExplorerFilterForm) -> str:
@@ -201,9 +201,13 @@ def export_download(request: HttpRequest, code: UUID) -> HttpResponseBase:
     if run.status != run.Status.DONE or run.expired_at is not None:
         context = {"run": run, "problem": failure_message(run), "recent": recent_exports(user)}
         return render(request, "xdata/export_detail.html", context, status=410)
+    path = stored_file(run)
     try:
-        handle = open(run.file_path, "rb")  # noqa: SIM115  # closed by the FileResponse
-    except OSError:  # removed by hand before the sweep: as expired
+        # Closed by the FileResponse.
+        handle = path.open("rb") if path is not None else None
+    except OSError:
+        handle = None
+    if handle is None:  # removed by hand before the sweep, or not inside MEDIA_ROOT: as expired
         context = {"run": run, "problem": "", "recent": recent_exports(user), "gone": True}
         return render(request, "xdata/export_detail.html", context, status=410)
     created = timezone.localtime(run.created_at)
