@@ -26,6 +26,7 @@ from cxm.methods import allow_methods
 from cxm.models import User
 from xdata.exports import EXPORT_LIMIT, csv_stream
 from xdata.forms import ExplorerFilterForm
+from xdata.models import ExportRun
 from xdata.selectors import (
     MIN_SEARCH_LENGTH,
     Cursor,
@@ -41,7 +42,13 @@ from xdata.selectors import (
     require_explorer,
     response_detail,
 )
-from xdata.services.exports import ExportRefused, failure_message, start_export, stored_file
+from xdata.services.exports import (
+    KEEP_FILES,
+    ExportRefused,
+    failure_message,
+    start_export,
+    stored_file,
+)
 
 
 def _ignored_labels(form: ExplorerFilterForm) -> str:
@@ -178,12 +185,23 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     return render(request, "xdata/export_prepare.html", context, status=429 if problem else 200)
 
 
+def _run_context(user: User, run: ExportRun, *, gone: bool = False) -> dict[str, object]:
+    return {
+        "run": run,
+        "problem": failure_message(run),
+        "recent": recent_exports(user),
+        "gone": gone,
+        # The sweep's own period, so the page never promises another.
+        "keep_days": KEEP_FILES.days,
+    }
+
+
 @allow_methods("GET")
 @login_required
 def export_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     run = access_export_run(user, code)
-    context = {"run": run, "problem": failure_message(run), "recent": recent_exports(user)}
+    context = _run_context(user, run)
     htmx = getattr(request, "htmx", None)
     fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
     template = "xdata/_export_run.html" if fragment else "xdata/export_detail.html"
@@ -199,7 +217,7 @@ def export_download(request: HttpRequest, code: UUID) -> HttpResponseBase:
     user: User = request.user  # type: ignore[assignment]
     run = access_export_run(user, code)
     if run.status != run.Status.DONE or run.expired_at is not None:
-        context = {"run": run, "problem": failure_message(run), "recent": recent_exports(user)}
+        context = _run_context(user, run)
         return render(request, "xdata/export_detail.html", context, status=410)
     path = stored_file(run)
     try:
@@ -208,7 +226,7 @@ def export_download(request: HttpRequest, code: UUID) -> HttpResponseBase:
     except OSError:
         handle = None
     if handle is None:  # removed by hand before the sweep, or not inside MEDIA_ROOT: as expired
-        context = {"run": run, "problem": "", "recent": recent_exports(user), "gone": True}
+        context = _run_context(user, run, gone=True)
         return render(request, "xdata/export_detail.html", context, status=410)
     created = timezone.localtime(run.created_at)
     return FileResponse(
