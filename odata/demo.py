@@ -10,7 +10,7 @@ import random
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -143,6 +143,10 @@ def seed_odata(demo: Demo) -> None:
         demo.summary["odata"] = "kept"
         return
     rng = demo.rng
+    # Registration dates that must move before a customer's first order are drawn from a side
+    # generator seeded from the demo's state, so the main sequence (and every pattern the later
+    # steps plant with it) stays as it was.
+    side = random.Random(hash(rng.getstate()[1]))  # noqa: S311  # reproducible demo data
     scale = SCALE[demo.scale]
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now().astimezone(tz).replace(microsecond=0)
@@ -178,24 +182,6 @@ def seed_odata(demo: Demo) -> None:
                 joined.strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    _import(
-        "customers",
-        _write(
-            folder / "고객.csv",
-            [
-                "고객번호",
-                "이름",
-                "이메일",
-                "휴대폰",
-                "언어",
-                "고객등급",
-                "주매장",
-                "수신동의",
-                "가입일시",
-            ],
-            customers,
-        ),
-    )
 
     # Some customers buy often, most rarely: a skewed choice of buyer per order.
     weights = [1 / math.sqrt(i + 1) for i in range(n_customers)]
@@ -218,8 +204,6 @@ def seed_odata(demo: Demo) -> None:
         amount = round(rng.lognormvariate(10.6, 0.6), -2)
         roll = rng.random()
         status = "취소" if roll < 0.03 else "반품" if roll < 0.05 else "완료"
-        if channel != "매장" and (now - placed).days < 2 and status == "완료":
-            status = "주문"
         order_id = f"O{n:07d}"
         orders.append(
             [
@@ -242,19 +226,31 @@ def seed_odata(demo: Demo) -> None:
                 delivered = ""
             elif rng.random() < p_late:
                 late_days = rng.choice([1, 1, 1, 2, 2, 3, 4, 6, 9])
+                # A late parcel due to arrive after today is still in transit: a few of those
+                # days past their promise are what the late-delivery rule acts on.
                 arrived = promised + timedelta(days=late_days, hours=-rng.randint(1, 10))
                 delivered = "" if arrived > now else arrived.strftime("%Y-%m-%d %H:%M")
             else:
                 delivered = (promised - timedelta(hours=rng.randint(2, 40))).strftime(
                     "%Y-%m-%d %H:%M"
                 )
+            delivery_status = "배송완료" if delivered else "배송중"
+            if not delivered:
+                # Not delivered yet (the promise is ahead, or a late parcel is still on its
+                # way): the order is placed, not completed; a return of a parcel that never
+                # arrived is one sent back to the store.
+                if status == "완료":
+                    status = "주문"
+                    orders[-1][7] = status
+                elif status == "반품":
+                    delivery_status = "반송"
             deliveries.append(
                 [
                     f"D{n:07d}",
                     order_id,
                     promised.strftime("%Y-%m-%d %H:%M"),
                     delivered,
-                    "배송완료" if delivered else "배송중",
+                    delivery_status,
                     carrier,
                 ]
             )
@@ -285,6 +281,39 @@ def seed_odata(demo: Demo) -> None:
                     rng.choice(["전화", "채팅", "매장", "이메일"]),
                 ]
             )
+
+    # A customer registers on or before their first order: who joined after it gets a
+    # registration date up to a month before it instead.
+    first_order: dict[str, str] = {}
+    for order in orders:
+        customer_id, placed_text = str(order[1]), str(order[4])
+        if placed_text < first_order.get(customer_id, "9999"):
+            first_order[customer_id] = placed_text
+    for row in customers:
+        first = first_order.get(str(row[0]))
+        if first is not None and str(row[8]) > first:
+            first_at = datetime.strptime(first, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+            moved = first_at - timedelta(minutes=side.randint(10, 30 * 24 * 60))
+            row[8] = moved.strftime("%Y-%m-%d %H:%M")
+    _import(
+        "customers",
+        _write(
+            folder / "고객.csv",
+            [
+                "고객번호",
+                "이름",
+                "이메일",
+                "휴대폰",
+                "언어",
+                "고객등급",
+                "주매장",
+                "수신동의",
+                "가입일시",
+            ],
+            customers,
+        ),
+    )
+
     _import(
         "orders",
         _write(
