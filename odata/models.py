@@ -357,8 +357,11 @@ class IntegrationToken(models.Model):
 
     code = models.UUIDField(default=uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12)
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Both empty while the token is pending: created, but its secret not yet minted and shown
+    # (see odata.services.tokens.issue_integration_token). A pending row has no hash, so no
+    # bearer token can ever match it.
+    prefix = models.CharField(max_length=12, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -372,6 +375,11 @@ class IntegrationToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def issued(self) -> bool:
+        """Whether its secret was minted (and shown once); a pending token cannot authenticate."""
+        return self.token_hash is not None
 
 
 class ReceivedEvent(models.Model):

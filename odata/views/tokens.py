@@ -21,8 +21,9 @@ from odata.services.tokens import (
     PERMISSION,
     TokenNameTaken,
     access_integration_token,
-    create_integration_token,
     integration_token_list,
+    issue_integration_token,
+    reserve_integration_token,
     revoke_integration_token,
 )
 
@@ -60,7 +61,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
         return _list_page(request, form, status=400)
     user: User = request.user  # type: ignore[assignment]
     try:
-        token, raw = create_integration_token(name=form.cleaned_data["name"], created_by=user)
+        token = reserve_integration_token(name=form.cleaned_data["name"], created_by=user)
     except TokenNameTaken:
         message = _(
             "An active token is already called “%(name)s”. "
@@ -68,9 +69,11 @@ def token_new(request: HttpRequest) -> HttpResponse:
         )
         form.add_error("name", message % {"name": form.cleaned_data["name"]})
         return _list_page(request, form, status=400)
-    # Post/redirect/get, so a reload cannot create a second token. The raw token waits in the
-    # server-side session (never in a URL) and is removed from it when the page shows it.
-    request.session[_session_key(token.code)] = raw
+    # Post/redirect/get, so a reload cannot create a second token. The token is pending: its
+    # secret is minted by the page the browser is sent to, so the raw token never waits
+    # anywhere (not in a URL, nor in the session, which is stored unencrypted). The session
+    # only notes that this browser may have the reserved token issued.
+    request.session[_session_key(token.code)] = str(token.code)
     return redirect("odata:token-detail", code=token.code)
 
 
@@ -82,10 +85,16 @@ def _session_key(code: UUID) -> str:
 @login_required
 @never_cache
 def token_detail(request: HttpRequest, code: UUID) -> HttpResponse:
-    """The token's details; right after creation (once only) also the raw token."""
+    """The token's details; right after creation (once only) also the raw token.
+
+    Only the session that reserved the token has it issued, so another admin opening a
+    pending token's page cannot take its secret.
+    """
     user: User = request.user  # type: ignore[assignment]
     token = access_integration_token(user, code)
-    raw = request.session.pop(_session_key(token.code), None)
+    raw = None
+    if request.session.pop(_session_key(token.code), None) == str(token.code):
+        raw = issue_integration_token(token=token)
     return render(request, "odata/token_created.html", {"token": token, "raw": raw})
 
 
