@@ -20,10 +20,22 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, Count, F, Min, Model, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    Func,
+    Min,
+    Model,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import MD5, Cast, Coalesce, Concat, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -1129,13 +1141,15 @@ def themes_report(run: AnalysisRun, where: CellFilter, language: str = "") -> Th
             [(term, n, sets.keys[term]) for term, n in ranked], counts
         )[:TOP_TERMS]
     ]
-    # Terms with the same texts have the same counts among unhappy and happy texts, so the same
-    # z: merging them keeps the ranking.
+    # The distinct table counts only unhappy and happy texts, so its candidates merge on their
+    # sets among those (two terms apart only in neutral texts show the same counts, z and
+    # examples there). The same texts give the same counts, so the same z: merging keeps the
+    # ranking.
     rows_by_term = (
         {str(row.term): row for row in table.itertuples(index=False)} if len(table) else {}
     )
     merged = text.merge_variants(
-        [(term, counts[term], sets.keys[term]) for term in candidates], counts
+        [(term, sets.toned_keys[term][0], sets.toned_keys[term]) for term in candidates], counts
     )[:DISTINCT_TERMS]
     chosen = [head for head, _variants in merged]
     examples = theme_examples(unhappy_rows, chosen)
@@ -1157,37 +1171,57 @@ def themes_report(run: AnalysisRun, where: CellFilter, language: str = "") -> Th
 
 @dataclass(frozen=True)
 class TextSets:
-    keys: dict[str, str]  # term -> a digest of the set of texts it occurs in
+    # term -> (texts, a digest of the set of texts it occurs in), over all texts and over the
+    # unhappy and happy texts only (what the distinct table counts)
+    keys: dict[str, tuple[int, int]]
+    toned_keys: dict[str, tuple[int, int]]
     counts: dict[str, int]  # texts per term, for the terms and the words of the phrases
 
 
 def _text_sets(rows: QuerySet[ThemeTerm], terms: Sequence[str]) -> TextSets:
-    """For each of `terms` (a bounded candidate list), the md5 of its sorted text keys, and the
-    text count of every term and of every word of the phrases among them: two queries."""
+    """For each of `terms` (a bounded candidate list), its text count and a digest of the set
+    of texts it occurs in, among all texts and among the unhappy and happy ones, and the text
+    count of every word of the phrases among them: two queries.
+
+    The digest is the sum of a 64-bit hash of each text's key: order-independent, so no sort
+    and no string of every text id of a common term (tens of thousands), one pass over the
+    rows the counts read anyway. Two different sets of the same size with the same sum would
+    merge by mistake; with 64-bit hashes and a few hundred candidates that chance is negligible.
+    """
     terms = list(dict.fromkeys(terms))
     text_key = Concat(
         Coalesce(Cast("response_id", CharField()), Value("")), Value(":"),
         Coalesce(Cast("feedback_id", CharField()), Value("")), output_field=CharField(),
     )  # fmt: skip
-    keys: dict[str, str] = {}
+    text_hash = Func(
+        text_key, Value(0), function="hashtextextended", output_field=BigIntegerField()
+    )
+    toned = Q(tone__in=("unhappy", "happy"))
+    keys: dict[str, tuple[int, int]] = {}
+    toned_keys: dict[str, tuple[int, int]] = {}
     counts: dict[str, int] = {}
     for row in (
         rows.filter(term__in=terms)
         .values("term")
         .annotate(
             n=Count("id"),
-            texts=MD5(StringAgg(text_key, Value(","), order_by=("response_id", "feedback_id"))),
+            digest=Sum(text_hash, output_field=DecimalField()),
+            n_toned=Count("id", filter=toned),
+            digest_toned=Sum(text_hash, filter=toned, output_field=DecimalField()),
         )
         .order_by()
     ):
-        keys[row["term"]], counts[row["term"]] = row["texts"], int(row["n"])
+        term, n = row["term"], int(row["n"])
+        counts[term] = n
+        keys[term] = (n, int(row["digest"]))
+        toned_keys[term] = (int(row["n_toned"]), int(row["digest_toned"] or 0))
     words = {w for term in terms if " " in term for w in term.split(" ")} - set(counts)
     if words:
         counts.update(
             (row["term"], int(row["n"]))
             for row in rows.filter(term__in=words).values("term").annotate(n=Count("id")).order_by()
         )
-    return TextSets(keys, counts)
+    return TextSets(keys, toned_keys, counts)
 
 
 def term_trend(

@@ -81,3 +81,28 @@ def test_the_themes_page_lists_a_repeated_sentence_once() -> None:
     top = {t.term: t for t in report.top}
     assert set(top) == {"배송 지연", "직원 친절"}
     assert top["배송 지연"].count == 6 and len(top["배송 지연"].variants) == 8
+
+
+@pytest.mark.django_db
+def test_the_distinct_table_merges_terms_on_the_unhappy_and_happy_texts_it_counts() -> None:
+    at = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=SEOUL) - timedelta(days=3)
+    version = published()
+    for _ in range(5):
+        make_response(version, at=at, nps=2, comment="환불 처리가 너무 늦어요")
+    for _ in range(4):
+        make_response(version, at=at, nps=10, comment="직원이 친절해요.")
+    # Passives (NPS 7-8) are neither unhappy nor happy: here 환불 occurs without 환불 처리.
+    for _ in range(2):
+        make_response(version, at=at, nps=7, comment="환불 문의했어요")
+    run = finished_run()
+    compute_theme_terms(run=run, progress=lambda _p: None, now=at + timedelta(days=1))
+
+    report = themes_report(run, CellFilter())
+
+    top = {t.term: t for t in report.top}
+    assert top["환불"].count == 7 and top["환불 처리"].count == 5
+    assert "환불" not in top["환불 처리"].variants
+    distinct = [t for t in report.distinct if {"환불", "환불 처리"} & {t.term, *t.variants}]
+    assert len(distinct) == 1
+    (row,) = distinct
+    assert row.term == "환불 처리" and "환불" in row.variants and row.count == 5
