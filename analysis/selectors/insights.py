@@ -156,6 +156,9 @@ class ImportanceModel:
     r2: float | None
     shares: dict[str, float]
     left: list[str] = field(default_factory=list)
+    # True when the model has enough complete answers but all of them have the same score:
+    # there is no variation to explain, so R² is undefined (None), not "explains 0 %".
+    score_constant: bool = False
 
     @property
     def shown(self) -> bool:
@@ -541,13 +544,14 @@ def _importance_model(
     complete = frame[["score", *drivers]].dropna()
     shares = stats.relative_importance(frame, "score", drivers) if drivers else {}
     r2 = None
+    constant = bool(drivers) and len(complete) >= 3 and complete["score"].nunique() < 2
     if shares and len(complete) >= 3:
         used = [name for name in ORDERED_DRIVERS if name in shares]
         corr = np.corrcoef(complete[["score", *used]].to_numpy(dtype=float), rowvar=False)
         r2 = _r_squared(corr, list(range(1, len(used) + 1)))
-    elif drivers and len(complete) >= 3:
+    elif drivers and len(complete) >= 3 and not constant:
         r2 = 0.0  # shares are empty when the drivers explain nothing
-    return ImportanceModel(key, drivers, len(complete), r2, shares, left or [])
+    return ImportanceModel(key, drivers, len(complete), r2, shares, left or [], constant)
 
 
 def importance_models(frame: pd.DataFrame) -> list[ImportanceModel]:
@@ -567,27 +571,48 @@ def importance_models(frame: pd.DataFrame) -> list[ImportanceModel]:
 def _importance_by_driver(
     models: list[ImportanceModel],
 ) -> tuple[dict[str, float], dict[str, str | Promise], dict[str, str]]:
-    """Each ordered driver's share from the first model that contains it, or why it has none."""
+    """Each ordered driver's share, or why it has none.
+
+    A driver's share comes from the first model that contains it and explains enough to be
+    shown: model 1 (every answer) when it does, else model 2, which holds every driver when it
+    exists. The page lists each model's drivers and R², so a share from model 2 is labelled as
+    such and a driver listed in a model with a meaningful R² is not marked "not shown". When
+    no model containing it is shown, the reason is the first such model's, naming the model
+    when the page has two.
+    """
     shares: dict[str, float] = {}
     notes: dict[str, str | Promise] = {}
     model_of: dict[str, str] = {}
     for name in ORDERED_DRIVERS:
-        model = next((m for m in models if name in m.drivers), None)
-        if model is None:
+        containing = [m for m in models if name in m.drivers]
+        if not containing:
             notes[name] = _("not modelled: known for too few answers")
             continue
+        model = next(
+            (m for m in containing if m.shown and name in m.shares),
+            next((m for m in containing if m.shown), containing[0]),
+        )
         model_of[name] = model.key
         if model.shown and name in model.shares:
             shares[name] = model.shares[name]
         elif model.shown:
             notes[name] = _("no variation in the model's answers")
+        elif model.score_constant:
+            notes[name] = _("not shown: the score does not vary in the model's answers")
         elif model.r2 is None:
             notes[name] = _("too few complete answers")
         else:
-            notes[name] = _("not shown: the model explains only %(r2)s%%") % {
-                "r2": f"{100 * model.r2:.1f}"
-            }
+            notes[name] = _explains_only(model, several=len(models) > 1)
     return shares, notes, model_of
+
+
+def _explains_only(model: ImportanceModel, *, several: bool) -> str | Promise:
+    r2 = {"r2": f"{100 * (model.r2 or 0.0):.1f}"}
+    if not several:
+        return _("not shown: the model explains only %(r2)s%%") % r2
+    if model.key == "subset":
+        return _("not shown: model 2 explains only %(r2)s%%") % r2
+    return _("not shown: model 1 explains only %(r2)s%%") % r2
 
 
 def _r_squared(corr: np.ndarray, usable: list[int]) -> float | None:

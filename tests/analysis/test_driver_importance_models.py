@@ -51,7 +51,7 @@ def test_a_driver_only_delivered_answers_have_is_weighed_among_them() -> None:
 
 
 @pytest.mark.django_db
-def test_the_page_says_why_the_strongest_driver_has_no_complaint_share() -> None:
+def test_a_driver_in_both_models_takes_its_share_from_the_one_shown() -> None:
     run = AnalysisRun.objects.create(status=AnalysisRun.Status.FINISHED)
     facts = []
     for i in range(200):
@@ -70,12 +70,16 @@ def test_the_page_says_why_the_strongest_driver_has_no_complaint_share() -> None
     report = drivers_report(run, CellFilter(), "csat")
 
     by_key = {d.key: d for d in report.drivers}
-    assert [m.key for m in report.importance_models] == ["all", "subset"]
+    full, subset = report.importance_models
+    assert (full.key, subset.key) == ("all", "subset")
     assert by_key["days_late"].importance is not None
     assert by_key["days_late"].importance_model == "subset"
-    # The whole-sample model (complaints only) explains nothing: no share, and the cell says why.
-    assert by_key["complaint_30d"].importance is None
-    assert "explains only" in str(by_key["complaint_30d"].importance_note)
+    # The whole-sample model (complaints only) explains nothing, but model 2, which the note
+    # lists with complaints among its drivers, does: the share comes from there, and is ~0.
+    assert not full.shown and subset.shown and "complaint_30d" in subset.drivers
+    assert by_key["complaint_30d"].importance_model == "subset"
+    assert by_key["complaint_30d"].importance == pytest.approx(0, abs=0.01)
+    assert by_key["complaint_30d"].importance_note == ""
 
 
 def test_an_ordered_driver_left_out_of_every_model_says_so() -> None:
@@ -107,3 +111,50 @@ def test_drivers_page_states_how_little_the_model_explains(manager: User) -> Non
     assert "The drivers together explain only" in html
     assert "importance not shown" in html
     assert "not shown: the model explains only" in html
+
+
+def _facts(run: AnalysisRun, rows: list[tuple[int, bool, int | None]]) -> None:
+    DriverFact.objects.bulk_create(
+        DriverFact(run=run, measure="csat", score=score, day=DAY, complaint_30d=complaint,
+                   days_late=late)
+        for score, complaint, late in rows
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_when_no_model_with_the_driver_is_shown_the_note_names_the_model(manager: User) -> None:
+    run = finished_run()
+    # Every score meets every combination of the drivers equally often: neither model explains
+    # anything. Days late is known for 50 answers of 200.
+    delivered = [(1 + (i // 10) % 5, (i // 5) % 2 == 0, i % 5) for i in range(50)]
+    undelivered = [(1 + (i // 2) % 5, i % 2 == 0, None) for i in range(150)]
+    _facts(run, delivered + undelivered)
+
+    report = drivers_report(run, CellFilter(), "csat")
+    html = english(manager).get(URL + "?measure=csat").content.decode()
+
+    by_key = {d.key: d for d in report.drivers}
+    assert [m.shown for m in report.importance_models] == [False, False]
+    assert str(by_key["complaint_30d"].importance_note).startswith(
+        "not shown: model 1 explains only"
+    )
+    assert str(by_key["days_late"].importance_note).startswith("not shown: model 2 explains only")
+    assert "not shown: model 1 explains only" in html
+    assert "not shown: the model explains only" not in html
+
+
+@pytest.mark.django_db
+def test_a_score_that_never_varies_is_not_called_explained_by_zero(manager: User) -> None:
+    run = finished_run()
+    _facts(run, [(4, i % 2 == 0, None) for i in range(60)])
+
+    report = drivers_report(run, CellFilter(), "csat")
+    html = english(manager).get(URL + "?measure=csat").content.decode()
+
+    (model,) = report.importance_models
+    assert model.score_constant and model.r2 is None and model.n == 60
+    complaint = next(d for d in report.drivers if d.key == "complaint_30d")
+    assert complaint.importance is None
+    assert complaint.importance_note == "not shown: the score does not vary in the model's answers"
+    assert "there is no variation to explain" in html
+    assert "explain only" not in html and "explains only" not in html
