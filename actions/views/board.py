@@ -32,8 +32,9 @@ from actions.selectors import (
     people_labels,
 )
 from actions.services.tasks import TransitionNotAllowed, reassign_task
-from actions.views.tasks import ReassignForm, fragment, poll_seconds, varies_on_htmx
+from actions.views.tasks import ReassignForm, poll_seconds
 from cxm.forms import UserChoiceField
+from cxm.htmx import is_fragment, varies_on_htmx
 from cxm.methods import allow_methods
 from cxm.models import User
 from odata.models import Store
@@ -113,13 +114,17 @@ def _board_page(
 @login_required
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 def board(request: HttpRequest) -> HttpResponse:
-    target = request.htmx.target if fragment(request) else None  # type: ignore[attr-defined]
+    target = request.htmx.target if is_fragment(request) else None  # type: ignore[attr-defined]
     context = _board_page(request, request.GET, target=target)
     if target == "board-figures":
-        return varies_on_htmx(render(request, "actions/tasks/_board_figures.html", context))
+        return varies_on_htmx(
+            render(request, "actions/tasks/_board_figures.html", context), by_target=True
+        )
     if target == "board-list":
-        return varies_on_htmx(render(request, "actions/tasks/_board_list.html", context))
-    return varies_on_htmx(render(request, "actions/tasks/board.html", context))
+        return varies_on_htmx(
+            render(request, "actions/tasks/_board_list.html", context), by_target=True
+        )
+    return varies_on_htmx(render(request, "actions/tasks/board.html", context), by_target=True)
 
 
 def _codes(values: list[str]) -> list[UUID] | None:

@@ -19,7 +19,6 @@ from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +50,7 @@ from actions.services.tasks import (
     wait_on_customer,
 )
 from cxm.forms import UserChoiceField
+from cxm.htmx import is_fragment, varies_on_htmx
 from cxm.methods import allow_methods
 from cxm.models import User
 from cxm.views.errors import bad_request_page
@@ -61,18 +61,6 @@ DEFAULT_POLL_SECONDS = 10
 def poll_seconds() -> int:
     """How often open lists refresh themselves (setting `CXM_TASKS_POLL_SECONDS`)."""
     return int(getattr(settings, "CXM_TASKS_POLL_SECONDS", DEFAULT_POLL_SECONDS))
-
-
-def fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    # A history restore (back button) needs the whole page.
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-
-
-def varies_on_htmx(response: HttpResponse) -> HttpResponse:
-    # One URL answers a fragment or a page: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
 
 
 # -- Forms -----------------------------------------------------------------------------------
@@ -219,9 +207,11 @@ def tasks_inbox(request: HttpRequest) -> HttpResponse:
         "poll_seconds": poll_seconds(),
         "query": request.GET.urlencode(),
     }
-    if fragment(request):
-        return varies_on_htmx(render(request, "actions/tasks/_inbox_list.html", context))
-    return varies_on_htmx(render(request, "actions/tasks/inbox.html", context))
+    if is_fragment(request):
+        return varies_on_htmx(
+            render(request, "actions/tasks/_inbox_list.html", context), by_target=True
+        )
+    return varies_on_htmx(render(request, "actions/tasks/inbox.html", context), by_target=True)
 
 
 # -- The task page ---------------------------------------------------------------------------
@@ -422,7 +412,7 @@ def task_checklist(request: HttpRequest, code: UUID, index: int) -> HttpResponse
         set_checklist_item(task=task, by=user, index=index, done=form.cleaned_data["done"])
     except TransitionNotAllowed as error:
         conflict = str(error)
-    if fragment(request):
+    if is_fragment(request):
         context = {"task": task, "lines": checklist_lines(task), "conflict": conflict}
         return render(
             request, "actions/tasks/_checklist.html", context, status=409 if conflict else 200

@@ -8,9 +8,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
+from cxm.htmx import is_fragment, varies_on_htmx
 from cxm.methods import allow_methods
 from cxm.models import User
 from odata.masking import may_see_contact
@@ -23,8 +23,8 @@ from odata.selectors import TimelineCursor, access_customer, customer_360, custo
 def customers(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     context = customer_search_page(user, request.GET)
-    template = "odata/_customer_results.html" if _fragment(request) else "odata/customers.html"
-    return _varies_on_htmx(render(request, template, context))
+    template = "odata/_customer_results.html" if is_fragment(request) else "odata/customers.html"
+    return varies_on_htmx(render(request, template, context))
 
 
 @allow_methods("GET")
@@ -44,22 +44,10 @@ def customer_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "timeline": page.timeline,
         "older_url": older_url,
     }
-    if before is not None and _fragment(request):
+    if before is not None and is_fragment(request):
         # "Show older" with htmx: only the next entries, appended where the link was.
-        return _varies_on_htmx(render(request, "odata/_customer_timeline_entries.html", context))
-    return _varies_on_htmx(render(request, "odata/customer_detail.html", context))
-
-
-def _fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    # A history restore (back button after hx-push-url) needs the whole page.
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-
-
-def _varies_on_htmx(response: HttpResponse) -> HttpResponse:
-    # One URL answers a fragment or a page: caches (the browser's too) must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+        return varies_on_htmx(render(request, "odata/_customer_timeline_entries.html", context))
+    return varies_on_htmx(render(request, "odata/customer_detail.html", context))
 
 
 def _uuid_or_none(value: str | None) -> UUID | None:

@@ -18,10 +18,10 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 
+from cxm.htmx import is_fragment, varies_on_htmx
 from cxm.methods import allow_methods
 from cxm.models import User
 from xdata.exports import EXPORT_LIMIT, csv_stream
@@ -111,13 +111,8 @@ def responses(request: HttpRequest) -> HttpResponse:
         "export_limit": EXPORT_LIMIT,
         **filter_choices(),
     }
-    htmx = getattr(request, "htmx", None)
-    fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-    template = "xdata/_response_results.html" if fragment else "xdata/responses.html"
-    response = render(request, template, context)
-    # One URL answers a fragment or a page: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    template = "xdata/_response_results.html" if is_fragment(request) else "xdata/responses.html"
+    return varies_on_htmx(render(request, template, context))
 
 
 @allow_methods("GET")
@@ -202,12 +197,8 @@ def export_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     run = access_export_run(user, code)
     context = _run_context(user, run)
-    htmx = getattr(request, "htmx", None)
-    fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-    template = "xdata/_export_run.html" if fragment else "xdata/export_detail.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    template = "xdata/_export_run.html" if is_fragment(request) else "xdata/export_detail.html"
+    return varies_on_htmx(render(request, template, context))
 
 
 @allow_methods("GET")
