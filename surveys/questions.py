@@ -160,6 +160,16 @@ def _language_names(languages: list[str]) -> str:
     return ", ".join(str(names[lang]) for lang in languages)
 
 
+def conditions_on(questions: list[dict[str, Any]], key: str) -> list[tuple[int, dict[str, Any]]]:
+    """(number, question) of each question whose display condition looks at question `key`,
+    numbered from 1 as the builder shows them."""
+    return [
+        (number, question)
+        for number, question in enumerate(questions, start=1)
+        if isinstance(question.get("show_if"), dict) and question["show_if"].get("question") == key
+    ]
+
+
 def validate_questions(questions: Any) -> list[str]:
     """Every way `questions` breaks the schema, as messages in the active language.
 

@@ -18,7 +18,7 @@ from cxm.models import User
 from surveys.answering import option_text
 from surveys.models import Survey, Touchpoint
 from surveys.open_links import TEST_ORDER, canonical_string, open_link_signature
-from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS
+from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS, conditions_on
 
 MANAGE = "surveys.manage_surveys"
 
@@ -179,6 +179,13 @@ def _describe_condition(
     if op not in sentences:
         return ""  # validate_questions refuses unknown operators; nothing sensible to say
     return str(sentences[op]) % {"number": number, "value": shown}
+
+
+def condition_rows(questions: list[dict[str, Any]], key: str) -> list[QuestionRow]:
+    """The builder rows of the questions whose display condition looks at question `key`:
+    while there are any, the question cannot be deleted."""
+    numbers = {number for number, _question in conditions_on(questions, key)}
+    return [row for row in question_rows(questions) if row.number in numbers]
 
 
 def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:

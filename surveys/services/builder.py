@@ -15,12 +15,14 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxm.models import User
+from surveys.answering import question_text
 from surveys.models import Survey, SurveyVersion, Touchpoint
 from surveys.open_links import new_open_link_secret
-from surveys.questions import csat_rating_key, validate_questions
+from surveys.questions import conditions_on, csat_rating_key, validate_questions
 from surveys.services.answering import forget_open_surveys
 from surveys.survey_templates import TEMPLATES
 
@@ -236,10 +238,31 @@ def update_question(*, survey: Survey, key: str, question: Question) -> None:
 
 
 def delete_question(*, survey: Survey, key: str) -> None:
-    """Remove the question `key`; refused (DraftInvalid) while a later one's condition needs it."""
+    """Remove the question `key`; refused (DraftInvalid) while a later one's display condition
+    looks at it, naming both questions by their number before the delete and their text."""
 
     def change(draft: list[Question]) -> None:
-        del draft[_index_of(draft, key)]
+        index = _index_of(draft, key)
+        dependents = conditions_on(draft, key)
+        if dependents:
+            language = "en" if (get_language() or "").startswith("en") else "ko"
+            raise DraftInvalid(
+                [
+                    _(
+                        "Question %(number)d “%(text)s” cannot be deleted: question "
+                        "%(dependent)d “%(dependent_text)s” is shown depending on its answer. "
+                        "Change or remove that display condition first."
+                    )
+                    % {
+                        "number": index + 1,
+                        "text": question_text(draft[index], language),
+                        "dependent": number,
+                        "dependent_text": question_text(question, language),
+                    }
+                    for number, question in dependents
+                ]
+            )
+        del draft[index]
 
     _change_draft(survey=survey, change=change)
 

@@ -33,6 +33,7 @@ from surveys.selectors import (
     MANAGE,
     access_survey,
     access_touchpoint,
+    condition_rows,
     draft_question,
     has_unpublished_changes,
     open_link_example,
@@ -360,7 +361,12 @@ def question_delete_confirm(request: HttpRequest, code: UUID, key: str) -> HttpR
     survey = access_survey(_user(request), code, write=True)
     draft_question(survey, key)  # 404 for a question the draft does not have
     row = next(row for row in question_rows(survey.draft) if row.key == key)
-    context = {"survey": survey, "row": row, "published": survey.current_version is not None}
+    context = {
+        "survey": survey,
+        "row": row,
+        "published": survey.current_version is not None,
+        "conditions": condition_rows(survey.draft, key),
+    }
     return render(request, "surveys/builder/question_delete_confirm.html", context)
 
 

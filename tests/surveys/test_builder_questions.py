@@ -228,7 +228,9 @@ def test_a_question_a_condition_needs_cannot_be_deleted(admin: User) -> None:
     survey = make_survey()
     response = client_for(_english(admin)).post(f"{_base(survey)}csat/delete/")
     assert response.status_code == 400
-    assert "refers to an unknown question “csat”" in response.content.decode()
+    assert "Question 1 “How satisfied are you with the delivery of your order?” cannot be" in (
+        response.content.decode()
+    )
     assert _keys(survey) == ["csat", "what_went_wrong", "comment"]
 
 
