@@ -200,11 +200,14 @@ def draft_question(survey: Survey, key: str) -> tuple[int, dict[str, Any]]:
 class PublishPreview:
     """What publishing `survey`'s draft would do: the version it makes, the one it replaces
     for new invitations (None for a first publication), and the other published surveys of
-    the same touchpoint (names), which would keep sending alongside it."""
+    the same touchpoint (names), which would keep sending alongside it. `unchanged_since` is
+    the current version's number when the survey is live and the draft has its questions
+    (nothing to publish; an archived survey is made live again by publishing)."""
 
     number: int
     replaces: int | None
     same_touchpoint: list[str]
+    unchanged_since: int | None = None
 
 
 def publish_preview(survey: Survey) -> PublishPreview:
@@ -216,7 +219,17 @@ def publish_preview(survey: Survey) -> PublishPreview:
         .order_by("name")
         .values_list("name", flat=True)
     )
-    return PublishPreview(number=(last or 0) + 1, replaces=current, same_touchpoint=list(others))
+    unchanged = (
+        survey.current_version is not None
+        and survey.status == Survey.Status.PUBLISHED
+        and not has_unpublished_changes(survey)
+    )
+    return PublishPreview(
+        number=(last or 0) + 1,
+        replaces=current,
+        same_touchpoint=list(others),
+        unchanged_since=current if unchanged else None,
+    )
 
 
 EXAMPLE_VALID_DAYS = 30

@@ -41,6 +41,14 @@ class QuestionNotFound(LookupError):
     pass
 
 
+class NothingToPublish(Exception):
+    """The draft is the current version's questions: publishing would make an identical copy."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"the draft has no changes since version {number}")
+        self.number = number
+
+
 # -- Touchpoints -----------------------------------------------------------------------------
 
 
@@ -288,11 +296,21 @@ def publish_survey(*, survey: Survey, by: User | None) -> SurveyVersion:
 
     The survey row is locked for the whole transaction, so two admins publishing at once get
     versions n and n+1, never two n's (the unique constraint would refuse the second anyway,
-    with an error instead of a version). Raises DraftInvalid for an empty or invalid draft.
+    with an error instead of a version). Raises DraftInvalid for an empty or invalid draft and
+    NothingToPublish when the survey is live and the draft has the current version's questions.
     """
     with transaction.atomic():
         locked = Survey.objects.select_for_update().get(pk=survey.pk)
         draft = locked.draft
+        current = locked.current_version
+        # Settings are not part of a version (they apply when saved): only the questions count.
+        # An archived survey is made live again by publishing, changed or not.
+        if (
+            current is not None
+            and locked.status == Survey.Status.PUBLISHED
+            and draft == current.questions
+        ):
+            raise NothingToPublish(current.number)
         errors = validate_questions(draft)
         if not errors and not draft:
             errors = [_("Add at least one question before publishing.")]

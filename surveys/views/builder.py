@@ -45,6 +45,7 @@ from surveys.selectors import (
 )
 from surveys.services.builder import (
     DraftInvalid,
+    NothingToPublish,
     add_question,
     archive_survey,
     create_survey,
@@ -208,6 +209,12 @@ def survey_publish(request: HttpRequest, code: UUID) -> HttpResponse:
         version = publish_survey(survey=survey, by=_user(request))
     except DraftInvalid as invalid:
         return _detail(request, survey, errors=invalid.errors, status=400)
+    except NothingToPublish as unchanged:
+        error = _(
+            "The draft has no changes since version %(number)d, which customers already get: "
+            "there is nothing to publish."
+        ) % {"number": unchanged.number}
+        return _detail(request, survey, errors=[error], status=400)
     messages.success(request, _("Version %(number)d is published.") % {"number": version.number})
     return redirect("surveys:survey-detail", code=survey.code)
 

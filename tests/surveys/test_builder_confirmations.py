@@ -9,9 +9,9 @@ from django.test import Client
 
 from cxm.models import User
 from surveys.models import Survey
-from surveys.services.builder import create_survey, publish_survey
+from surveys.services.builder import add_question, create_survey, publish_survey
 from tests.conftest import client_for
-from tests.surveys.test_builder_versioning import make_survey
+from tests.surveys.test_builder_versioning import make_survey, text_question
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def test_publish_asks_first_then_its_button_publishes(admin: User) -> None:
 def test_a_new_version_says_which_it_replaces(admin: User) -> None:
     survey = make_survey()
     publish_survey(survey=survey, by=admin)
+    add_question(survey=survey, question=text_question())  # an unchanged draft is not offered
     page = _english(admin).get(f"{LIST}{survey.code}/publish/confirm/").content.decode()
     assert "Publish version 2?" in page
     assert "Version 2 replaces version 1 for new invitations." in page

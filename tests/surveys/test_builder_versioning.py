@@ -11,6 +11,7 @@ from cxm.models import User
 from surveys.models import Survey, SurveyVersion, Touchpoint
 from surveys.services.builder import (
     DraftInvalid,
+    NothingToPublish,
     add_question,
     create_survey,
     create_touchpoint,
@@ -89,16 +90,22 @@ def test_an_empty_or_invalid_draft_is_not_published(admin: User) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_publishes_at_once_make_versions_one_and_two() -> None:
+def test_two_publishes_at_once_make_one_version_and_refuse_the_copy() -> None:
+    # The second publish waits for the first one's row lock, then sees that the draft is the
+    # version just made: it is refused instead of making an identical version 2 (or, without
+    # the lock, a second version 1).
     survey = make_survey()
     barrier = threading.Barrier(2)
     numbers: list[int] = []
     failures: list[BaseException] = []
+    refused: list[int] = []
 
     def publish() -> None:
         try:
             barrier.wait(timeout=10)
             numbers.append(publish_survey(survey=Survey.objects.get(pk=survey.pk), by=None).number)
+        except NothingToPublish as unchanged:
+            refused.append(unchanged.number)
         except BaseException as error:  # reported by the assertion below
             failures.append(error)
         finally:
@@ -110,7 +117,7 @@ def test_two_publishes_at_once_make_versions_one_and_two() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert failures == []
-    assert sorted(numbers) == [1, 2]
+    assert (numbers, refused) == ([1], [1])
     survey.refresh_from_db()
     assert survey.current_version is not None
-    assert survey.current_version.number == 2
+    assert survey.current_version.number == 1
