@@ -163,3 +163,9 @@ def test_switching_the_open_link_on_issues_a_code_and_a_secret(admin: User) -> N
     )
     survey.refresh_from_db()
     assert survey.open_code and re.fullmatch(r"[0-9a-f]{64}", survey.open_link_secret)
+
+
+def test_the_survey_page_links_to_it_as_the_qr_code_and_open_link(admin: User) -> None:
+    survey = _open_survey()
+    html = client_for(_english(admin)).get(f"/surveys/{survey.code}/").content.decode()
+    assert f'<a href="{_page(survey)}">QR code and open link</a>' in html
