@@ -242,7 +242,10 @@ def _open_link_page(
 ) -> HttpResponse:
     open_url = _open_url(request, survey)
     where = _place(place)
-    qr_link = placed_link(open_url, **where) if open_url else ""
+    # A code for a place that was asked but is invalid would be the wrong code: none until the
+    # form is corrected (an empty form is the plain link's code).
+    invalid = place.is_bound and not place.is_valid()
+    qr_link = placed_link(open_url, **where) if open_url and not invalid else ""
     context = {
         "survey": survey,
         "open_url": open_url,

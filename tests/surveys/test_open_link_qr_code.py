@@ -133,15 +133,23 @@ def test_a_code_for_one_store_and_channel_carries_them_in_the_link(admin: User) 
     assert client.get(png_url).content == _png(link)
 
 
-def test_a_bad_channel_is_refused_and_the_page_keeps_the_plain_link(admin: User) -> None:
+def test_a_bad_channel_is_refused_and_the_page_offers_no_code_until_it_is_fixed(
+    admin: User,
+) -> None:
     survey = make_survey(SHORT, open_code="R1")
     client = client_for(_english(admin))
     response = client.get(_page(survey, "?channel=not+a+word"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Use at most 16 letters, digits, _ or -, such as qr_table." in html
-    assert _image(html)[0] == _code("http://testserver/o/R1/").svg_data_uri(scale=8)
-    assert _download_links(html)[0] == f"/surveys/{survey.code}/open-link/qr.svg"
+    assert 'id="open-link-qr"' not in html
+    assert 'id="qr-download-svg"' not in html and 'id="qr-download-png"' not in html
+    assert "No code is shown while the store or channel above is wrong" in html
+    unknown = client.get(_page(survey, "?store=NOPE")).content.decode()
+    assert 'id="open-link-qr"' not in unknown and 'id="qr-download-png"' not in unknown
+    cleared = client.get(_page(survey, "?store=&channel=")).content.decode()
+    assert _image(cleared)[0] == _code("http://testserver/o/R1/").svg_data_uri(scale=8)
+    assert _download_links(cleared)[0] == f"/surveys/{survey.code}/open-link/qr.svg"
     download = client.get(f"/surveys/{survey.code}/open-link/qr.svg?channel=not+a+word")
     assert download.status_code == 400
     assert download["Content-Type"] == "text/html; charset=utf-8"
