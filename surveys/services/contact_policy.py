@@ -6,7 +6,8 @@ customer is never asked twice in a week because two teams each sent "just one" s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -67,6 +68,49 @@ def invited_since(*, customer: Customer, since: datetime) -> bool:
         .exclude(status=Invitation.Status.REVOKED)
         .exists()
     )
+
+
+@dataclass(frozen=True)
+class IntervalHold:
+    """Why the contact interval holds a survey back: the customer's last invitation (its
+    survey's name and when it was made), the interval that applies, and when it has passed."""
+
+    last_survey: str
+    invited_at: datetime
+    interval_days: int
+    free_from: datetime
+
+
+def last_invitation(customer: Customer) -> Invitation | None:
+    """The customer's newest invitation that counts for the contact interval (not revoked)."""
+    return (
+        Invitation.objects.filter(customer=customer)
+        .exclude(status=Invitation.Status.REVOKED)
+        .select_related("survey")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def interval_holds(
+    *, last: Invitation | None, surveys: Iterable[Survey], now: datetime
+) -> dict[int, IntervalHold]:
+    """For each of `surveys` (by primary key) that the contact interval holds back now because
+    of the invitation `last` (see `last_invitation`): why, and until when. The same rule as
+    `check`; each survey's touchpoint may set its own interval. No query."""
+    if last is None:
+        return {}
+    holds = {}
+    for survey in surveys:
+        days = contact_interval_days(survey)
+        if last.created_at >= now - timedelta(days=days):
+            holds[survey.pk] = IntervalHold(
+                last_survey=last.survey.name,
+                invited_at=last.created_at,
+                interval_days=days,
+                free_from=last.created_at + timedelta(days=days),
+            )
+    return holds
 
 
 def check(customer: Customer, survey: Survey, now: datetime) -> str | None:

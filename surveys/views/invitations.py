@@ -23,7 +23,13 @@ from cxm.models import User
 from odata.models import Customer, Order, Store
 from odata.selectors import access_customer, customer_search_page
 from surveys.models import Invitation, Suppression, Survey
-from surveys.services.contact_policy import reason_at_send, suppression_log
+from surveys.services.contact_policy import (
+    IntervalHold,
+    interval_holds,
+    last_invitation,
+    reason_at_send,
+    suppression_log,
+)
 from surveys.services.invitations import (
     access_invitation,
     access_survey_for_invitations,
@@ -190,7 +196,15 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         # contact interval depends on the survey's touchpoint and is told after sending.
         held = reason_at_send(customer)
         held_reason = Suppression.Reason(held).label if held is not None else None
-        context = {"customer": customer, "form": form, "held_reason": held_reason}
+        surveys = list(form.fields["survey"].queryset)  # type: ignore[attr-defined]
+        interval_notice, all_held = _interval_notice(customer, surveys)
+        context = {
+            "customer": customer,
+            "form": form,
+            "held_reason": held_reason,
+            "interval_notice": interval_notice,
+            "all_held": all_held,
+        }
         return render(request, "surveys/invitations/new.html", context, status=status)
     survey = form.cleaned_data["survey"]
     outcome = invite_customer(
@@ -199,11 +213,64 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     if outcome.invitation is not None:
         messages.success(request, _("“%(survey)s” is on its way.") % {"survey": survey.name})
     elif outcome.suppression is not None:
-        messages.warning(
-            request,
-            _("Not sent: %(reason)s.") % {"reason": outcome.suppression.get_reason_display()},
-        )
+        messages.warning(request, _refusal(customer, survey, outcome.suppression))
     return redirect("odata:customer-detail", code=customer.code)
+
+
+def _date(moment: Any) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def _hold_values(hold: IntervalHold) -> dict[str, object]:
+    return {
+        "survey": hold.last_survey,
+        "date": _date(hold.invited_at),
+        "days": hold.interval_days,
+        "from": _date(hold.free_from),
+    }
+
+
+def _interval_notice(customer: Customer, surveys: list[Survey]) -> tuple[str, bool]:
+    """What the contact interval holds back before the admin picks a survey: the notice ("" if
+    nothing) and whether it holds every survey offered."""
+    holds = interval_holds(last=last_invitation(customer), surveys=surveys, now=timezone.now())
+    if not holds:
+        return "", False
+    if len(holds) == len(surveys):
+        first = min(holds.values(), key=lambda hold: hold.free_from)
+        notice = _(
+            "Last invited: %(survey)s, %(date)s — under the %(days)d-day contact interval, "
+            "surveys can be sent again from %(from)s."
+        )
+        return notice % _hold_values(first), True
+    held = ", ".join(
+        _("“%(survey)s” (from %(date)s)")
+        % {"survey": survey.name, "date": _date(holds[survey.pk].free_from)}
+        for survey in surveys
+        if survey.pk in holds
+    )
+    notice = _(
+        "Last invited: %(survey)s, %(date)s — under the contact interval these surveys cannot "
+        "be sent yet: %(held)s."
+    )
+    any_hold = next(iter(holds.values()))
+    return notice % {**_hold_values(any_hold), "held": held}, False
+
+
+def _refusal(customer: Customer, survey: Survey, suppression: Suppression) -> str:
+    """Why the invitation was not made; for the contact interval, which invitation and when."""
+    if suppression.reason == Suppression.Reason.RECENTLY_INVITED:
+        # The suppression was just recorded under the same rule, so the hold is there.
+        holds = interval_holds(
+            last=last_invitation(customer), surveys=[survey], now=suppression.created_at
+        )
+        if survey.pk in holds:
+            message = _(
+                "Not sent. Last invited: %(survey)s, %(date)s — under the %(days)d-day contact "
+                "interval, “%(this)s” can be sent from %(from)s."
+            )
+            return message % {**_hold_values(holds[survey.pk]), "this": survey.name}
+    return _("Not sent: %(reason)s.") % {"reason": suppression.get_reason_display()}
 
 
 def _choose_customer(request: HttpRequest) -> HttpResponse:
