@@ -45,8 +45,8 @@ def test_every_analysis_page_helper_writes_the_same_form() -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("{% load intervals %}{{ e|ci:2 }}", f"{MINUS}0.31 to {MINUS}0.19"),
-        ("{% load intervals %}{{ p|ci_pct:1 }}", "75.3% to 82.2%"),
+        ("{% load insight_format %}{{ e|interval:2 }}", f"{MINUS}0.31 to {MINUS}0.19"),
+        ("{% load insight_format %}{{ p|pct_interval:1 }}", "75.3% to 82.2%"),
         ('{% load intervals %}{% ci -2.5 4 1 "%" %}', f"{MINUS}2.5% to 4.0%"),
         ("{% load intervals %}{% ci a b 0 as t %}[{{ t }}]", "[2 to 9]"),
     ],
