@@ -609,8 +609,10 @@ def board_figures(
     *,
     now: datetime | None = None,
     labels: Mapping[int, str] | None = None,
+    loads: bool = True,
 ) -> BoardFigures:
-    """The board's figures over `tasks` (from `board_scope`), in three queries.
+    """The board's figures over `tasks` (from `board_scope`), in three queries; one without
+    `loads` (the open and overdue counts by owner and by store, which Home does not show).
 
     - Open and overdue counts, by owner and by store (overdue: new or in progress past the due
       time; a task waiting on the customer has its clock stopped).
@@ -648,6 +650,8 @@ def board_figures(
         judged=Count("id", filter=judged),
         recovered=Count("id", filter=judged & Q(verdict=FollowUpTask.Verdict.RECOVERED)),
     )
+    if not loads:
+        return _figures(totals, since, recovery_since, [], [])
     by_owner = (
         tasks.filter(is_open)
         .values("owner_id", "owner__code", "owner__name", "owner__username")
@@ -665,6 +669,38 @@ def board_figures(
         labels = user_labels(
             (row["owner_id"], row["owner__name"], row["owner__username"]) for row in owners
         )
+    return _figures(
+        totals,
+        since,
+        recovery_since,
+        [
+            Load(
+                key=str(row["owner__code"]),
+                label=labels[row["owner_id"]],
+                open=row["open"],
+                overdue=row["overdue"],
+            )
+            for row in owners
+        ],
+        [
+            Load(
+                key=str(row["store__code"] or ""),
+                label=row["store__name"] or str(_("No store")),
+                open=row["open"],
+                overdue=row["overdue"],
+            )
+            for row in by_store
+        ],
+    )
+
+
+def _figures(
+    totals: Mapping[str, Any],
+    since: datetime,
+    recovery_since: datetime,
+    by_owner: list[Load],
+    by_store: list[Load],
+) -> BoardFigures:
     return BoardFigures(
         since=since,
         recovery_since=recovery_since,
@@ -675,24 +711,8 @@ def board_figures(
         first_action=median_hours(totals["first_action"]),
         close=median_hours(totals["close"]),
         recovery=rate(totals["recovered"], totals["judged"]),
-        by_owner=[
-            Load(
-                key=str(row["owner__code"]),
-                label=labels[row["owner_id"]],
-                open=row["open"],
-                overdue=row["overdue"],
-            )
-            for row in owners
-        ],
-        by_store=[
-            Load(
-                key=str(row["store__code"] or ""),
-                label=row["store__name"] or str(_("No store")),
-                open=row["open"],
-                overdue=row["overdue"],
-            )
-            for row in by_store
-        ],
+        by_owner=by_owner,
+        by_store=by_store,
     )
 
 

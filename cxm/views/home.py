@@ -77,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
     team: BoardFigures | None = None
     if user.has_perm(REVIEW_PERMISSION):
         scope = board_scope(visible_tasks(user), store=None, owner=None)
-        team = board_figures(scope)
+        team = board_figures(scope, loads=False)
     scores = _scores(user) if user.has_perm(VIEW_PERMISSION) else None
     context: dict[str, Any] = {
         "tasks": tasks,
