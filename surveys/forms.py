@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import Group
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cxm.forms import UserChoiceField
@@ -24,6 +23,7 @@ from surveys.questions import (
     TYPE_LABELS,
     condition_values,
     intent_value,
+    text_language,
 )
 from surveys.services.answering import CHANNEL_PATTERN
 from surveys.survey_templates import TEMPLATES
@@ -199,7 +199,7 @@ def _value_from(english: str, used: set[str], number: int) -> str:
 
 
 def _condition_choices(earlier: list[Question]) -> list[tuple[str, str]]:
-    language = "en" if (get_language() or "").startswith("en") else "ko"
+    language = text_language()
     choices = [("", str(_("Always show this question")))]
     for number, question in enumerate(earlier, start=1):
         if condition_values(question) is None:

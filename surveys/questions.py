@@ -27,8 +27,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+
+def text_language() -> str:
+    """The language of a question's texts to show staff: English for an English reader, else
+    Korean (a survey's texts are written in these two)."""
+    return "en" if (get_language() or "").startswith("en") else "ko"
+
 
 QUESTION_TYPES = (
     "nps",

@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from cxm.models import User
 from surveys.answering import option_text
 from surveys.models import Survey, Touchpoint
 from surveys.open_links import TEST_ORDER, canonical_string, open_link_signature
-from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS, conditions_on
+from surveys.questions import INTENT_LABELS, SCALES, TYPE_LABELS, conditions_on, text_language
 
 MANAGE = "surveys.manage_surveys"
 
@@ -102,13 +102,9 @@ class QuestionRow:
     last: bool
 
 
-def _language() -> str:
-    return "en" if (get_language() or "").startswith("en") else "ko"
-
-
 def question_rows(questions: list[dict[str, Any]]) -> list[QuestionRow]:
     """The questions as the builder shows them, in the active language."""
-    language = _language()
+    language = text_language()
     other = "ko" if language == "en" else "en"
     numbered = {q.get("key"): (n, q) for n, q in enumerate(questions, start=1)}
     rows = []

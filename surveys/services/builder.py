@@ -15,14 +15,14 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxm.models import User
 from surveys.answering import question_text
 from surveys.models import Survey, SurveyVersion, Touchpoint
 from surveys.open_links import new_open_link_secret
-from surveys.questions import conditions_on, csat_rating_key, validate_questions
+from surveys.questions import conditions_on, csat_rating_key, text_language, validate_questions
+from surveys.selectors import has_unpublished_changes
 from surveys.services.answering import forget_open_surveys
 from surveys.survey_templates import TEMPLATES
 
@@ -253,7 +253,7 @@ def delete_question(*, survey: Survey, key: str) -> None:
         index = _index_of(draft, key)
         dependents = conditions_on(draft, key)
         if dependents:
-            language = "en" if (get_language() or "").startswith("en") else "ko"
+            language = text_language()
             raise DraftInvalid(
                 [
                     _(
@@ -308,7 +308,7 @@ def publish_survey(*, survey: Survey, by: User | None) -> SurveyVersion:
         if (
             current is not None
             and locked.status == Survey.Status.PUBLISHED
-            and draft == current.questions
+            and not has_unpublished_changes(locked)
         ):
             raise NothingToPublish(current.number)
         errors = validate_questions(draft)
