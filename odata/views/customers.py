@@ -50,13 +50,6 @@ def customer_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     return varies_on_htmx(render(request, "odata/customer_detail.html", context))
 
 
-def _uuid_or_none(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 urlpatterns: list[URLPattern] = [
     path("customers/", customers, name="customers"),
     path("customers/<uuid:code>/", customer_detail, name="customer-detail"),
