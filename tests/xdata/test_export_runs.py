@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from cxm.models import User
 from tests.conftest import client_for, with_language
 from tests.xdata.test_explorer import make_response, published
-from tests.xdata.test_exports import FORMULAS, XLSX, by_header
+from tests.xdata.test_exports import FORMULAS, XLSX, by_header, workbook_rows
 from xdata import exports
 from xdata.exports import EXPORT_LIMIT, write_xlsx
 from xdata.jobs import export_responses
@@ -76,8 +76,7 @@ def test_the_job_writes_the_workbook_with_safe_cells(agent: User) -> None:
     assert run.finished_at is not None
     path = Path(run.file_path)
     assert path.is_file() and not path.with_suffix(".part").exists()
-    sheet = load_workbook(path, read_only=True).worksheets[0]
-    rows = by_header([list(r) for r in sheet.iter_rows(values_only=True)])
+    rows = by_header(workbook_rows(load_workbook(path, read_only=True)))
     assert len(rows) == len(FORMULAS)
     for row in rows:
         assert not str(row["comment"]).startswith(("=", "+", "-", "@"))
