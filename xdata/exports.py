@@ -263,9 +263,13 @@ class _Words(_Codes):
         number, selected, text = answer
         if number is not None:
             return number
+        if key in self.intent_keys:
+            # Recorded in `selected`; an older row may hold the word in `text`.
+            selected = selected or ([text] if text else [])
+            return safe_cell(", ".join(self.intents.get(v) or v for v in selected))
         if selected:
-            names = self.intents if key in self.intent_keys else self.options.get(key, {})
-            return safe_cell(", ".join(names.get(v) or v for v in selected))
+            options = self.options.get(key, {})
+            return safe_cell(", ".join(options.get(v) or v for v in selected))
         return safe_cell(text)
 
 

@@ -99,6 +99,12 @@ def test_the_header_row_is_frozen_and_filters_the_rows(agent: User, monkeypatch:
     assert "1" in str(sheet.cell(row=3, column=1).value)
 
 
+def test_an_intent_answer_held_as_text_reads_as_its_word(agent: User) -> None:
+    make_response(published(), answers={"again": "unsure"})
+    (response,) = people_rows(workbook(agent, "ko"))
+    assert response["다시 구매하시겠습니까?"] == "잘 모르겠어요"
+
+
 def test_questions_worded_alike_are_told_apart_by_key(agent: User) -> None:
     version = published()
     later = [*QUESTIONS, {**QUESTIONS[3], "key": "comment2"}]
