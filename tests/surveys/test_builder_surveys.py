@@ -189,6 +189,14 @@ def test_unpublished_changes_are_shown(admin: User) -> None:
     assert "unpublished changes" in client.get(LIST).content.decode()
 
 
+def test_a_never_published_draft_is_not_compared_with_what_customers_get(admin: User) -> None:
+    survey = make_survey()
+    page = client_for(_english(admin)).get(f"{LIST}{survey.code}/").content.decode()
+    assert "Not published yet: customers see nothing of this survey." in page
+    assert "Publishing makes the questions below version 1." in page
+    assert "differ from what customers get" not in page
+
+
 def test_publishing_an_empty_survey_is_refused_with_a_reason(admin: User) -> None:
     survey = make_survey(template="")
     response = client_for(_english(admin)).post(f"{LIST}{survey.code}/publish/")
