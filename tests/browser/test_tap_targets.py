@@ -1,5 +1,5 @@
 """Every control can be tapped on a phone: at 375 px, each link, button and field is at least
-24 × 24 CSS px, or is one of WCAG 2.2's exceptions to 2.5.8 (Target Size, Minimum): a link
+24 by 24 CSS px, or is one of WCAG 2.2's exceptions to 2.5.8 (Target Size, Minimum): a link
 within a sentence, a control whose size the browser sets (check boxes, radio buttons), or an
 undersized target with room around it (a 24 px circle on its centre touches no other target
 and no other such circle). Checked in Chromium for every staff page as an admin and for the
@@ -71,7 +71,7 @@ SMALL_TARGETS = r"""
       const r = boxes[i];
       const name = (el.textContent || el.getAttribute("aria-label") || el.name || "").trim();
       found.push(`<${el.tagName.toLowerCase()} class="${el.className}"> `
-        + `${JSON.stringify(name.slice(0, 30))} ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
+        + `${JSON.stringify(name.slice(0, 30))} ${r.width.toFixed(0)}x${r.height.toFixed(0)}`);
     }
   });
   return found;
