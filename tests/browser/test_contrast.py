@@ -7,13 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from cxm.models import User
-from cxm.roles import Role
-from tests.cxm.page_walk import all_routes, world
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.browser.every_page import problems_on_every_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,20 +84,6 @@ LOW_CONTRAST = r"""
 """
 
 
-def _low_contrast(page: Page, url: str) -> list[str]:
-    try:
-        response = page.goto(url)
-    except PlaywrightError as error:
-        if "Download is starting" in str(error):
-            return []  # an export, not a page
-        raise
-    if response is None or response.status != 200:
-        return []
-    if not (response.headers.get("content-type") or "").startswith("text/html"):
-        return []
-    return [f"{url}: {line}" for line in page.evaluate(LOW_CONTRAST)]
-
-
 def test_every_page_has_text_that_stands_out_from_its_background(
     page: Page,
     live_site,
@@ -109,17 +91,7 @@ def test_every_page_has_text_that_stands_out_from_its_background(
     settings,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    admin: User = UserFactory(username="contrast-admin", role=Role.ADMIN, language="en")
-    urls = [url for url in all_routes(world(admin, tmp_path)) if url != "/logout/"]
-    # Signed out: the sign-in page and the customers' pages.
-    problems: list[str] = []
-    for url in ["/login/", "/s/sweep-token-0123456789abcdefghijklmnopqrstuvwx/", "/o/sweep/"]:
-        problems += _low_contrast(page, live_site.url + url)
-    page.goto(f"{live_site.url}/login/")
-    page.get_by_label("사용자 이름").fill(admin.username)
-    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"{live_site.url}/")
-    for url in urls:
-        problems += _low_contrast(page, live_site.url + url)
+    problems = problems_on_every_page(
+        page, live_site.url, tmp_path, script=LOW_CONTRAST, username="contrast-admin", language="en"
+    )
     assert not problems, "\n".join(problems)

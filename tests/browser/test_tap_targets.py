@@ -10,13 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from cxm.models import User
-from cxm.roles import Role
-from tests.cxm.page_walk import TOKEN, all_routes, world
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.browser.every_page import problems_on_every_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,20 +75,6 @@ SMALL_TARGETS = r"""
 """
 
 
-def _small_targets(page: Page, url: str) -> list[str]:
-    try:
-        response = page.goto(url)
-    except PlaywrightError as error:
-        if "Download is starting" in str(error):
-            return []  # an export, not a page
-        raise
-    if response is None or response.status != 200:
-        return []
-    if not (response.headers.get("content-type") or "").startswith("text/html"):
-        return []
-    return [f"{url}: {line}" for line in page.evaluate(SMALL_TARGETS, MIN)]
-
-
 def test_every_control_is_large_enough_to_tap_on_a_phone(
     page: Page,
     live_site,
@@ -101,16 +83,7 @@ def test_every_control_is_large_enough_to_tap_on_a_phone(
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     page.set_viewport_size({"width": 375, "height": 667})
-    admin: User = UserFactory(username="tap-admin", role=Role.ADMIN, language="ko")
-    urls = [url for url in all_routes(world(admin, tmp_path)) if url != "/logout/"]
-    problems: list[str] = []
-    for url in ["/login/", f"/s/{TOKEN}/", "/o/sweep/"]:
-        problems += _small_targets(page, live_site.url + url)
-    page.goto(f"{live_site.url}/login/")
-    page.get_by_label("사용자 이름").fill(admin.username)
-    page.get_by_label("비밀번호").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"{live_site.url}/")
-    for url in urls:
-        problems += _small_targets(page, live_site.url + url)
+    problems = problems_on_every_page(
+        page, live_site.url, tmp_path, script=SMALL_TARGETS, arg=MIN, username="tap-admin"
+    )
     assert not problems, f"{len(problems)} targets:\n" + "\n".join(problems)
