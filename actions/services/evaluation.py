@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from actions.conditions import FIELDS, ResponseFacts, response_matches
@@ -354,6 +355,66 @@ def preview_rule(
         )
     if kind == TriggerRule.Kind.OPERATIONAL:
         return _preview_operational(definition, store, region, since, now)
+    return preview_response_rule(
+        definition=definition,
+        survey=survey,
+        touchpoint=touchpoint,
+        store=store,
+        region=region,
+        days=days,
+        now=now,
+        overlaps=False,
+    ).tasks
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """An enabled rule that also fires on some of the responses a rule would fire on."""
+
+    rule: TriggerRule
+    responses: int
+
+
+@dataclass(frozen=True)
+class ResponsePreview:
+    """What a per-response rule would have done in the last `days` days: the tasks it would
+    have opened, the responses it would have fired on, and the enabled rules that fire on the
+    same responses (most shared first), each of which opens its own task and e-mail."""
+
+    tasks: int
+    responses: int
+    days: int
+    overlaps: list[Overlap] = field(default_factory=list)
+
+
+def _in_scope(rule: TriggerRule, response: Response, region_id: int | None) -> bool:
+    """`rules_in_scope` for one response, in Python (the candidates are few)."""
+    return (
+        rule.survey_id in (None, response.survey_id)
+        and rule.touchpoint_id in (None, response.touchpoint_id)
+        and rule.store_id in (None, response.store_id)
+        and rule.region_id in (None, region_id)
+    )
+
+
+def preview_response_rule(
+    *,
+    definition: dict[str, Any],
+    survey: Survey | None = None,
+    touchpoint: Touchpoint | None = None,
+    store: Store | None = None,
+    region: Region | None = None,
+    exclude: TriggerRule | None = None,
+    days: int = PREVIEW_DAYS,
+    now: datetime | None = None,
+    overlaps: bool = True,
+) -> ResponsePreview:
+    """The preview of a (valid) per-response definition and scope, by the same matching the
+    evaluation uses. With `overlaps`, each matching response is also tested against the other
+    enabled per-response rules (all but `exclude`, the rule being edited) as
+    `evaluate_response` would test it: a rule in scope whose conditions hold fires too."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
     responses = Response.objects.filter(submitted_at__gte=since, submitted_at__lte=now)
     if survey is not None:
         responses = responses.filter(survey=survey)
@@ -363,11 +424,33 @@ def preview_rule(
         responses = responses.filter(store=store)
     if region is not None:
         responses = responses.filter(store__region=region)
+    others: list[TriggerRule] = []
+    if overlaps:
+        candidates = TriggerRule.objects.filter(
+            kind=TriggerRule.Kind.RESPONSE, is_enabled=True, plan__is_active=True
+        )
+        if exclude is not None:
+            candidates = candidates.exclude(pk=exclude.pk)
+        if survey is not None:
+            candidates = candidates.filter(Q(survey__isnull=True) | Q(survey=survey))
+        others = list(candidates.order_by("name", "id"))
     subjects = set()
-    for response in responses.filter(_prefilter(definition)).iterator(chunk_size=2000):
-        if response_matches(definition, ResponseFacts(response)):
-            subjects.add(_response_subject(response))
-    return len(subjects)
+    matched = 0
+    shared = dict.fromkeys((other.pk for other in others), 0)
+    rows = responses.filter(_prefilter(definition)).annotate(region_id=F("store__region_id"))
+    for response in rows.iterator(chunk_size=2000):
+        facts = ResponseFacts(response)
+        if not response_matches(definition, facts):
+            continue
+        matched += 1
+        subjects.add(_response_subject(response))
+        for other in others:
+            in_scope = _in_scope(other, response, response.region_id)
+            if in_scope and response_matches(other.definition, facts):
+                shared[other.pk] += 1
+    found = [Overlap(rule=o, responses=shared[o.pk]) for o in others if shared[o.pk]]
+    found.sort(key=lambda overlap: -overlap.responses)
+    return ResponsePreview(tasks=len(subjects), responses=matched, days=days, overlaps=found)
 
 
 def _preview_operational(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from actions.conditions import describe
 from actions.forms import RuleForm
 from actions.models import TriggerRule
-from actions.services.evaluation import preview_rule
+from actions.services.evaluation import ResponsePreview, preview_response_rule, preview_rule
 from actions.services.rules import (
     PERMISSION,
     RECENT_DAYS,
@@ -64,16 +64,21 @@ def _countable(form: RuleForm) -> bool:
     return set(form.errors) <= NOT_COUNTED
 
 
-def _preview_count(form: RuleForm) -> int:
+def _preview(form: RuleForm, rule: TriggerRule | None) -> tuple[int, ResponsePreview | None]:
+    """The preview's task count, and for a per-response rule the enabled rules that would
+    fire on the same responses."""
     data = form.cleaned_data
-    return preview_rule(
-        kind=form.kind,
-        definition=data["definition"],
-        survey=data.get("survey"),
-        touchpoint=data.get("touchpoint"),
-        store=data.get("store"),
-        region=data.get("region"),
-        days=RECENT_DAYS,
+    scope: dict[str, Any] = {
+        key: data.get(key) for key in ("survey", "touchpoint", "store", "region")
+    }
+    if form.kind == TriggerRule.Kind.RESPONSE:
+        shown = preview_response_rule(
+            definition=data["definition"], exclude=rule, days=RECENT_DAYS, **scope
+        )
+        return shown.tasks, shown
+    return (
+        preview_rule(kind=form.kind, definition=data["definition"], days=RECENT_DAYS, **scope),
+        None,
     )
 
 
@@ -83,6 +88,7 @@ def _form_page(
     rule: TriggerRule | None,
     *,
     preview: int | None = None,
+    overlap: ResponsePreview | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context: dict[str, Any] = {
@@ -90,6 +96,7 @@ def _form_page(
         "rule": rule,
         "kind_label": TriggerRule.Kind(form.kind).label,
         "preview": preview,
+        "overlap": overlap,
         "days": RECENT_DAYS,
     }
     if request.htmx and request.POST.get("action") == "preview":  # type: ignore[attr-defined]
@@ -111,7 +118,8 @@ def _handle_form(request: HttpRequest, kind: str, rule: TriggerRule | None) -> H
     form = RuleForm(request.POST, kind=kind, rule=rule)
     if action == "preview" and _countable(form):
         # An empty name or plan is shown on its field; it does not stop the count.
-        return _form_page(request, form, rule, preview=_preview_count(form))
+        count, overlap = _preview(form, rule)
+        return _form_page(request, form, rule, preview=count, overlap=overlap)
     if not form.is_valid():
         return _form_page(request, form, rule, status=400)
     try:
@@ -151,23 +159,31 @@ def rule_edit(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 def rule_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     rule = access_rule(_user(request), code)
-    preview = None
-    if not rule.is_enabled:
+    preview = overlap = None
+    scope: dict[str, Any] = {
+        "survey": rule.survey,
+        "touchpoint": rule.touchpoint,
+        "store": rule.store,
+        "region": rule.region,
+    }
+    if rule.kind == TriggerRule.Kind.RESPONSE:
+        # Enabled or not, the page names the enabled rules that fire on the same responses.
+        overlap = preview_response_rule(
+            definition=rule.definition, exclude=rule, days=RECENT_DAYS, **scope
+        )
+        if not rule.is_enabled:
+            preview = overlap.tasks
+    elif not rule.is_enabled:
         # Before it is enabled, the page says what the rule would have done.
         preview = preview_rule(
-            kind=rule.kind,
-            definition=rule.definition,
-            survey=rule.survey,
-            touchpoint=rule.touchpoint,
-            store=rule.store,
-            region=rule.region,
-            days=RECENT_DAYS,
+            kind=rule.kind, definition=rule.definition, days=RECENT_DAYS, **scope
         )
     context = {
         "rule": rule,
         "description": describe(rule.kind, rule.definition, get_language()),
         "recent_tasks": recent_task_count(rule),
         "preview": preview,
+        "overlap": overlap,
         "scope_problems": rule_scope_problems(rule),
         "days": RECENT_DAYS,
     }
