@@ -37,3 +37,10 @@ def access_task(user: User, code: UUID, *, write: bool = False) -> FollowUpTask:
     if task is None:
         raise Http404
     return task
+
+
+def may_move_due(user: User, task: FollowUpTask) -> bool:
+    """Whether `user` may change the task's due date and priority: reviewers (managers,
+    admins), on tasks they do not own themselves, since an owner moving their own deadline
+    would defeat the SLA."""
+    return user.has_perm("actions.review_tasks") and task.owner_id != user.pk

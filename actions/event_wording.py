@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from actions.models import FollowUpTask
+from actions.models import FollowUpTask, Priority
 from surveys.models import Suppression
 
 RECOVERY_TEXT = {
@@ -107,3 +107,39 @@ def escalation_label(data: dict[str, Any], names: list[str]) -> str | None:
     if not names:
         return str(_("Escalated (level %(level)d), with no one to tell") % {"level": step})
     return str(_("Escalated to %(to)s (level %(level)d)") % {"to": ", ".join(names), "level": step})
+
+
+def _when(value: Any) -> str:
+    at = datetime.fromisoformat(str(value))
+    return date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
+
+
+def _priority(value: Any) -> str:
+    return str(Priority(value).label) if value in Priority.values else str(value)
+
+
+def rescheduled_label(data: dict[str, Any], actor: str) -> str | None:
+    """ "이매니저 moved the due date from … to …; changed the priority from … to …", dates in
+    the reader's locale and time zone; None when `data` holds neither change."""
+    who = actor or str(_("Someone"))
+    parts = []
+    if data.get("old_due") and data.get("new_due"):
+        parts.append(
+            _("%(actor)s moved the due date from %(old)s to %(new)s")
+            % {"actor": who, "old": _when(data["old_due"]), "new": _when(data["new_due"])}
+        )
+    if data.get("old_priority") is not None and data.get("new_priority") is not None:
+        wording = (
+            _("changed the priority from %(old)s to %(new)s")
+            if parts
+            else _("%(actor)s changed the priority from %(old)s to %(new)s")
+        )
+        parts.append(
+            wording
+            % {
+                "actor": who,
+                "old": _priority(data["old_priority"]),
+                "new": _priority(data["new_priority"]),
+            }
+        )
+    return "; ".join(str(part) for part in parts) or None

@@ -8,6 +8,7 @@ holdout per (rule, subject, trigger day).
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import uuid4
 
 from django.conf import settings
@@ -274,6 +275,10 @@ class FollowUpTask(models.Model):
     due_at = models.DateTimeField()
     # While waiting on the customer the SLA clock stops; resuming moves `due_at` later.
     paused_at = models.DateTimeField(null=True, blank=True)
+    # The due time the SLA promised, kept once a reviewer moves `due_at` (empty until then:
+    # `due_at` is the SLA's). Waiting pauses move it as they move `due_at`; SLA compliance is
+    # measured against it, so a moved deadline does not turn a missed SLA into a met one.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
     checklist = models.JSONField(default=list)  # [{"text": str, "done": bool}]
     root_cause = models.ForeignKey(
         RootCause, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
@@ -336,6 +341,11 @@ class FollowUpTask(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def promised_due_at(self) -> datetime:
+        """The due time the SLA is measured against (`sla_due_at`, else `due_at`)."""
+        return self.sla_due_at or self.due_at
+
 
 class TaskEvent(models.Model):
     """The task's activity log, comments included (kind "comment")."""
@@ -347,6 +357,7 @@ class TaskEvent(models.Model):
         COMMENT = "comment", pgettext_lazy("staff note on a task", "Comment")
         CHECKLIST = "checklist", _("Checklist")
         ASSIGNED = "assigned", _("Reassigned")
+        RESCHEDULED = "rescheduled", _("Due date or priority changed")
         REMINDED = "reminded", _("Reminder sent")
         ESCALATED = "escalated", _("Escalated")
         NOTIFIED = "notified", _("Notified")

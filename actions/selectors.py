@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
@@ -43,6 +44,7 @@ from actions.event_wording import (
     notification_label,
     outcome_evidence,
     recovery_text,
+    rescheduled_label,
     verdict_label,
 )
 from actions.models import OPEN_STATUSES, FollowUpTask, RootCause, TaskEvent, TaskStatus
@@ -113,11 +115,12 @@ def sla_of(task: FollowUpTask, *, now: datetime) -> Sla:
 
     Open: breached once `due_at` has passed, at risk when ≥ 80 % of the SLA's business hours
     are used (what is left is ≤ 20 % of `sla_hours`), paused while waiting on the customer (the
-    clock stops; resuming moves `due_at`). Resolved or closed: met when resolved by `due_at`.
+    clock stops; resuming moves `due_at`). Resolved or closed: met when resolved by the SLA's
+    own due time (`promised_due_at`: a due date a reviewer moved does not count).
     """
     if task.status in (TaskStatus.RESOLVED, TaskStatus.CLOSED):
         done_at = task.resolved_at or task.closed_at
-        met = done_at is not None and done_at <= task.due_at
+        met = done_at is not None and done_at <= task.promised_due_at
         return Sla(SlaState.MET if met else SlaState.MISSED, None)
     if task.status == TaskStatus.WAITING:
         return Sla(SlaState.PAUSED, None)
@@ -194,6 +197,11 @@ FACT_LABELS: dict[str, Any] = {
     "survey": _("Survey"),
 }
 MONEY_FACTS = frozenset({"revenue_12m"})
+# Facts about the customer's history. A response without a customer (an open link) was counted
+# as ₩0 and no service record when the rule was tested; the page says `NO_FIGURE` instead, since
+# there was no one to measure.
+CUSTOMER_FACTS = frozenset({"revenue_12m", "open_service_record"})
+NO_FIGURE = "\u2013"  # the en dash every page shows for "nothing here"
 # Shown elsewhere on the page (the response has its own panel), or ids and keys for machines.
 HIDDEN_FACTS = frozenset(
     {"response", "fact", "run", "segment_kind", "segment_key", "period_start", "rule_name"}
@@ -202,7 +210,8 @@ HIDDEN_FACTS = frozenset(
 
 def trigger_facts(task: FollowUpTask) -> list[Fact]:
     """The trigger's recorded facts as label/value pairs: the labelled ones in the order of
-    `FACT_LABELS`, then any other in the order they were recorded."""
+    `FACT_LABELS`, then any other in the order they were recorded. Without a customer, the
+    customer's figures read as `NO_FIGURE`."""
     data = task.trigger if isinstance(task.trigger, dict) else {}
     facts = data.get("facts", data)
     if not isinstance(facts, dict):
@@ -214,7 +223,14 @@ def trigger_facts(task: FollowUpTask) -> list[Fact]:
     }
     order = {key: position for position, key in enumerate(FACT_LABELS)}
     keys = sorted(shown, key=lambda key: order.get(key, len(order)))
-    return [Fact(str(FACT_LABELS.get(key, key)), _fact_value(key, shown[key])) for key in keys]
+    anonymous = task.customer_id is None
+    return [
+        Fact(
+            str(FACT_LABELS.get(key, key)),
+            NO_FIGURE if anonymous and key in CUSTOMER_FACTS else _fact_value(key, shown[key]),
+        )
+        for key in keys
+    ]
 
 
 # -- My tasks --------------------------------------------------------------------------------
@@ -392,11 +408,14 @@ def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
         label = escalation_label(data, [person_named(str(u)) for u in data["to"]]) or label
     elif event.kind == TaskEvent.Kind.OUTCOME and (verdict := verdict_label(data)) is not None:
         detail, text = verdict, outcome_evidence(data)
+    actor = event.actor.display_name if event.actor else ""
+    if event.kind == TaskEvent.Kind.RESCHEDULED and (moved := rescheduled_label(data, actor)):
+        label, actor = moved, ""  # the sentence names who moved it
     return EventLine(
         at=event.at,
         kind=event.kind,
         label=label,
-        actor=event.actor.display_name if event.actor else "",
+        actor=actor,
         detail=detail,
         text=text,
     )
@@ -616,8 +635,9 @@ def board_figures(
 
     - Open and overdue counts, by owner and by store (overdue: new or in progress past the due
       time; a task waiting on the customer has its clock stopped).
-    - SLA compliance: of the tasks resolved in the last 30 days, the share resolved by their
-      due time, with a Wilson 95 % interval (a team resolves few tasks a month, and the Wald
+    - SLA compliance: of the tasks resolved in the last 30 days, the share resolved by the
+      SLA's due time (`sla_due_at` when a reviewer moved `due_at`, else `due_at`), with a
+      Wilson 95 % interval (a team resolves few tasks a month, and the Wald
       interval misbehaves for small n and shares near 100 %).
     - Median time to first action (tasks opened in the last 30 days that have one) and to close
       (tasks closed in the last 30 days), in wall-clock hours from opening: what the customer
@@ -642,7 +662,10 @@ def board_figures(
         overdue=Count("id", filter=overdue),
         waiting=Count("id", filter=Q(status=TaskStatus.WAITING)),
         resolved=Count("id", filter=resolved),
-        met=Count("id", filter=resolved & Q(resolved_at__lte=F("due_at"))),
+        # Against the SLA's own due time: a due date a reviewer moved does not make it met.
+        met=Count(
+            "id", filter=resolved & Q(resolved_at__lte=Coalesce(F("sla_due_at"), F("due_at")))
+        ),
         # The durations themselves (one number per task in the window): the median's interval
         # needs its order statistics.
         first_action=ArrayAgg(EpochSeconds(F("first_action_at") - F("created_at")), filter=acted),

@@ -62,6 +62,11 @@ class TransitionNotAllowed(Exception):
     """The task is not in a state that allows this change (someone else changed it first)."""
 
 
+class ChangeRefused(Exception):
+    """The change asked for is not allowed as asked (a due date in the past, a finished
+    task): the person can correct it, unlike a `TransitionNotAllowed` race."""
+
+
 @dataclass(frozen=True)
 class Trigger:
     """Why a rule fires for a subject: a response, an operational fact or a segment statistic."""
@@ -329,14 +334,23 @@ def wait_on_customer(*, task: FollowUpTask, by: User, note: str = "") -> None:
     _status_event(task, by, now, old, note)
 
 
-def _resumed_due(task: FollowUpTask, now: datetime) -> datetime:
-    """The SLA time that was left when the clock stopped, counted again from now. A task that
-    was already overdue when paused stays as overdue as it was."""
-    paused_at = task.paused_at or now
-    if task.due_at <= paused_at:
-        return task.due_at + (now - paused_at)
-    left = business_hours_between(paused_at, task.due_at)
+def _after_pause(due: datetime, paused_at: datetime | None, now: datetime) -> datetime:
+    """The SLA time that was left on `due` when the clock stopped, counted again from now. A
+    task that was already overdue when paused stays as overdue as it was."""
+    paused_at = paused_at or now
+    if due <= paused_at:
+        return due + (now - paused_at)
+    left = business_hours_between(paused_at, due)
     return add_business_hours(now, left)
+
+
+def _resumed(task: FollowUpTask, now: datetime) -> dict[str, Any]:
+    """The due times after a pause ends: `due_at`, and the SLA's own due time once a reviewer
+    has moved `due_at` away from it, both later by the paused business time."""
+    changes: dict[str, Any] = {"due_at": _after_pause(task.due_at, task.paused_at, now)}
+    if task.sla_due_at is not None:
+        changes["sla_due_at"] = _after_pause(task.sla_due_at, task.paused_at, now)
+    return changes
 
 
 @transaction.atomic
@@ -348,7 +362,7 @@ def resume_task(*, task: FollowUpTask, by: User | None) -> None:
         (TaskStatus.WAITING,),
         status=TaskStatus.IN_PROGRESS,
         paused_at=None,
-        due_at=_resumed_due(task, now),
+        **_resumed(task, now),
     )
     _status_event(task, by, now, TaskStatus.WAITING)  # type: ignore[arg-type]
 
@@ -367,7 +381,7 @@ def resolve_task(*, task: FollowUpTask, by: User, root_cause: RootCause, note: s
         "paused_at": None,
     }
     if old == TaskStatus.WAITING:
-        changes["due_at"] = _resumed_due(task, now)
+        changes.update(_resumed(task, now))
     _claim(task, OPEN_STATUSES, **changes)
     _acted(task, now)
     _status_event(task, by, now, old, note)
@@ -402,6 +416,7 @@ def reopen_task(*, task: FollowUpTask, by: User, reason: str) -> None:
                 closed_at=None,
                 paused_at=None,
                 due_at=add_business_hours(now, task.sla_hours),
+                sla_due_at=None,
                 verdict="",
                 judged_at=None,
                 later_score=None,
@@ -468,3 +483,52 @@ def reassign_task(*, task: FollowUpTask, by: User | None, owner: User, note: str
         new=owner.get_username(),
     )
     notifications.notify(task=task, event="assigned", key=str(event.pk), actor=by)
+
+
+@transaction.atomic
+def change_task_due(
+    *, task: FollowUpTask, by: User, due_at: datetime, priority: int, reason: str
+) -> TaskEvent | None:
+    """Move an open task's due date and/or set its priority, with the reviewer's reason;
+    returns the activity entry (None when nothing changed).
+
+    Reminders and escalations follow the new `due_at` from now on: the sweep measures every
+    level from it, and levels already reached stay recorded (one escalation per task and
+    level), so they are not sent again. The SLA's own due time is kept in `sla_due_at` (set on
+    the first move), which SLA compliance is measured against. On a task waiting on the
+    customer the clock stays stopped: the new due date is the one that holds if the task is
+    resumed now, and the time it still waits moves it later on resume, as any pause does.
+
+    Refused (`ChangeRefused`) on a resolved or closed task and for a due date not in the
+    future; `TransitionNotAllowed` when the task was finished meanwhile.
+    """
+    now = timezone.now()
+    if task.status not in OPEN_STATUSES:
+        raise ChangeRefused(
+            _("A resolved or closed task keeps its due date and priority; reopen it first.")
+        )
+    moved, reprioritised = due_at != task.due_at, priority != task.priority
+    if moved and due_at <= now:
+        raise ChangeRefused(_("The new due date is in the past; choose a later time."))
+    if not moved and not reprioritised:
+        return None
+    changes: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    if moved:
+        changes["due_at"] = due_at
+        data.update(old_due=task.due_at.isoformat(), new_due=due_at.isoformat())
+        if task.status == TaskStatus.WAITING:
+            # The pause so far counts into the SLA's due time now, and the pause goes on from
+            # here against the new due date.
+            changes["paused_at"] = now
+            changes["sla_due_at"] = _after_pause(task.promised_due_at, task.paused_at, now)
+        elif task.sla_due_at is None:
+            changes["sla_due_at"] = task.due_at
+    if reprioritised:
+        changes["priority"] = priority
+        data.update(old_priority=task.priority, new_priority=priority)
+    _claim(task, OPEN_STATUSES, **changes)
+    event = _log(task, TaskEvent.Kind.RESCHEDULED, by, now, reason, **data)
+    # The owner hears of the new deadline; webhooks carry the task with its new due date.
+    notifications.notify(task=task, event="rescheduled", key=str(event.pk), actor=by)
+    return event

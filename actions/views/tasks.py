@@ -8,6 +8,7 @@ access through `actions.access`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,15 +16,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from actions.access import access_task, visible_tasks
-from actions.models import FollowUpTask, RootCause, TaskStatus
+from actions.access import access_task, may_move_due, visible_tasks
+from actions.models import FollowUpTask, Priority, RootCause, TaskStatus
 from actions.selectors import (
     MY_STATUS_CHOICES,
     WORK_PERMISSION,
@@ -38,8 +41,10 @@ from actions.selectors import (
     task_page,
 )
 from actions.services.tasks import (
+    ChangeRefused,
     TransitionNotAllowed,
     add_comment,
+    change_task_due,
     close_task,
     reassign_task,
     reopen_task,
@@ -56,6 +61,8 @@ from cxm.models import User
 from cxm.views.errors import bad_request_page
 
 DEFAULT_POLL_SECONDS = 10
+# What a datetime-local input sends and shows (to the minute, in the site's time zone).
+DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def poll_seconds() -> int:
@@ -187,6 +194,55 @@ class ReassignForm(forms.Form):
         field.queryset = assignable_users()
 
 
+class ChangeDueForm(forms.Form):
+    """A reviewer's new due date and/or priority for an open task, with the reason. The due
+    date left as shown (to the minute) keeps the task's exact due time."""
+
+    prefix = "due"
+
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DUE_INPUT_FORMAT),
+        input_formats=[DUE_INPUT_FORMAT, "%Y-%m-%d %H:%M"],
+        error_messages={
+            "required": _("Give the due date."),
+            "invalid": _("Give the due date as a date and a time."),
+        },
+    )
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the activity log; the owner is told of the change."),
+        error_messages={"required": _("Say why the due date or priority changes.")},
+    )
+
+    def __init__(self, *args: Any, task: FollowUpTask, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"due_at": task.due_at, "priority": task.priority})
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+    def clean_due_at(self) -> datetime:
+        value: datetime = self.cleaned_data["due_at"]
+        shown = timezone.localtime(self.task.due_at).replace(second=0, microsecond=0)
+        if value == shown:
+            return self.task.due_at  # left as shown: unchanged
+        if value <= timezone.now():
+            raise forms.ValidationError(_("The new due date is in the past; choose a later time."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not self.errors
+            and data["due_at"] == self.task.due_at
+            and data["priority"] == self.task.priority
+        ):
+            raise forms.ValidationError(_("Change the due date or the priority first."))
+        return data
+
+
 def _language() -> str:
     return get_language() or "ko"
 
@@ -227,6 +283,8 @@ def _page_context(task: FollowUpTask, viewer: User, **forms_: forms.Form) -> dic
         "wait_form": NoteForm(),
         "comment_form": CommentForm(),
         "reassign_form": ReassignForm(),
+        "may_move_due": task.is_open and may_move_due(viewer, task),
+        "due_form": ChangeDueForm(task=task),
     }
     context.update(forms_)
     return context
@@ -398,6 +456,31 @@ def task_reassign(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @allow_methods("POST")
 @login_required
+def task_change_due(request: HttpRequest, code: UUID) -> HttpResponse:
+    """A reviewer moves the due date and/or sets the priority of someone else's open task."""
+    user: User = request.user  # type: ignore[assignment]
+    task = access_task(user, code, write=True)
+    if not may_move_due(user, task):
+        raise PermissionDenied
+    if not task.is_open:
+        # The service refuses it too; a finished task has no form to show the error beside.
+        finished = _("A resolved or closed task keeps its due date and priority; reopen it first.")
+        return _refused(request, task, user, 400, conflict=str(finished))
+    form = ChangeDueForm(request.POST, task=task)
+    if not form.is_valid():
+        return _refused(request, task, user, 400, due_form=form)
+    try:
+        change_task_due(task=task, by=user, **form.cleaned_data)
+    except ChangeRefused as error:
+        return _refused(request, task, user, 400, conflict=str(error))
+    except TransitionNotAllowed as error:
+        return _refused(request, task, user, 409, conflict=str(error))
+    messages.success(request, str(_("Due date and priority saved; the owner is told.")))
+    return redirect("actions:task-detail", code=task.code)
+
+
+@allow_methods("POST")
+@login_required
 def task_checklist(request: HttpRequest, code: UUID, index: int) -> HttpResponse:
     """Tick or untick one step. With htmx only the checklist is swapped (409 too, with the
     message); without, back to the task page."""
@@ -433,5 +516,6 @@ urlpatterns: list[URLPattern] = [
     path("tasks/<uuid:code>/reopen/", task_reopen, name="task-reopen"),
     path("tasks/<uuid:code>/comment/", task_comment, name="task-comment"),
     path("tasks/<uuid:code>/reassign/", task_reassign, name="task-reassign"),
+    path("tasks/<uuid:code>/due/", task_change_due, name="task-change-due"),
     path("tasks/<uuid:code>/checklist/<int:index>/", task_checklist, name="task-checklist"),
 ]

@@ -264,7 +264,10 @@ def test_a_segment_change_shows_its_statistics_labelled_and_formatted(agent: Use
 
 def test_a_revenue_fact_is_written_in_won_as_on_the_customer_page(agent: User) -> None:
     task = FollowUpTaskFactory(
-        owner=agent, trigger={"facts": {"nps": 2, "revenue_12m": 878100}}, checklist=[]
+        owner=agent,
+        customer=CustomerFactory(),
+        trigger={"facts": {"nps": 2, "revenue_12m": 878100}},
+        checklist=[],
     )
     html = _get(agent, _url(task)).content.decode()
     assert "₩878,100" in html
