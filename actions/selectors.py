@@ -56,6 +56,7 @@ from cxm.selectors import user_labels
 from odata.masking import Contact, contact_for, may_see_contact
 from odata.models import Store
 from odata.selectors import TIMELINE_SOURCES, Timeline, customer_timeline
+from xdata.models import Response
 from xdata.selectors import ResponseDetail, intent_label, response_detail
 
 MY_TASKS_LIMIT = 100
@@ -213,7 +214,11 @@ def trigger_facts(task: FollowUpTask) -> list[Fact]:
     `FACT_LABELS`, then any other in the order they were recorded. Without a customer, the
     customer's figures read as `NO_FIGURE`."""
     data = task.trigger if isinstance(task.trigger, dict) else {}
-    facts = data.get("facts", data)
+    return facts_of(data.get("facts", data), anonymous=task.customer_id is None)
+
+
+def facts_of(facts: Any, *, anonymous: bool) -> list[Fact]:
+    """Recorded trigger facts (a task's first trigger, or a later one) as label/value pairs."""
     if not isinstance(facts, dict):
         return []
     shown = {
@@ -223,7 +228,6 @@ def trigger_facts(task: FollowUpTask) -> list[Fact]:
     }
     order = {key: position for position, key in enumerate(FACT_LABELS)}
     keys = sorted(shown, key=lambda key: order.get(key, len(order)))
-    anonymous = task.customer_id is None
     return [
         Fact(
             str(FACT_LABELS.get(key, key)),
@@ -349,6 +353,7 @@ class EventLine:
     actor: str
     detail: str  # what changed, ready to show ("New → In progress")
     text: str  # the person's words (comment, note, reason) or the checklist step
+    response: str = ""  # the code of the response a repeat trigger came from
 
 
 def _status_label(value: Any) -> str:
@@ -376,7 +381,11 @@ def _named_users(events: list[TaskEvent]) -> dict[str, str]:
     return {user.username: user.display_name for user in users}
 
 
-def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
+def event_line(
+    event: TaskEvent, names: dict[str, str], comments: dict[str, str] | None = None
+) -> EventLine:
+    """One entry of the activity log; `names` from `_named_users`, `comments` the comments of
+    the responses repeat triggers came from, by response code (`_retrigger_comments`)."""
     data = event.data if isinstance(event.data, dict) else {}
 
     def person_named(username: str) -> str:
@@ -408,6 +417,8 @@ def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
         label = escalation_label(data, [person_named(str(u)) for u in data["to"]]) or label
     elif event.kind == TaskEvent.Kind.OUTCOME and (verdict := verdict_label(data)) is not None:
         detail, text = verdict, outcome_evidence(data)
+    elif event.kind == TaskEvent.Kind.RETRIGGERED:
+        detail, text = _retrigger_wording(data, (comments or {}).get(str(data.get("response"))))
     actor = event.actor.display_name if event.actor else ""
     if event.kind == TaskEvent.Kind.RESCHEDULED and (moved := rescheduled_label(data, actor)):
         label, actor = moved, ""  # the sentence names who moved it
@@ -418,7 +429,39 @@ def event_line(event: TaskEvent, names: dict[str, str]) -> EventLine:
         actor=actor,
         detail=detail,
         text=text,
+        response=str(data.get("response") or "")
+        if event.kind == TaskEvent.Kind.RETRIGGERED
+        else "",
     )
+
+
+def _retrigger_wording(data: dict[str, Any], comment: str | None) -> tuple[str, str]:
+    """(what the repeat trigger saw, e.g. "NPS 6 · CSAT 2"; the customer's comment) from its
+    recorded facts. The customer's figures are left out: the task's first trigger shows them."""
+    recorded = data.get("facts")
+    facts: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    comment = str(facts.get("comment") or comment or "")
+    shown = {k: v for k, v in facts.items() if k not in CUSTOMER_FACTS and k != "comment"}
+    return " · ".join(f"{f.label} {f.value}" for f in facts_of(shown, anonymous=False)), comment
+
+
+def _retrigger_comments(events: list[TaskEvent]) -> dict[str, str]:
+    """Response code → comment for the responses the repeat triggers among `events` came from
+    (one query; none without repeats). A rule that does not read the comment does not record
+    it among its facts, yet the owner should read what the customer wrote."""
+    codes = [
+        str(e.data["response"])
+        for e in events
+        if e.kind == TaskEvent.Kind.RETRIGGERED
+        and isinstance(e.data, dict)
+        and e.data.get("response")
+    ]
+    if not codes:
+        return {}
+    rows = (
+        Response.objects.filter(code__in=codes).exclude(comment="").values_list("code", "comment")
+    )
+    return {str(code): comment for code, comment in rows}
 
 
 @dataclass(frozen=True)
@@ -488,7 +531,8 @@ def task_page(task: FollowUpTask, *, viewer: User, now: datetime | None = None) 
         )
     logged = list(task.events.select_related("actor").order_by("-at", "-id"))
     names = _named_users(logged)
-    events = [event_line(e, names) for e in logged]
+    comments = _retrigger_comments(logged)
+    events = [event_line(e, names, comments) for e in logged]
     return TaskPage(
         task=task,
         sla=sla_of(task, now=now),
