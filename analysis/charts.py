@@ -116,6 +116,19 @@ def figure(data: list[dict[str, Any]], fig_layout: dict[str, Any]) -> dict[str, 
     return clean({"data": data, "layout": fig_layout, "config": CONFIG})
 
 
+def padded(scale: tuple[float, float], share: float = 0.04) -> list[float]:
+    """An axis range over a metric's whole scale, a little wider so that points and interval
+    ends on the scale's ends are drawn whole."""
+    low, high = scale
+    pad = (high - low) * share
+    return [low - pad, high + pad]
+
+
+def has_points(values: Sequence[float | None]) -> bool:
+    """Whether a chart of these values would draw anything (a finite value somewhere)."""
+    return any(v is not None and math.isfinite(v) for v in values)
+
+
 def is_sparse(n: int, min_n: int) -> bool:
     """A period with answers, but fewer than `min_n`: drawn apart from the line. A period
     without answers has no point at all."""
@@ -137,8 +150,10 @@ def trend(
     line_label: str = "",
     sparse_label: str = "",
     x_format: str = "%Y-%m-%d",
+    y_range: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """A line with its 95 % interval as a band; hover shows value, interval and n.
+    """A line with its 95 % interval as a band; hover shows value, interval and n. With
+    `y_range` (the metric's scale) the y axis spans it, not just the data.
 
     Periods with fewer than `min_n` answers are not part of the line or the band (a gap
     instead): they are hollow markers with their own interval as an error bar, named in the
@@ -182,10 +197,13 @@ def trend(
                          "color": LINE, "thickness": 1, "width": 3},
              "customdata": custom, "hovertemplate": hover, "name": sparse_label}
         )  # fmt: skip
+    y_axis: dict[str, Any] = {"title": {"text": y_title}}
+    if y_range is not None:
+        y_axis["range"] = padded(y_range)
     return figure(
         data,
         layout(
-            yaxis={"title": {"text": y_title}},
+            yaxis=y_axis,
             xaxis=date_axis(x_format),
             height=340,
             showlegend=not all(solid),
@@ -207,8 +225,13 @@ def heatmap(
     interval_label: str,
     value_format: str = ".1f",
     x_format: str = "%Y-%m-%d",
+    z_range: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Rows (e.g. touchpoints) x columns (periods, on a date axis); empty cells stay blank."""
+    """Rows (e.g. touchpoints) x columns (periods, on a date axis); empty cells stay blank.
+
+    With `z_range` (the metric's scale) the colours span the whole scale, centred on its
+    middle (0 for NPS): otherwise plotly stretches them over the data's own min..max, and a
+    single cell of NPS -100 would be painted the neutral middle colour."""
     custom = [
         [[n, lo, hi] for n, lo, hi in zip(n_row, lo_row, hi_row, strict=True)]
         for n_row, lo_row, hi_row in zip(ns, lows, highs, strict=True)
@@ -218,6 +241,10 @@ def heatmap(
         f"%{{customdata[1]:{value_format}}} - %{{customdata[2]:{value_format}}}"
         f"<br>{n_label} = %{{customdata[0]:,}}<extra></extra>"
     )
+    colour_range: dict[str, Any] = {}
+    if z_range is not None:
+        low, high = z_range
+        colour_range = {"zauto": False, "zmin": low, "zmax": high, "zmid": (low + high) / 2}
     data = [
         {
             "type": "heatmap",
@@ -230,6 +257,7 @@ def heatmap(
             "xgap": 2,
             "ygap": 2,
             "colorbar": {"thickness": 12, "outlinewidth": 0},
+            **colour_range,
         }
     ]
     height = max(200, 60 + 44 * len(y))

@@ -23,7 +23,8 @@ from cxm.forms import validate_filter_date
 from odata.models import Region, Store
 from surveys.models import Survey, Touchpoint
 
-# Without dates a page shows the twelve months up to the last complete day.
+# Without dates a page shows the twelve months up to the day of the analysis run it reads
+# (that day's answers until the run's time).
 DEFAULT_DAYS = 365
 # Longer ranges than this are refused: ten years of daily cells is a report, not a page.
 MAX_DAYS = 3660

@@ -47,6 +47,9 @@ class Metric:
     unit: str  # "points", "mean" or "share" (shown as %)
     scale: str  # what the value means, for the "how computed" note
     interval: str | Promise  # the interval's name, for the "how computed" note
+    # The scale's ends in display units (% for shares): chart axes and the heatmap's colours
+    # span it, so a colour or a height means the same value whatever the data holds.
+    axis: tuple[float, float] = (0.0, 100.0)
 
 
 METRICS: dict[str, Metric] = {
@@ -61,11 +64,19 @@ METRICS: dict[str, Metric] = {
                 "adjusted Wald interval (add 3 answers, 0.75 promoters and detractors), "
                 "widened to include the observed NPS when very few answers put it outside"
             ),
+            (-100.0, 100.0),
         ),
-        Metric("csat", _("CSAT (mean)"), "mean", "1..5", _("Student t interval")),
+        Metric("csat", _("CSAT (mean)"), "mean", "1..5", _("Student t interval"), (1.0, 5.0)),
         Metric("csat_top2", _("CSAT top-2-box"), "share", "4-5 of 5", _("Wilson interval")),
-        Metric("ces", _("CES (mean)"), "mean", "1..7", _("Student t interval")),
-        Metric("review", _("Ratings from other channels"), "mean", "1..5", _("Student t interval")),
+        Metric("ces", _("CES (mean)"), "mean", "1..7", _("Student t interval"), (1.0, 7.0)),
+        Metric(
+            "review",
+            _("Ratings from other channels"),
+            "mean",
+            "1..5",
+            _("Student t interval"),
+            (1.0, 5.0),
+        ),
         Metric(
             "response_rate", _("Response rate"), "share", "answered / invited", _("Wilson interval")
         ),

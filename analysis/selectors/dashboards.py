@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis import stats
@@ -28,10 +29,11 @@ from analysis.measures import (
     zero_counts,
 )
 from analysis.models import AnalysisRun, SegmentChange
-from analysis.periods import latest_complete, next_start, starts_between
+from analysis.periods import next_start, period_start, previous_start, starts_between
 from analysis.selectors.cells import CellFilter, segment_keys, summed_counts
 from analysis.services.changes import FDR_Q, MIN_N
 from cxm.intervals import format_interval, format_number
+from xdata.models import Response
 
 # The shrunk value is shown (and ranked) to two decimals in display units.
 SHRUNK_DECIMALS = 2
@@ -82,6 +84,11 @@ class Value:
         )  # fmt: skip
 
     @property
+    def no_interval(self) -> bool:
+        """Answers, but no interval: too few of them (one answer has no spread)."""
+        return self.n > 0 and (self.low is None or self.high is None)
+
+    @property
     def display(self) -> float | None:
         return self.shown(self.value)
 
@@ -126,6 +133,7 @@ class Overview:
     heat_periods: list[date]
     heat: list[list[Value]]  # one row per touchpoint, one Value per period
     window: CellFilter
+    # (month, month before) the tiles' markers compare; None when no marker can appear.
     change_period: tuple[date, date] | None = None
 
     @property
@@ -149,7 +157,7 @@ def overview(run: AnalysisRun, where: CellFilter, *, metric: str, period: str) -
         add_counts(total, row)
         add_counts(by_period.setdefault(row["period"], zero_counts()), row)
         by_cell[(row["key"], row["period"])] = row
-    tiles = _tiles(run, where, total)
+    tiles, compared = _tiles(run, where, total)
     periods = (
         starts_between(where.date_from, where.date_to, period)
         if where.date_from and where.date_to
@@ -164,7 +172,6 @@ def overview(run: AnalysisRun, where: CellFilter, *, metric: str, period: str) -
         if any(v.n for v in values):
             heat_rows.append(values)
             names.append(labels[key][1])
-    as_of = run.as_of
     return Overview(
         tiles=tiles,
         volumes={
@@ -180,7 +187,7 @@ def overview(run: AnalysisRun, where: CellFilter, *, metric: str, period: str) -
         heat_periods=periods,
         heat=heat_rows,
         window=where,
-        change_period=latest_complete(as_of, "month") if as_of else None,
+        change_period=compared,
     )
 
 
@@ -190,22 +197,48 @@ def headline_tiles(run: AnalysisRun, where: CellFilter) -> list[Tile]:
     total = zero_counts()
     for row in summed_counts(run_id=run.pk, where=where, kind="all"):
         add_counts(total, row)
-    return _tiles(run, where, total)
+    return _tiles(run, where, total)[0]
 
 
-def _tiles(run: AnalysisRun, where: CellFilter, total: dict[str, int]) -> list[Tile]:
-    changes = _tile_changes(run, where)
-    return [
+def _tiles(
+    run: AnalysisRun, where: CellFilter, total: dict[str, int]
+) -> tuple[list[Tile], tuple[date, date] | None]:
+    """The tiles, and the months their markers compare (None when no tile was tested)."""
+    changes, compared = _tile_changes(run, where)
+    tiles = [
         Tile(m, str(METRICS[m].label), Value.of(m, total), changes.get(m)) for m in TILE_METRICS
     ]
+    return tiles, compared
 
 
-def _tile_changes(run: AnalysisRun, where: CellFilter) -> dict[str, Change]:
-    """The latest complete month against the one before, for the filtered data (the date
-    filter aside), tested like the stored changes and BH-adjusted across the tiles."""
-    if run.as_of is None:
-        return {}
-    current, previous = latest_complete(run.as_of, "month")
+def compared_months(where: CellFilter, as_of: date | None) -> tuple[date, date] | None:
+    """(month, month before) for the tiles' markers: the latest month that is complete
+    (ended before `as_of`) and inside the selected dates, and the month before it, also
+    inside them. None when the selection holds no two such months (e.g. 1-24 November)."""
+    if as_of is None:
+        return None
+    last = as_of - timedelta(days=1)
+    if where.date_to is not None:
+        last = min(last, where.date_to)
+    current = period_start(last, "month")
+    if next_start(current, "month") - timedelta(days=1) != last:
+        current = previous_start(current, "month")  # the month holding `last` is not over
+    previous = previous_start(current, "month")
+    if where.date_from is not None and previous < where.date_from:
+        return None
+    return current, previous
+
+
+def _tile_changes(
+    run: AnalysisRun, where: CellFilter
+) -> tuple[dict[str, Change], tuple[date, date] | None]:
+    """The latest complete month of the selected dates against the one before, for the
+    filtered data, tested like the stored changes and BH-adjusted across the tiles; and the
+    two months, when at least one tile had enough answers on both sides to be tested."""
+    months = compared_months(where, run.as_of)
+    if months is None:
+        return {}, None
+    current, previous = months
     window = _filter_with_dates(where, previous, next_start(current, "month") - timedelta(days=1))
     sides = {current: zero_counts(), previous: zero_counts()}
     for row in summed_counts(run_id=run.pk, where=window, kind="all", period="month"):
@@ -229,7 +262,34 @@ def _tile_changes(run: AnalysisRun, where: CellFilter) -> dict[str, Change]:
                 previous,
                 current,
             )
-    return result
+    return result, (months if tested else None)
+
+
+def responses_since(run: AnalysisRun, where: CellFilter) -> int:
+    """Survey responses under the filter that arrived after `run` started counting, so its
+    stored statistics do not hold them yet (0 when the selected dates end before the run's
+    day: such responses fall after them). One COUNT over the recent end of the
+    `submitted_at` index.
+
+    The cut is the run's start: the fact table is the run's first section, written within
+    moments of it, so at most the few responses of those moments are counted twice."""
+    if run.started_at is None or run.as_of is None:
+        return 0
+    if where.date_to is not None and where.date_to < run.as_of:
+        return 0
+    rows = Response.objects.filter(submitted_at__gte=run.started_at)
+    if where.date_to is not None:
+        end = datetime.combine(where.date_to + timedelta(days=1), datetime.min.time())
+        rows = rows.filter(submitted_at__lt=timezone.make_aware(end))
+    if where.store_id is not None:
+        rows = rows.filter(store_id=where.store_id)
+    if where.region_id is not None:
+        rows = rows.filter(store__region_id=where.region_id)
+    if where.touchpoint_id is not None:
+        rows = rows.filter(touchpoint_id=where.touchpoint_id)
+    if where.survey_id is not None:
+        rows = rows.filter(survey_id=where.survey_id)
+    return rows.count()
 
 
 @dataclass(frozen=True)

@@ -90,13 +90,14 @@ class MeasureInfo:
     label: str | Promise
     unit: str  # "points" (NPS) or "mean"
     scale: str
+    axis: tuple[float, float]  # the scale's ends, which a chart of the score spans
 
 
 MEASURES: dict[str, MeasureInfo] = {
-    "csat": MeasureInfo("csat", _("CSAT"), "mean", "1-5"),
-    "nps": MeasureInfo("nps", _("NPS"), "points", "-100..100"),
-    "ces": MeasureInfo("ces", _("CES"), "mean", "1-7"),
-    "rating": MeasureInfo("rating", _("Review rating"), "mean", "1-5"),
+    "csat": MeasureInfo("csat", _("CSAT"), "mean", "1-5", (1.0, 5.0)),
+    "nps": MeasureInfo("nps", _("NPS"), "points", "-100..100", (-100.0, 100.0)),
+    "ces": MeasureInfo("ces", _("CES"), "mean", "1-7", (1.0, 7.0)),
+    "rating": MeasureInfo("rating", _("Review rating"), "mean", "1-5", (1.0, 5.0)),
 }
 
 

@@ -135,9 +135,14 @@ def _point_figure(
     title: str,
     horizontal: bool = False,
     zero_line: bool = False,
-) -> dict[str, Any]:
-    """Points with their 95 % intervals as error bars; hover shows the interval and n."""
+    value_range: tuple[float, float] | None = None,
+) -> dict[str, Any] | None:
+    """Points with their 95 % intervals as error bars; hover shows the interval and n. The
+    value axis spans `value_range` (a score's scale) when given. None when no point has a
+    value: the page says there is no data instead of drawing empty axes."""
     v = [reads.finite(e.value) for e in values]
+    if not charts.has_points(v):
+        return None
     plus = [_gap(e.high, x) for x, e in zip(v, values, strict=True)]
     minus = [_gap(x, e.low) for x, e in zip(v, values, strict=True)]
     custom = [[e.n, reads.finite(e.low), reads.finite(e.high)] for e in values]
@@ -171,6 +176,8 @@ def _point_figure(
     }
     if zero_line:
         value_axis.update(zeroline=True, zerolinecolor=charts.MUTED, zerolinewidth=1)
+    if value_range is not None:
+        value_axis["range"] = charts.padded(value_range)
     category_axis: dict[str, Any] = {"type": "category", "automargin": True}
     if horizontal:
         category_axis["autorange"] = "reversed"
@@ -219,6 +226,7 @@ def _drivers_context(page: Dashboard, report: reads.DriversReport) -> dict[str, 
         [str(b.label) for b in late.buckets],
         [b.value for b in late.buckets],
         title=f"{measure.label} ({unit})",
+        value_range=measure.axis,
     )
     effects = [
         d

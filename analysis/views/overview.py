@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from analysis import charts
 from analysis.forms import OverviewFilters
 from analysis.measures import METRICS
-from analysis.selectors.dashboards import Overview, method_note, overview
+from analysis.selectors.dashboards import Overview, method_note, overview, responses_since
+from analysis.selectors.runs import RUN_PERMISSION
 from analysis.services.changes import MIN_N
 from analysis.views.common import csv_refusal, dashboard, not_ready
 from cxm.csvsafe import safe_cell
@@ -59,6 +60,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         line_label=_("At least %(n)s answers") % {"n": MIN_N},
         sparse_label=_("Fewer than %(n)s answers: not joined to the line") % {"n": MIN_N},
         x_format=x_format,
+        y_range=METRICS[data.metric].axis,
     )
     heat = charts.heatmap(
         x=[_label(start, data.period) for start in data.heat_periods],
@@ -71,6 +73,7 @@ def _figures(data: Overview) -> dict[str, Any]:
         interval_label=_("Interval (95%)"),
         value_format=fmt,
         x_format=x_format,
+        z_range=METRICS[data.metric].axis,
     )
     return {"trend_figure": trend, "heat_figure": heat}
 
@@ -90,6 +93,9 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         method=method_note(metric, sum(v.n for _s, v in data.trend)),
         min_n=MIN_N,
         sparse_periods=sum(1 for _s, v in data.trend if charts.is_sparse(v.n, MIN_N)),
+        has_trend=charts.has_points([v.display for _s, v in data.trend]),
+        waiting=responses_since(page.run, page.where),
+        can_run=request.user.has_perm(RUN_PERMISSION),
         export_url=reverse("analysis:overview-csv") + "?" + urlencode(page.form.query()),
         **_figures(data),
     )
