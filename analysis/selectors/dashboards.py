@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.utils import timezone
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from analysis import stats
@@ -279,8 +280,11 @@ def responses_since(run: AnalysisRun, where: CellFilter) -> int:
         return 0
     rows = Response.objects.filter(submitted_at__gte=run.started_at)
     if where.date_to is not None:
-        end = datetime.combine(where.date_to + timedelta(days=1), datetime.min.time())
-        rows = rows.filter(submitted_at__lt=timezone.make_aware(end))
+        # Days are local in TIME_ZONE, as in the fact table.
+        end = datetime.combine(
+            where.date_to + timedelta(days=1), time(), tzinfo=ZoneInfo(settings.TIME_ZONE)
+        )
+        rows = rows.filter(submitted_at__lt=end)
     if where.store_id is not None:
         rows = rows.filter(store_id=where.store_id)
     if where.region_id is not None:
