@@ -9,7 +9,6 @@ manage exactly one, else the whole company), then the links to every page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -60,7 +59,8 @@ def _scores(user: User) -> Scores | None:
     form = DashboardFilters({"store": str(store.code)} if store is not None else {})
     if not form.is_valid():
         return None
-    where = form.cell_filter(last_day=run.as_of - timedelta(days=1))
+    # Ends on the run's own day, as the overview's default window does (analysis.views.common).
+    where = form.cell_filter(last_day=run.as_of)
     url = reverse("analysis:overview")
     if store is not None:
         url += "?" + urlencode({"store": str(store.code)})

@@ -118,3 +118,11 @@ def test_home_costs_the_same_queries_with_many_tasks(manager: User) -> None:
     for _ in range(12):
         FollowUpTaskFactory(owner=manager)
     assert count() == few
+
+
+def test_scores_count_the_run_days_answers_as_the_overview_does(manager: User) -> None:
+    version = published()
+    for score in (10, 3):
+        make_response(version, at=datetime(2026, 11, 24, 9, tzinfo=SEOUL), nps=score)
+    finished_run(date(2026, 11, 24))
+    assert "n = 2" in home(manager)
